@@ -1,0 +1,41 @@
+"""Shared output helpers for the CLI: JSON for machines, rich for people."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from typing import Any
+
+from rich.console import Console
+
+
+def _clean(obj: Any) -> Any:
+    """Make numpy scalars/arrays and non-finite floats JSON-safe (NaN/inf -> None)."""
+    try:
+        import numpy as np
+    except ImportError:  # pragma: no cover - numpy is a hard dependency
+        np = None  # type: ignore[assignment]
+    if isinstance(obj, dict):
+        return {str(k): _clean(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_clean(v) for v in obj]
+    if np is not None:
+        if isinstance(obj, np.ndarray):
+            return _clean(obj.tolist())
+        if isinstance(obj, np.generic):
+            return _clean(obj.item())
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
+
+
+def emit_json(obj: Any) -> None:
+    """Print one JSON object on stdout (stable key order as given, NaN -> null)."""
+    sys.stdout.write(json.dumps(_clean(obj), indent=2, allow_nan=False) + "\n")
+    sys.stdout.flush()
+
+
+def console(stderr: bool = False) -> Console:
+    """A rich console; progress bars go to stderr so stdout stays clean for pipes."""
+    return Console(stderr=stderr, highlight=False)
