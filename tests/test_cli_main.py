@@ -63,3 +63,20 @@ def test_internal_error_exits_1_one_line(
     assert exc.value.code == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "kaput" in err and "--debug" in err
+
+
+def test_nonzero_typer_exit_code_is_the_exit_status(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import typer
+
+    probe = typer.Typer()
+
+    @probe.command()
+    def fail() -> None:
+        raise typer.Exit(3)
+
+    monkeypatch.setattr(cli_main, "app", probe)
+    with pytest.raises(SystemExit) as exc:
+        cli_main.main([])
+    assert exc.value.code == 3

@@ -76,7 +76,11 @@ def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     try:
-        app(args=args, prog_name="shieldlab", standalone_mode=False)
+        # Without standalone mode click returns (rather than raises) the code of a
+        # ``typer.Exit``: pass a non-zero one on as the process's exit status.
+        rc = app(args=args, prog_name="shieldlab", standalone_mode=False)
+        if isinstance(rc, int) and rc != 0:
+            sys.exit(rc)
     except InputError as exc:
         if debug:
             traceback.print_exc()
