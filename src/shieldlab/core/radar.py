@@ -190,7 +190,11 @@ def threshold_for_pfa(pfa: ArrayLike, n_pulses: ArrayLike = 1) -> FloatArray:
     gamma) and T = Q^-1(N, Pfa) (Richards 2014, ch. 6; DiFranco & Rubin, *Radar
     Detection*, 1968). For N = 1, T = -ln Pfa.
     """
-    return np.asarray(special.gammainccinv(_f(n_pulses), _f(pfa)), dtype=np.float64)
+    n = _f(n_pulses)
+    if np.all(n == 1.0):
+        # Exact for one pulse and about twice as fast as the general inverse.
+        return np.asarray(np.broadcast_to(-np.log(_f(pfa)), np.broadcast(n, pfa).shape), np.float64)
+    return np.asarray(special.gammainccinv(n, _f(pfa)), dtype=np.float64)
 
 
 def _ncx2_sf(x: FloatArray, df: FloatArray, nc: FloatArray) -> FloatArray:
