@@ -258,7 +258,11 @@ def _pd_swerling4(t: FloatArray, n: FloatArray, snr: FloatArray) -> FloatArray:
     total = np.zeros(np.broadcast(t, n, snr).shape)
     x = t / beta
     for j in range(n_max + 1):
-        w = np.where(j <= n_int, special.binom(n, j) * p1**j * (1.0 - p1) ** (n - j), 0.0)
+        # Binomial weight C(N, j) p^j (1-p)^(N-j); zero for j > N (the exponent is clamped
+        # so that those masked entries cannot overflow).
+        w = np.where(
+            j <= n_int, special.binom(n, j) * p1**j * (1.0 - p1) ** np.maximum(n - j, 0.0), 0.0
+        )
         if np.any(w > 0.0):
             total = total + w * special.gammaincc(n + j, x)
     return np.asarray(np.clip(total, 0.0, 1.0), dtype=np.float64)
