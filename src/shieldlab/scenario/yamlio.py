@@ -279,6 +279,16 @@ def _message(err: dict[str, Any], model_fields: Sequence[str] | None) -> str:
     if etype == "literal_error":
         expected = err.get("ctx", {}).get("expected", "")
         return f"got {err.get('input')!r}, expected one of {expected}"
+    bounds = {
+        "greater_than": ("gt", ">"),
+        "greater_than_equal": ("ge", ">="),
+        "less_than": ("lt", "<"),
+        "less_than_equal": ("le", "<="),
+    }
+    if etype in bounds:
+        key, op = bounds[etype]
+        limit = err.get("ctx", {}).get(key)
+        return f"must be {op} {limit} (got {err.get('input')!r})"
     msg = str(err.get("msg", "invalid value"))
     for prefix in ("Value error, ", "Assertion failed, "):
         if msg.startswith(prefix):
