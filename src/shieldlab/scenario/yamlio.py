@@ -111,6 +111,24 @@ def _key_id(node: yaml.Node) -> Hashable:
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
+#: Most values a document may expand to once aliases are followed ("billion laughs" guard).
+MAX_EXPANDED_VALUES = 1_000_000
+
+
+def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
+    """Number of values ``node`` stands for once every alias is expanded (memoised)."""
+    key = id(node)
+    if key not in memo:
+        memo[key] = 1  # provisional; YAML cannot build true cycles for these node kinds
+        if isinstance(node, yaml.MappingNode):
+            n = 1 + sum(_expanded_size(k, memo) + _expanded_size(v, memo) for k, v in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            n = 1 + sum(_expanded_size(v, memo) for v in node.value)
+        else:
+            n = 1
+        memo[key] = n
+    return memo[key]
+
 
 def _path_key(node: yaml.ScalarNode) -> PathElem:
     # A key the YAML reads as an integer is an int in the data (and in pydantic's loc).
@@ -180,6 +198,11 @@ def load_yaml_text(
         if node is None:
             raise InputError("file has no YAML document (only comments or blank lines)", file=fname)
         lines = _record_lines(node, fname)
+        if _expanded_size(node, {}) > MAX_EXPANDED_VALUES:
+            # Validation walks the expanded tree; refuse before it takes forever.
+            raise InputError(
+                f"YAML aliases expand to more than {MAX_EXPANDED_VALUES} values", file=fname
+            )
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -288,7 +311,8 @@ def _message(err: dict[str, Any], model_fields: Sequence[str] | None) -> str:
     if etype in bounds:
         key, op = bounds[etype]
         limit = err.get("ctx", {}).get(key)
-        return f"must be {op} {limit} (got {err.get('input')!r})"
+        shown = f"{limit:g}" if isinstance(limit, int | float) else str(limit)
+        return f"must be {op} {shown} (got {err.get('input')!r})"
     msg = str(err.get("msg", "invalid value"))
     for prefix in ("Value error, ", "Assertion failed, "):
         if msg.startswith(prefix):
