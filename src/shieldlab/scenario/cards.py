@@ -168,7 +168,7 @@ def _is_entry(node: Any) -> bool:
 def _nominal(node: Any, path: PathT, file: str, linemap: LineMap, params: list[CardValue]) -> Any:
     """Nominal values of a card's ``values`` tree; collects its parameter entries."""
     if _is_entry(node):
-        entry = validate(_Entry, node, linemap, file)
+        entry = validate(_Entry, node, linemap, file, base_path=path)
         if entry.low is not None and entry.high is not None and entry.low > entry.high:
             raise InputError(
                 "low is above high", file=file, line=linemap.line_for(path), field=dotted(path)

@@ -360,11 +360,14 @@ def validate(
     file: str | Path | None,
     *,
     context: dict[str, Any] | None = None,
+    base_path: Sequence[PathElem] = (),
 ) -> M:
     """Validate ``data`` against ``model_cls``; a failure becomes ONE ``InputError``.
 
-    The first pydantic error is reported with the file, the line of the offending key (or
-    of its nearest ancestor, for a missing field) and the dotted field path.
+    The first pydantic error (unknown fields first) is reported with the file, the line of
+    the offending key (or of its nearest ancestor, for a missing field) and the dotted field
+    path. ``base_path`` says where ``data`` sits in the file ``linemap`` describes, when it
+    is a part of a larger document.
     """
     try:
         return model_cls.model_validate(data, context=context)
@@ -384,7 +387,7 @@ def validate(
                 err,
                 _allowed_fields(model_cls, loc) if err.get("type") == "extra_forbidden" else None,
             )
-        path = _data_path(data, loc)
+        path = (*base_path, *_data_path(data, loc))
         line = linemap.line_for(path) if linemap is not None else None
         more = len(errors) - 1
         if more:
