@@ -264,3 +264,17 @@ def test_card_without_source_is_refused(write) -> None:
     )
     with pytest.raises(InputError, match="parameter entries"):
         load_card(p)
+
+
+def test_docs_catalog_matches_the_cards() -> None:
+    from pathlib import Path
+
+    from shieldlab.scenario.cards import catalog_markdown
+
+    doc = Path(__file__).resolve().parents[2] / "docs" / "catalog.md"
+    if not doc.is_file():
+        pytest.skip("docs/catalog.md is not present in this checkout")
+    text = doc.read_text(encoding="utf-8")
+    begin, end = "<!-- begin generated catalog -->\n", "<!-- end generated catalog -->"
+    generated = text[text.index(begin) + len(begin) : text.index(end)]
+    assert generated == catalog_markdown(), "regenerate docs/catalog.md from catalog_markdown()"

@@ -408,3 +408,38 @@ def card_sources(scenario: Any, catalog: dict[str, Card] | None = None) -> list[
             )
         )
     return out
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, list):
+        return "; ".join(
+            f"{d['rounds']} × {d['interceptor']}" if isinstance(d, dict) else str(d) for d in v
+        )
+    if isinstance(v, bool):
+        return str(v).lower()
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    if isinstance(v, int) and abs(v) >= 10_000:
+        return f"{v:,}".replace(",", " ")
+    return str(v)
+
+
+def catalog_markdown(catalog: dict[str, Card] | None = None) -> str:
+    """The catalog as Markdown tables (docs/catalog.md embeds this; a test keeps them equal)."""
+    cat = load_catalog() if catalog is None else catalog
+    kind_order = {k: i for i, k in enumerate(CARD_KINDS)}
+    out: list[str] = []
+    for card in sorted(cat.values(), key=lambda c: (kind_order[c.kind], c.name)):
+        out += [f"### `{card.name}`", "", f"*{card.title}* — kind `{card.kind}`.", ""]
+        out += [card.description, ""]
+        out += ["| field | value | unit | low | high | notional | source |"]
+        out += ["|---|---|---|---|---|---|---|"]
+        for p in card.parameters:
+            low = "" if p.low is None else _fmt(p.low)
+            high = "" if p.high is None else _fmt(p.high)
+            out.append(
+                f"| `{p.field}` | {_fmt(p.value)} | {p.unit} | {low} | {high} | "
+                f"{'yes' if p.notional else ''} | {p.source} |"
+            )
+        out.append("")
+    return "\n".join(out)
