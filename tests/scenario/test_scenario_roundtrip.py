@@ -113,7 +113,17 @@ def test_four_batteries_is_the_mixed_64_threat_raid() -> None:
     for w in s.raid.waves:
         by_class[classes[w.threat]] = by_class.get(classes[w.threat], 0) + w.count
     assert set(by_class) == {"ballistic", "cruise", "aircraft", "decoy"}
+    lethal = {t.threat_class: t.lethal for t in s.threat_types}
+    assert lethal == {"ballistic": True, "cruise": True, "aircraft": True, "decoy": False}
     assert all(a.name.startswith("blue-") for a in s.assets)
+
+
+def test_top_level_load_scenario() -> None:
+    import shieldlab
+    from shieldlab.scenario.loader import builtin_dir
+
+    s = shieldlab.load_scenario(builtin_dir() / "single-battery.yaml")
+    assert s.model_dump() == builtin_scenario("single-battery").model_dump()
 
 
 def test_unknown_builtin_lists_the_available_ones() -> None:

@@ -206,7 +206,7 @@ def load_yaml_text(
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        what = " ".join(s for s in (exc.context, exc.problem) if s) or "malformed YAML"
+        what = "; ".join(s for s in (exc.context, exc.problem) if s) or "syntax error"
         raise InputError(
             f"malformed YAML: {what}", file=fname, line=None if mark is None else mark.line + 1
         ) from None
