@@ -56,3 +56,16 @@ def test_round_trip(lat0: float, lon0: float, east: float, north: float, up: flo
     lat, lon, alt = enu_to_geodetic(east, north, up, lat0, lon0, 0.0)
     e, n, u = geodetic_to_enu(lat, lon, alt, lat0, lon0, 0.0)
     assert np.allclose([e, n, u], [east, north, up], atol=1e-3)
+
+
+def test_great_circle_distance() -> None:
+    from shieldlab.core.geodesy import MEAN_EARTH_RADIUS_M, great_circle_distance_m
+
+    # One degree of a great circle is R pi / 180; a quarter meridian is R pi / 2.
+    one_deg = MEAN_EARTH_RADIUS_M * math.pi / 180
+    assert math.isclose(float(great_circle_distance_m(0, 0, 0, 1)), one_deg, rel_tol=1e-12)
+    assert math.isclose(float(great_circle_distance_m(-20, 10, -19, 10)), one_deg, rel_tol=1e-12)
+    quarter = MEAN_EARTH_RADIUS_M * math.pi / 2
+    assert math.isclose(float(great_circle_distance_m(0, 0, 90, 45)), quarter, rel_tol=1e-12)
+    d = great_circle_distance_m(np.zeros(3), np.zeros(3), 0.0, np.array([0.0, 1.0, 180.0]))
+    assert np.allclose(d, [0.0, one_deg, MEAN_EARTH_RADIUS_M * math.pi])

@@ -54,6 +54,20 @@ def test_enu_of_origin_is_zero_and_north_is_north(write) -> None:
     assert abs(e) < 1e-6 and 11_000 < n < 11_100
 
 
+def test_raid_total_is_limited(write) -> None:
+    waves = "".join(
+        f"    - {{threat: srbm, count: 60000, launch_area: {{lat_deg: -16, lon_deg: {i}}},"
+        " aimpoints: [site-a]}\n"
+        for i in (-15, -14)
+    )
+    head = BASE[: BASE.index("raid:")]
+    text = head + "raid:\n  waves:\n" + waves
+    e = _load_err(write, text)
+    assert e.message == "the raid has 120000 threats; the limit is 100000"
+    assert e.location.field == "raid.waves"
+    assert e.location.line == line_of(text, "  waves:")
+
+
 def test_replace_revalidates(write) -> None:
     s = load_scenario(write(BASE))
     raid = s.raid.model_dump()
@@ -299,6 +313,54 @@ BAD_VALUES = [
         "batteries.0.name",
         "should match pattern",
         "battery one",
+    ),
+    (
+        "absurd count (typo guard)",
+        "count: 4\n      launch_area: {lat_deg: -16.0",
+        "count: 1.0e9\n      launch_area: {lat_deg: -16.0",
+        "raid.waves.0.count",
+        "must be <= 100000",
+        "count: 1.0e9",
+    ),
+    (
+        "launches spread over more than a day",
+        "interval_s: 10",
+        "interval_s: 40000",
+        "raid.waves.0.interval_s",
+        "the last launch would be at 120000 s, after the limit of 86400 s",
+        "interval_s: 40000",
+    ),
+    (
+        "decision cycle too short",
+        "  salvo_size: 2",
+        "  salvo_size: 2\n  decision_cycle_s: 0.001",
+        "doctrine.decision_cycle_s",
+        "must be >= 0.05",
+        "decision_cycle_s",
+    ),
+    (
+        "launch area on top of the aimpoint",
+        "launch_area: {lat_deg: -17.0, lon_deg: -14.0, radius_m: 0}",
+        "launch_area: {lat_deg: -20.0, lon_deg: -15.0, radius_m: 0}",
+        "raid.waves.1.launch_area",
+        "launch area (radius 0 m) comes within 1000 m of aimpoint 'site-a' (0 m from its centre)",
+        "launch_area: {lat_deg: -20.0",
+    ),
+    (
+        "launch area reaching the aimpoint",
+        "radius_m: 10000}",
+        "radius_m: 500000}",
+        "raid.waves.0.launch_area",
+        "launch area (radius 500000 m) comes within 1000 m of aimpoint 'site-a'",
+        "radius_m: 500000",
+    ),
+    (
+        "not a number",
+        "value: 2",
+        "value: .nan",
+        "assets.0.value",
+        "finite number",
+        "value: .nan",
     ),
     (
         "infinite value",

@@ -121,6 +121,13 @@ def test_utf8_bom_is_accepted(write) -> None:
     assert data == {"a": 1}
 
 
+def test_numbers_as_people_write_them() -> None:
+    # YAML 1.1 would read 1e9 and 3.0e6 as strings; we read them as YAML 1.2 does.
+    data, _ = load_yaml_text("a: [1e9, 3.0e6, 1.0e-6, 2, .5, 1_000, +1E+3, '1e3', 1.2.3]\n")
+    assert data["a"] == [1e9, 3e6, 1e-6, 2, 0.5, 1000, 1000.0, "1e3", "1.2.3"]
+    assert isinstance(data["a"][3], int)
+
+
 def test_linemap_records_every_key_and_item() -> None:
     text = "a: 1\nb:\n  - x: 1\n    y: 2\n  - x: 3\nc: {d: 4}\n"
     data, lm = load_yaml_text(text, file="t.yaml")

@@ -16,6 +16,7 @@ Used for scenarios, and reused for postures (stability) and sensor files (tracki
 
 from __future__ import annotations
 
+import re
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -110,6 +111,33 @@ def _key_id(node: yaml.Node) -> Hashable:
 
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_FLOAT_TAG = "tag:yaml.org,2002:float"
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader, reading ``1e9`` and ``3.0e6`` as numbers.
+
+    YAML 1.1 (PyYAML) reads an exponent without a sign, or a mantissa without a dot, as a
+    string; people write ``2e6`` for two million, and YAML 1.2 agrees with them.
+    """
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != _FLOAT_TAG]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    _FLOAT_TAG,
+    re.compile(
+        r"""^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+        |[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+
+        |[-+]?\.[0-9_]+(?:[eE][-+]?[0-9]+)?
+        |[-+]?\.(?:inf|Inf|INF)
+        |\.(?:nan|NaN|NAN))$""",
+        re.X,
+    ),
+    list("-+0123456789."),
+)
 
 #: Most values a document may expand to once aliases are followed ("billion laughs" guard).
 MAX_EXPANDED_VALUES = 1_000_000
@@ -185,7 +213,7 @@ def load_yaml_text(
     if not text.strip():
         raise InputError("file is empty (expected a YAML mapping of fields)", file=fname)
     try:
-        loader = yaml.SafeLoader(text)
+        loader = _Loader(text)
     except yaml.reader.ReaderError as exc:
         code = ord(exc.character) if isinstance(exc.character, str) else int(exc.character)
         raise InputError(
