@@ -41,6 +41,12 @@ Read, in list order (list order is the index order for arrays):
 Index helpers: :meth:`Scenario.asset_index`, :meth:`Scenario.threat_type_index`,
 :meth:`Scenario.interceptor_type_index`. Models are frozen; make variants with
 :meth:`Scenario.replace` (re-validates).
+
+Guarantees the engine may rely on: every float is finite; names are unique per list and
+every reference resolves; each battery has an engagement radar; min <= max for range,
+altitude and M-of-N; every launch point is more than ``MIN_LAUNCH_DISTANCE_M`` from its
+aimpoint; at most ``MAX_THREATS`` threats, launched within ``MAX_LAUNCH_TIME_S``;
+``scan_period_s`` >= 0.01 s and ``decision_cycle_s`` >= 0.05 s.
 """
 
 from __future__ import annotations
