@@ -107,6 +107,17 @@ def test_cards_resolve_with_overrides(write) -> None:
     assert b.launchers[2].loadout[0].rounds == 16
 
 
+def test_list_override_replaces_the_whole_list(write) -> None:
+    text = SCEN.replace(
+        "    command_post: {max_targets_engaged: 10}\n",
+        "    launchers:\n      - card: s400-class-launcher-small\n        count: 6\n",
+    )
+    b = load_scenario(write(text)).batteries[0]
+    assert [(ln.name, ln.count, ln.loadout[0].rounds) for ln in b.launchers] == [
+        ("s400-class-launcher-small", 6, 16)
+    ]
+
+
 def test_card_sources_lists_cards_places_and_overrides(write) -> None:
     s = load_scenario(write(SCEN))
     srcs = {c.card: c for c in card_sources(s)}
