@@ -17,6 +17,7 @@ __all__ = [
     "builtin_scenario",
     "list_builtin_scenarios",
     "load_scenario",
+    "scenario_by_name_or_path",
     "scenario_from_data",
 ]
 
@@ -95,3 +96,25 @@ def builtin_scenario(name: str) -> Scenario:
         names = ", ".join(s.name for s in list_builtin_scenarios())
         raise InputError(f"unknown built-in scenario '{name}'; built-ins: {names}")
     return load_scenario(p)
+
+
+def scenario_by_name_or_path(
+    ref: str | Path | None, *, default: str = "four-batteries"
+) -> Scenario:
+    """What a command-line SCENARIO argument means: a file path, else a built-in name.
+
+    ``None`` gives the built-in ``default``. A reference that is neither an existing file
+    nor a built-in name is an :class:`~shieldlab.errors.InputError` that says both.
+    """
+    if ref is None:
+        return builtin_scenario(default)
+    p = Path(ref)
+    if p.exists() or p.suffix.lower() in (".yaml", ".yml") or len(p.parts) > 1:
+        return load_scenario(p)
+    if (builtin_dir() / f"{p.name}.yaml").is_file():
+        return builtin_scenario(p.name)
+    names = ", ".join(s.name for s in list_builtin_scenarios())
+    raise InputError(
+        f"no such file, and no built-in scenario of that name; built-ins: {names}",
+        file=str(ref),
+    )
