@@ -208,6 +208,15 @@ CARD_ERRORS = [
         "min_range_m: 500000",
     ),
     (
+        "override clashing with a value from the card",
+        "    unit_cost_usd: 1.5e6",
+        "    max_range_m: 4000",
+        "interceptor_types.0.min_range_m",
+        "min_range_m (5000) is above max_range_m (4000) (value from card "
+        "'s400-class-long-range-interceptor')",
+        "- card: s400-class-long-range-interceptor",
+    ),
+    (
         "unknown override field",
         "    speed_mps: 200",
         "    speed_mph: 200",
