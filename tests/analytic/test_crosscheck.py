@@ -173,3 +173,31 @@ def test_cli_check_disagreement_exits_3(
     monkeypatch.setattr(cc, "check", skewed)
     code, out, _ = _cli(["check", "closed-form", "-n", "256"], capsys)
     assert code == 3 and "DISAGREE" in out
+
+
+def _doctrine(sc: Scenario, **changes: Any) -> Scenario:
+    d = sc.doctrine.model_dump()
+    d.update(changes)
+    return sc.replace(doctrine=d)
+
+
+def test_two_salvos_without_look_is_exact() -> None:
+    # Two salvos of 2 fired without assessment: n = 4, Pk = 1 - 0.4^4 = 0.9744,
+    # E[leakers] = 16 * 0.0256 = 0.4096, 64 interceptors.
+    sc = _doctrine(builtin_scenario("closed-form"), max_engagements_per_threat=2)
+    cf = cc.closed_form_for(sc)
+    assert cf.expected_leakers == pytest.approx(0.4096) and cf.expected_shots == 64
+    rep = cc.check(sc, replications=REPS, seed=4)
+    assert rep.exact and rep.agree, rep.to_dict()
+
+
+def test_shoot_look_shoot_is_a_bound_unless_one_engagement() -> None:
+    base = builtin_scenario("closed-form")
+    one = cc.check(_doctrine(base, shoot_look_shoot=True), replications=1024, seed=0)
+    assert one.exact and one.agree
+    # Two stages: expected shots 2 * (1 + 0.16) = 2.32 per threat -> 37.12 for 16.
+    two_sc = _doctrine(base, shoot_look_shoot=True, max_engagements_per_threat=2)
+    assert cc.closed_form_for(two_sc).expected_shots == pytest.approx(37.12)
+    two = cc.check(two_sc, replications=1024, seed=0)
+    assert not two.exact and any("shoot-look-shoot" in w for w in two.why)
+    assert two.agree

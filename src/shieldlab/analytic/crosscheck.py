@@ -276,7 +276,9 @@ def _why_bound(cf: ClosedForm, res: Results) -> list[str]:
             f"{cf.n_threats - cf.n_lethal} decoys: the engine may spend rounds on them, the "
             "closed form spends every round on lethal threats"
         )
-    if cf.shoot_look_shoot and cf.shots_per_threat > cf.salvo_size:
+    # Shoot-look-shoot with one engagement per threat is a plain salvo.
+    sls = cf.shoot_look_shoot and cf.shots_per_threat > cf.salvo_size
+    if sls:
         why.append(
             "shoot-look-shoot: the engine re-engages a survivor only while time and "
             "channels remain; the closed form assumes every stage happens"
@@ -289,7 +291,7 @@ def _why_bound(cf: ClosedForm, res: Results) -> list[str]:
             "limits, or engagement windows"
         )
     fired = res.metrics["interceptors_fired"]
-    if not cf.shoot_look_shoot and not (
+    if not sls and not (
         _is_constant(fired) and abs(fired.mean - cf.expected_shots) < 1e-9
     ):
         why.append(
