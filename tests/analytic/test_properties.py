@@ -127,3 +127,21 @@ def test_fixed_angle_flight_time_monotone_in_range(r1: float, r2: float, gamma: 
     except ValueError:
         return  # the longer range needs escape speed at this angle
     assert arc.flight_time_s[0] <= arc.flight_time_s[1]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(1, 60), st.integers(0, 300), st.integers(1, 3), st.integers(1, 3), st.floats(0, 1)
+)
+def test_best_case_bound_never_worse_than_the_salvo_doctrine(
+    n: int, rounds: int, salvo: int, engagements: int, p: float
+) -> None:
+    # The even spread of `check`'s best case must dominate the nominal salvo doctrine
+    # (floor(I/n) threats with n shots each) for every raid, inventory and p.
+    from shieldlab.analytic.crosscheck import _even_split_kill
+
+    per = salvo * engagements
+    nominal = engagement.leakage_with_inventory(n, per, p, rounds)
+    kills, p_all = _even_split_kill(rounds, n, per, p)
+    assert n - kills <= float(nominal.expected_leakers) + 1e-9
+    assert p_all >= float(nominal.p_zero_leakers) - 1e-12
