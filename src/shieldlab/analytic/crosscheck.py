@@ -291,9 +291,7 @@ def _why_bound(cf: ClosedForm, res: Results) -> list[str]:
             "limits, or engagement windows"
         )
     fired = res.metrics["interceptors_fired"]
-    if not sls and not (
-        _is_constant(fired) and abs(fired.mean - cf.expected_shots) < 1e-9
-    ):
+    if not sls and not (_is_constant(fired) and abs(fired.mean - cf.expected_shots) < 1e-9):
         why.append(
             f"the engine fired {fired.mean:.2f} interceptors on average against "
             f"{cf.expected_shots:g} planned -- partial salvos, channel limits or time"
