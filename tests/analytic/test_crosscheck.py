@@ -1,0 +1,203 @@
+"""`shieldlab check` logic: exact agreement on degenerate scenarios, bounds elsewhere."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any
+
+import pytest
+
+from shieldlab.analytic import crosscheck as cc
+from shieldlab.cli import main as cli_main
+from shieldlab.montecarlo import simulate
+from shieldlab.scenario import Scenario, builtin_scenario
+
+REPS = 4096
+
+
+def _variant(sc: Scenario, **launcher: Any) -> Scenario:
+    bats = [b.model_dump() for b in sc.batteries]
+    bats[0]["launchers"][0].update(launcher)
+    return sc.replace(batteries=bats)
+
+
+def _with_sspk(sc: Scenario, p: float) -> Scenario:
+    its = [it.model_dump() for it in sc.interceptor_types]
+    its[0]["sspk"] = {k: p for k in its[0]["sspk"]}
+    return sc.replace(interceptor_types=its)
+
+
+def test_closed_form_values_of_the_degenerate_scenario() -> None:
+    # Wilkening (1999) arithmetic by hand: p = 0.6, n = 2 -> Pk = 0.84; N = 16:
+    # E[leakers] = 16 * 0.16 = 2.56, P(no leaker) = 0.84^16, 32 interceptors.
+    cf = cc.closed_form_for(builtin_scenario("closed-form"))
+    assert cf.p_shot == 0.6 and cf.shots_per_threat == 2 and cf.inventory == 200
+    assert cf.p_kill_per_threat == pytest.approx(0.84)
+    assert cf.expected_leakers == pytest.approx(2.56)
+    assert cf.p_zero_leakers == pytest.approx(0.84**16)
+    assert cf.expected_shots == 32
+    # With ample rounds the best case equals the nominal form.
+    assert cf.bound_expected_leakers == pytest.approx(2.56)
+
+
+def test_exact_agreement_on_the_degenerate_scenario() -> None:
+    rep = cc.check(builtin_scenario("closed-form"), replications=REPS, seed=11)
+    assert rep.exact and rep.why == ()
+    assert [r.relation for r in rep.rows] == ["equal"] * 4
+    assert rep.agree, rep.to_dict()
+
+
+def test_exact_agreement_with_a_binding_inventory() -> None:
+    # One launcher of 20 rounds, 2 per threat: floor(20/2) = 10 of 16 threats engaged,
+    # 6 leak for sure: E[leakers] = 10 * 0.16 + 6 = 7.6, P(no leaker) = 0.
+    sc = _variant(builtin_scenario("closed-form"), count=1)
+    cf = cc.closed_form_for(sc)
+    assert cf.threats_engaged == 10 and cf.expected_leakers == pytest.approx(7.6)
+    assert cf.p_zero_leakers == 0.0
+    rep = cc.check(sc, replications=REPS, seed=3)
+    assert rep.exact, rep.why
+    assert rep.agree, rep.to_dict()
+
+
+def test_disagreement_is_reported() -> None:
+    # The Monte Carlo of SSPK 0.6 judged against the closed form of SSPK 0.9: 2.56 leakers
+    # against 16 * 0.01 = 0.16 must be flagged.
+    sc = builtin_scenario("closed-form")
+    res = simulate(sc, replications=REPS, seed=5)
+    rep = cc.compare(_with_sspk(sc, 0.9), res)
+    assert rep.exact
+    assert not rep.agree
+    bad = {r.quantity for r in rep.rows if r.agree is False}
+    assert {"p_kill_per_threat", "expected_leakers", "p_zero_leakers"} <= bad
+
+
+def test_bound_scenario_says_why_and_which_way() -> None:
+    rep = cc.check(builtin_scenario("single-battery"), replications=2048, seed=2)
+    assert not rep.exact
+    assert any("kill probabilities per shot" in w for w in rep.why)
+    rel = {r.quantity: r.relation for r in rep.rows}
+    assert rel["expected_leakers"] == "engine >= closed"
+    assert rel["p_kill_per_threat"] == "engine <= closed"
+    assert rel["p_zero_leakers"] == "engine <= closed"
+    assert rel["interceptors_fired"] == "reference"
+    assert rep.agree
+
+
+def test_bound_holds_when_detection_limits_the_engine() -> None:
+    # Four batteries: many threats are never engaged; the best case must stay below the
+    # engine's leakers (and the report must name the engagement shortfall).
+    rep = cc.check(builtin_scenario("four-batteries"), replications=1024, seed=0)
+    assert not rep.exact
+    assert any("engaged" in w for w in rep.why)
+    assert any("decoys" in w for w in rep.why)
+    assert rep.agree
+
+
+def test_even_split_bound_hand_values() -> None:
+    # 5 rounds over 2 targets, cap 4, p = 0.5: split 3 + 2 -> kills 0.875 + 0.75;
+    # P(both) = 0.875 * 0.75.
+    kills, p_all = cc._even_split_kill(5, 2, 4, 0.5)
+    assert kills == pytest.approx(1.625) and p_all == pytest.approx(0.65625)
+    # The cap binds: 100 rounds, 2 targets, cap 2 -> 2 shots each.
+    kills, _ = cc._even_split_kill(100, 2, 2, 0.5)
+    assert kills == pytest.approx(1.5)
+    # An even split beats the salvo doctrine (2 + 2 + 1 vs 2 + 2 + 0 on 3 targets).
+    kills_even, _ = cc._even_split_kill(5, 3, 2, 0.6)
+    assert kills_even > 2 * 0.84
+
+
+def test_report_json_shape() -> None:
+    sc = builtin_scenario("closed-form")
+    rep = cc.compare(sc, simulate(sc, replications=512, seed=0))
+    d = rep.to_dict()
+    assert set(d) == {
+        "scenario", "replications", "seed", "confidence", "closed_form_is", "why_bound",
+        "agree", "rows",
+    }  # fmt: skip
+    assert d["closed_form_is"] == "exact" and d["confidence"] == 0.99
+    assert d["rows"][0]["monte_carlo"]["interval"][0] <= d["rows"][0]["monte_carlo"]["mean"]
+
+
+def _cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = 0
+    try:
+        cli_main.main(args)
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_cli_check_json(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = _cli(["check", "closed-form", "-n", "2048", "--seed", "1", "--json"], capsys)
+    assert code == 0, err
+    d = json.loads(out)
+    assert d["agree"] is True and d["closed_form_is"] == "exact"
+    assert d["rows"][1]["quantity"] == "expected_leakers"
+    assert d["rows"][1]["closed_form"] == pytest.approx(2.56)
+
+
+def test_cli_check_table(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _cli(["check", "closed-form", "-n", "1024"], capsys)
+    assert code == 0
+    assert "closed form is exact" in out and "AGREE" in out
+
+
+@pytest.mark.parametrize(
+    "args,needle",
+    [
+        (["check", "closed-form", "-n", "0"], "--replications"),
+        (["check", "closed-form", "--seed", "-1"], "--seed"),
+        (["check", "no-such-scenario"], "no-such-scenario"),
+    ],
+)
+def test_cli_check_bad_input_exits_2(
+    args: list[str], needle: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = _cli(args, capsys)
+    assert code == 2 and out == ""
+    assert needle in err and "Traceback" not in err
+
+
+def test_cli_check_disagreement_exits_3(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    real = cc.check
+
+    def skewed(scenario: Scenario, **kw: Any) -> cc.CheckReport:
+        rep = real(scenario, **kw)
+        rows = tuple(dataclasses.replace(r, agree=False) for r in rep.rows)
+        return dataclasses.replace(rep, rows=rows)
+
+    monkeypatch.setattr(cc, "check", skewed)
+    code, out, _ = _cli(["check", "closed-form", "-n", "256"], capsys)
+    assert code == 3 and "DISAGREE" in out
+
+
+def _doctrine(sc: Scenario, **changes: Any) -> Scenario:
+    d = sc.doctrine.model_dump()
+    d.update(changes)
+    return sc.replace(doctrine=d)
+
+
+def test_two_salvos_without_look_is_exact() -> None:
+    # Two salvos of 2 fired without assessment: n = 4, Pk = 1 - 0.4^4 = 0.9744,
+    # E[leakers] = 16 * 0.0256 = 0.4096, 64 interceptors.
+    sc = _doctrine(builtin_scenario("closed-form"), max_engagements_per_threat=2)
+    cf = cc.closed_form_for(sc)
+    assert cf.expected_leakers == pytest.approx(0.4096) and cf.expected_shots == 64
+    rep = cc.check(sc, replications=REPS, seed=4)
+    assert rep.exact and rep.agree, rep.to_dict()
+
+
+def test_shoot_look_shoot_is_a_bound_unless_one_engagement() -> None:
+    base = builtin_scenario("closed-form")
+    one = cc.check(_doctrine(base, shoot_look_shoot=True), replications=1024, seed=0)
+    assert one.exact and one.agree
+    # Two stages: expected shots 2 * (1 + 0.16) = 2.32 per threat -> 37.12 for 16.
+    two_sc = _doctrine(base, shoot_look_shoot=True, max_engagements_per_threat=2)
+    assert cc.closed_form_for(two_sc).expected_shots == pytest.approx(37.12)
+    two = cc.check(two_sc, replications=1024, seed=0)
+    assert not two.exact and any("shoot-look-shoot" in w for w in two.why)
+    assert two.agree
