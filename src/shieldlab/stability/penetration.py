@@ -223,11 +223,12 @@ def saturation_raid_closed_form(
     """Closed-form saturation raid without decoys, for unit steps in raid size.
 
     With c = floor(I / n) coverable warheads, the step from n to n + 1 missiles adds
-    w - (min((n+1) w, c) - min(n w, c)) Pk penetrators, which reaches (1 - eps) w for good
-    once (c - n w) Pk <= eps w: n* = max(0, ceil((c - eps w / Pk) / w)) (n* = 0 if Pk = 0).
+    w - min(w, (c - n w)+) Pk penetrators, which reaches (1 - eps) w for good once
+    min(w, (c - n w)+) Pk <= eps w: n* = 0 if Pk <= eps, else
+    n* = max(0, ceil((c - eps w / Pk) / w)).
     """
     pk = defence.p_kill
-    if pk <= 0.0:
+    if pk <= epsilon + 1e-12:
         return 0
     w = warheads_per_missile
     c = defence.interceptors // defence.shots_per_threat

@@ -105,15 +105,22 @@ def linear_race(
     """
     if a <= 0.0 or b <= 0.0:
         raise ValueError("a and b must be positive for a reaction-function form")
-    xs = np.empty(periods + 1)
-    ys = np.empty(periods + 1)
+    xs = np.full(periods + 1, np.nan)
+    ys = np.full(periods + 1, np.nan)
     xs[0], ys[0] = x0, y0
+    converged = False
     for t in range(periods):
         xs[t + 1] = (k * ys[t] + g) / a
         ys[t + 1] = (l * xs[t] + h) / b
-    converged = bool(abs(xs[-1] - xs[-2]) <= tol * max(1.0, abs(xs[-1]))) and bool(
-        abs(ys[-1] - ys[-2]) <= tol * max(1.0, abs(ys[-1]))
-    )
+        if max(abs(xs[t + 1]), abs(ys[t + 1])) > 1e150:
+            break  # diverging: stop before overflow
+        if abs(xs[t + 1] - xs[t]) <= tol * max(1.0, abs(xs[t + 1])) and abs(
+            ys[t + 1] - ys[t]
+        ) <= tol * max(1.0, abs(ys[t + 1])):
+            converged = True
+            break
+    last = int(np.flatnonzero(np.isfinite(xs))[-1])
+    xs, ys = xs[: last + 1], ys[: last + 1]
     return LinearRaceResult(
         x=xs, y=ys, converged=converged, fixed_point=(float(xs[-1]), float(ys[-1]))
     )
