@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -58,7 +59,7 @@ def test_more_interceptors_never_lower_missiles_needed(
     )
     base = DefenceModel(interceptors=0, shots_per_threat=shots, sspk=sspk, p_detect=pd)
     needed = [missiles_needed(base.with_interceptors(i), req, w) for i in range(0, 90, 3)]
-    assert all(b >= a for a, b in zip(needed, needed[1:], strict=False))
+    assert all(b >= a for a, b in itertools.pairwise(needed))
     assert needed[0] == missiles_needed(None, req, w)
 
 

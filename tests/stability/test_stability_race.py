@@ -24,11 +24,11 @@ from shieldlab.stability.race import RaceCaches, action_reaction, linear_race, r
 )
 def test_linear_reaction_fixed_point_is_richardson_equilibrium(
     k: float,
-    l: float,
+    l: float,  # noqa: E741 - Richardson's symbol
     a: float,
     b: float,
     g: float,
-    h: float,  # noqa: E741
+    h: float,
 ) -> None:
     # Richardson (1960): x* = (b g + k h)/(a b - k l), y* = (a h + l g)/(a b - k l),
     # stable iff a b > k l; the discrete reaction map contracts by k l / (a b) per two steps.
