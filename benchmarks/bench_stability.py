@@ -41,9 +41,9 @@ def main() -> None:
     run(3, cached=True)  # warm-up: imports, first-call overheads
     t_fast, c_fast, m_fast = run(n, cached=True)
     t_slow, c_slow, m_slow = run(n, cached=False)
-    same = np.array_equal(m_fast.stability_index, m_slow.stability_index) and np.array_equal(  # type: ignore[attr-defined]
+    same = np.array_equal(m_fast.stability_index, m_slow.stability_index) and np.array_equal(
         m_fast.stable,
-        m_slow.stable,  # type: ignore[attr-defined]
+        m_slow.stable,
     )
     table = Table(title=f"Restraint map {n} x {n} ({n * n} cap pairs), built-in posture")
     for col in ("variant", "seconds", "curves computed", "ratio vs naive"):
