@@ -142,3 +142,24 @@ def test_posture_file_is_used(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     # Symmetric posture -> both sides need the same.
     b, r = data["results"]
     assert b["missiles_with_defence"] == r["missiles_with_defence"]
+
+
+def test_restraint_at_one_cap_set(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(
+        capsys,
+        "restraint",
+        "--json",
+        "--x-values",
+        "0,100",
+        "--y-values",
+        "200",
+        "--at",
+        "interceptors=100,launchers=200",
+    )
+    assert code == 0
+    data = json.loads(out)
+    # The detailed cap set is the same as the map's cell (interceptors 100, launchers 200).
+    assert data["at"]["stability_index"] == data["map"]["stability_index"][0][1]
+    assert data["at"]["blue_needed_vs_cap"] == data["map"]["blue_needed_vs_cap"][0][1]
+    code, _, err = run(capsys, "restraint", "--at", "ships=3")
+    assert code == 2 and "--at" in err

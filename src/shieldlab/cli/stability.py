@@ -437,6 +437,9 @@ def restraint(
     y_cap: str | None = typer.Option(None, "--y-cap", help=f"One of {', '.join(_CAPS)}."),
     y_values: str | None = typer.Option(None, "--y-values", help="e.g. 50:1000:50"),
     threshold: float | None = typer.Option(None, "--threshold", help="Stable if index >= this."),
+    at: str | None = typer.Option(
+        None, "--at", help="Also detail one cap set, e.g. interceptors=100,launchers=300."
+    ),
     as_json: bool = _JSON,
     plot: Path | None = _PLOT,
 ) -> None:
@@ -462,6 +465,21 @@ def restraint(
     thr = threshold if threshold is not None else (rs.stability_threshold if rs else 0.5)
     if not 0.0 <= thr <= 1.0:
         raise InputError("must lie in [0, 1]", field="--threshold")
+    cell = None
+    if at is not None:
+        from shieldlab.stability.restraint import Caps, evaluate_caps
+
+        caps = Caps()
+        for item in at.split(","):
+            name, _, val = item.partition("=")
+            name = name.strip()
+            if name not in _CAPS or not val.strip().isdigit():
+                raise InputError(
+                    f"expected NAME=VALUE pairs with NAME in {', '.join(_CAPS)}, got {item!r}",
+                    field="--at",
+                )
+            caps = caps.with_cap(cast("CapName", name), int(val))
+        cell = evaluate_caps(p, caps, threshold=thr)
     t0 = time.perf_counter()
     m = restraint_map(
         p,
@@ -473,6 +491,8 @@ def restraint(
     )
     seconds = time.perf_counter() - t0
     out: dict[str, Any] = {"posture": p.name, "seconds": seconds, "map": m.to_dict()}
+    if cell is not None:
+        out["at"] = cell.to_dict()
     if plot is not None:
         from shieldlab.stability.plots import restraint_figures
 
@@ -497,5 +517,21 @@ def restraint(
         f"deterrents hold, index >= {thr:g}); {m.curves_computed} penetration curves "
         f"computed in {seconds:.2f} s"
     )
+    if cell is not None:
+        cc = cell.caps
+        _print_table(
+            f"Cap set interceptors={cc.interceptors}, launchers={cc.launchers}, "
+            f"warheads/launcher={cc.warheads_per_launcher}",
+            ["quantity", "value"],
+            [
+                ["stability index (settled forces)", cell.stability_index],
+                ["stable", cell.stable],
+                ["race converged", cell.race_converged],
+                ["settled forces", ", ".join(f"{k} {v}" for k, v in cell.settled.items())],
+                ["blue missiles needed vs capped red defence", cell.blue_needed_vs_cap],
+                ["red missiles needed vs capped blue defence", cell.red_needed_vs_cap],
+                ["deterred (blue, red)", f"{cell.blue_deterred}, {cell.red_deterred}"],
+            ],
+        )
     for f in out.get("figures", []):
         _note(f"wrote {f}")

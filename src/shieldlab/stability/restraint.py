@@ -135,6 +135,8 @@ class RestraintMap:
     red_missiles: NDArray[np.int64]
     blue_interceptors: NDArray[np.int64]
     red_interceptors: NDArray[np.int64]
+    blue_needed_vs_cap: NDArray[np.int64]
+    red_needed_vs_cap: NDArray[np.int64]
     threshold: float
     curves_computed: int
 
@@ -154,6 +156,8 @@ class RestraintMap:
             "red_missiles": self.red_missiles.tolist(),
             "blue_interceptors": self.blue_interceptors.tolist(),
             "red_interceptors": self.red_interceptors.tolist(),
+            "blue_needed_vs_cap": self.blue_needed_vs_cap.tolist(),
+            "red_needed_vs_cap": self.red_needed_vs_cap.tolist(),
             "curves_computed": self.curves_computed,
         }
 
@@ -185,6 +189,9 @@ def restraint_map(
         k: np.empty(shape, dtype=np.int64)
         for k in ("blue_missiles", "red_missiles", "blue_interceptors", "red_interceptors")
     }
+    needed = {
+        k: np.empty(shape, dtype=np.int64) for k in ("blue_needed_vs_cap", "red_needed_vs_cap")
+    }
     for iy, yv in enumerate(ys):
         for ix, xv in enumerate(xs):
             caps = base.with_cap(x_cap, int(xv)).with_cap(y_cap, int(yv))
@@ -195,6 +202,8 @@ def restraint_map(
             det[iy, ix] = cell.blue_deterred and cell.red_deterred
             for k, arr in forces.items():
                 arr[iy, ix] = cell.settled[k]
+            needed["blue_needed_vs_cap"][iy, ix] = cell.blue_needed_vs_cap
+            needed["red_needed_vs_cap"][iy, ix] = cell.red_needed_vs_cap
     return RestraintMap(
         x_cap=x_cap,
         x_values=xs,
@@ -207,4 +216,5 @@ def restraint_map(
         threshold=threshold,
         curves_computed=caches.curves_computed,
         **forces,
+        **needed,
     )
