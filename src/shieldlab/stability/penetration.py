@@ -147,12 +147,12 @@ class PenetrationCurve:
     raid_missiles: IntArray
     warheads_per_missile: int
     decoys_per_missile: float
-    interceptors: int
+    interceptors: int | None
     k: int
     expected_penetrating: FloatArray
     p_at_least_k: FloatArray
     source: str
-    expected_stderr: FloatArray | None = None
+    expected_ci95_half_width: FloatArray | None = None
 
     def to_dict(self) -> dict[str, object]:
         """Plain JSON-ready form."""
@@ -165,9 +165,9 @@ class PenetrationCurve:
             "raid_missiles": self.raid_missiles.tolist(),
             "expected_penetrating": self.expected_penetrating.tolist(),
             "p_at_least_k": self.p_at_least_k.tolist(),
-            "expected_stderr": None
-            if self.expected_stderr is None
-            else self.expected_stderr.tolist(),
+            "expected_ci95_half_width": None
+            if self.expected_ci95_half_width is None
+            else self.expected_ci95_half_width.tolist(),
         }
 
 
