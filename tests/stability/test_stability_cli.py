@@ -42,6 +42,10 @@ def test_json_contents(capsys: pytest.CaptureFixture[str]) -> None:
     assert data["saturation_raid"] == data["saturation_raid_closed_form"]
     curve = data["curve"]
     assert curve["raid_missiles"][0] == 0 and len(curve["expected_penetrating"]) > 10
+    _, out, _ = run(capsys, "penetration", "--json", "--k", "3", "--max-raid", "20")
+    curve = json.loads(out)["curve"]
+    assert curve["k"] == 3 and curve["raid_missiles"][-1] == 20
+    assert curve["p_at_least_k"][2] == 0.0  # 2 missiles x 1 warhead cannot give 3
     _, out, _ = run(capsys, "restore", "--json", "--attacker", "blue")
     res = json.loads(out)["results"]
     assert len(res) == 1 and res[0]["attacker"] == "blue"

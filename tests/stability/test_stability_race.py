@@ -140,3 +140,29 @@ def test_richardson_from_posture_uses_the_closed_form() -> None:
     assert res.equilibrium[1] == pytest.approx(4.4 / 0.18)
     assert res.stable
     assert res.x[-1] == pytest.approx(3.7 / 0.18, rel=1e-6)  # 200 years: settled
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    launchers=st.integers(0, 300),
+    interceptors=st.integers(0, 300),
+    w=st.integers(1, 3),
+    sspk=st.floats(0.1, 1.0),
+    rho=st.floats(0.0, 1.0),
+    k=st.integers(1, 40),
+)
+def test_symmetric_postures_race_symmetrically(
+    launchers: int, interceptors: int, w: int, sspk: float, rho: float, k: int
+) -> None:
+    side = side_dict(
+        offence__launchers=launchers,
+        offence__warheads_per_launcher=w,
+        defence__interceptors=interceptors,
+        defence__sspk=sspk,
+        race__defence_fraction=rho,
+        deterrence={"warheads": k, "probability": 0.8},
+    )
+    res = action_reaction(make_posture(side), periods=30)
+    np.testing.assert_array_equal(res.blue_missiles, res.red_missiles)
+    np.testing.assert_array_equal(res.blue_interceptors, res.red_interceptors)
+    assert res.blue_deterred == res.red_deterred

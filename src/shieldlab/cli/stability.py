@@ -111,6 +111,9 @@ def penetration(
     epsilon: float = typer.Option(
         0.05, "--epsilon", help="Saturation: each added missile adds >= (1 - eps) w."
     ),
+    k_warheads: int | None = typer.Option(
+        None, "--k", help="P(at least k penetrate); default: the attacker's requirement K."
+    ),
     as_json: bool = _JSON,
     plot: Path | None = _PLOT,
 ) -> None:
@@ -135,7 +138,9 @@ def penetration(
     d = p.side("red" if att == "blue" else "blue")
     defence = DefenceModel.from_posture(d.defence)
     w = a.offence.warheads_per_launcher
-    k = a.deterrence.warheads
+    k = a.deterrence.warheads if k_warheads is None else k_warheads
+    if k < 0:
+        raise InputError("must be >= 0", field="--k")
     sat_cf = saturation_raid_closed_form(defence, w, epsilon)
     top = max_raid if max_raid is not None else max(2 * sat_cf, sat_cf + 10, 2 * k // w + 10)
     raids = np.arange(0, top + 1)
