@@ -2,6 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from shieldlab.scenario import Scenario
+
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read, resolve and validate a scenario file (see :func:`shieldlab.scenario.load_scenario`)."""
+    from shieldlab.scenario import load_scenario as _load
+
+    return _load(path)
+
+
+__all__ = ["__version__", "load_scenario"]
