@@ -56,7 +56,7 @@ def test_roundtrip_file(tmp_path: Path) -> None:
             lambda d: d["blue"]["offence"].__setitem__("launchers", -3),
             "blue.offence.launchers",
             "launchers",
-            "greater than or equal",
+            "0",
         ),
         (
             lambda d: d["blue"]["deterrence"].__setitem__("expected", 3.0),
