@@ -133,9 +133,13 @@ def test_restore_on_builtin_posture() -> None:
         assert r.extra_missiles == r.missiles_with_defence - r.missiles_without_defence
         a = p.side(side)  # type: ignore[arg-type]
         assert r.extra_missiles_cost == pytest.approx(r.extra_missiles * a.costs.missile)
-        # The cheapest mix is never dearer than restoring with missiles alone.
+        # The cheapest mix is never dearer than restoring with missiles alone (the mixes
+        # searched include the all-missile raid with no decoys).
         assert r.cheapest_mix is not None
-        assert r.cheapest_mix.cost <= r.missiles_with_defence * a.costs.missile + 1e-9
+        assert r.cheapest_mix.cost <= r.extra_missiles_cost + 1e-9
+        mix = r.cheapest_mix
+        added = (mix.missiles - r.missiles_without_defence) * a.costs.missile
+        assert mix.cost == pytest.approx(added + mix.decoys * a.costs.decoy)
 
 
 def test_restore_symmetric_posture_gives_symmetric_answers() -> None:

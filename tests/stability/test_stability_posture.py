@@ -114,3 +114,65 @@ def test_restraint_caps_must_differ(tmp_path: Path) -> None:
     with pytest.raises(InputError) as exc:
         load_posture(write(tmp_path, d))
     assert exc.value.location.field == "restraint.y_cap"
+
+
+def test_costs_from_catalog_cards(tmp_path: Path) -> None:
+    # The built-in posture prices from the parameter catalog (notional card values).
+    from shieldlab.scenario.cards import load_catalog
+
+    catalog = load_catalog()
+    p = builtin_posture()
+    assert p.blue.costs.missile == catalog["generic-srbm"].nominal["unit_cost_usd"]
+    assert (
+        p.red.costs.interceptor
+        == (catalog["s400-class-medium-range-interceptor"].nominal["unit_cost_usd"])
+    )
+    assert "generic-srbm" in p.blue.costs.source and "NOTIONAL" in p.blue.costs.source
+    d = posture_dict()
+    d["blue"]["costs"] = {
+        "missile_card": "generic-srbm",
+        "decoy": 2.0,
+        "interceptor": 3.0,
+        "source": "test numbers",
+    }
+    costs = load_posture(write(tmp_path, d)).blue.costs
+    assert costs.missile == catalog["generic-srbm"].nominal["unit_cost_usd"]
+    assert costs.decoy == 2.0 and "test numbers" in costs.source
+
+
+@pytest.mark.parametrize(
+    ("costs", "field", "message"),
+    [
+        (
+            {"missile_card": "no-such-card", "decoy": 1.0, "interceptor": 1.0, "source": "x"},
+            "blue.costs.missile_card",
+            "no catalog card",
+        ),
+        (
+            {
+                "missile_card": "generic-srbm",
+                "missile": 3.0,
+                "decoy": 1.0,
+                "interceptor": 1.0,
+                "source": "x",
+            },
+            "blue.costs.missile",
+            "not both",
+        ),
+        (
+            {"missile_card": "s400-class-battery", "decoy": 1.0, "interceptor": 1.0, "source": "x"},
+            "blue.costs.missile_card",
+            "no unit_cost_usd",
+        ),
+        ({"missile": 3.0, "decoy": 1.0, "interceptor": 1.0}, "blue.costs.source", "missing"),
+    ],
+)
+def test_bad_costs(tmp_path: Path, costs: dict, field: str, message: str) -> None:
+    d = posture_dict()
+    d["blue"]["costs"] = costs
+    f = write(tmp_path, d)
+    with pytest.raises(InputError) as exc:
+        load_posture(f)
+    assert exc.value.location.field == field
+    assert message in exc.value.message
+    assert exc.value.location.line is not None and exc.value.location.line > line_of(f, "blue:")

@@ -90,7 +90,7 @@ def _fmt(v: Any) -> str:
 def _mix(option: Any) -> str:
     if option is None:
         return "-"
-    return f"{option.missiles} + {option.decoys} ({option.cost:g})"
+    return f"{option.missiles} + {option.decoys} ({option.cost:.4g})"
 
 
 def _note(text: str) -> None:
@@ -250,10 +250,10 @@ def restore(
             [f"{r.attacker} requirement", r.requirement],
             ["  missiles without defence", r.missiles_without_defence],
             [f"  missiles vs {r.interceptors} {r.defender} interceptors", r.missiles_with_defence],
-            ["  extra missiles (cost)", f"{r.extra_missiles} ({r.extra_missiles_cost:g})"],
+            ["  extra missiles (added cost)", f"{r.extra_missiles} ({r.extra_missiles_cost:.4g})"],
             ["  current force / deterred now", f"{r.current_missiles} / {r.deterred_now}"],
-            ["  cheapest missiles + decoys (cost)", _mix(r.cheapest_mix)],
-            ["  decoys only, at the undefended force (cost)", _mix(r.decoys_only)],
+            ["  cheapest missiles + decoys (added cost)", _mix(r.cheapest_mix)],
+            ["  decoys only, at the undefended force (added cost)", _mix(r.decoys_only)],
             [
                 "  attacker cost / penetrating warhead (missile)",
                 cx.attacker_cost_per_warhead_missile,

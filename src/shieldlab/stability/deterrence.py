@@ -172,7 +172,11 @@ def cost_exchange(
 
 @dataclass(frozen=True, kw_only=True)
 class DecoyOption:
-    """A raid of ``missiles`` plus ``decoys`` that meets the requirement, and its cost."""
+    """A raid of ``missiles`` plus ``decoys`` that meets the requirement, and its added cost.
+
+    ``cost`` is what the attacker adds to its undefended requirement n0:
+    (missiles - n0) c_m + decoys c_d, comparable with ``RestoreResult.extra_missiles_cost``.
+    """
 
     missiles: int
     decoys: int
@@ -216,8 +220,8 @@ def restore_deterrence(
 
     n0 = missiles needed with no defence, nD = with the defence; extra = nD - n0. Decoy
     mixes: for every raid n in [n0, nD] the fewest decoys d(n) meeting the requirement
-    (:func:`decoys_needed`), costed n c_m + d c_d; the cheapest is reported, and the
-    "decoys only" option keeps the raid at n0. The cost exchange is evaluated at nD.
+    (:func:`decoys_needed`), at added cost (n - n0) c_m + d c_d; the cheapest is reported,
+    and the "decoys only" option keeps the raid at n0. The cost exchange is evaluated at nD.
     """
     defender: SideName = "red" if attacker == "blue" else "blue"
     a = posture.side(attacker)
@@ -234,7 +238,7 @@ def restore_deterrence(
     cheapest: DecoyOption | None = None
     decoys_only: DecoyOption | None = None
     if np.any(usable):
-        costs = np.where(usable, raids * a.costs.missile + decoys * a.costs.decoy, np.inf)
+        costs = np.where(usable, (raids - n0) * a.costs.missile + decoys * a.costs.decoy, np.inf)
         i = int(np.argmin(costs))
         cheapest = DecoyOption(missiles=int(raids[i]), decoys=int(decoys[i]), cost=float(costs[i]))
         if usable[0]:

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
 from shieldlab.scenario.yamlio import PathValueError, load_yaml, load_yaml_text, validate
 
@@ -86,13 +86,65 @@ class DefencePosture(_Model):
     )
 
 
+_COST_ITEMS = ("missile", "decoy", "interceptor")
+
+
+def _card_cost(card: str, item: str, context: Any) -> tuple[float, str]:
+    """Unit cost (USD) and its source from the catalog card ``card``."""
+    catalog = (context or {}).get("catalog") if isinstance(context, dict) else None
+    if catalog is None:
+        from shieldlab.scenario.cards import load_catalog
+
+        catalog = load_catalog()
+    hit = catalog.get(card)
+    priced = sorted(n for n, c in catalog.items() if "unit_cost_usd" in c.nominal)
+    if hit is None or "unit_cost_usd" not in hit.nominal:
+        what = "no catalog card" if hit is None else "no unit_cost_usd on card"
+        raise PathValueError(
+            f"{what} '{card}'; cards with a unit cost: {', '.join(priced)}",
+            path=(f"{item}_card",),
+        )
+    src = next((v.source for v in hit.parameters if v.field == "unit_cost_usd"), "")
+    return float(hit.nominal["unit_cost_usd"]), src
+
+
 class Costs(_Model):
-    """Notional unit costs (any one currency unit, the same for both sides) and their source."""
+    """Unit costs (one currency unit for both sides), each a number or a catalog card.
+
+    ``missile_card: generic-srbm`` takes the card's ``unit_cost_usd`` (and its source) from
+    the parameter catalog (``shieldlab.scenario.catalog``); a number needs ``source``.
+    """
 
     missile: float = Field(gt=0.0)
     decoy: float = Field(gt=0.0)
     interceptor: float = Field(gt=0.0)
     source: str = Field(min_length=1)
+    missile_card: str | None = None
+    decoy_card: str | None = None
+    interceptor_card: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_cards(cls, data: Any, info: ValidationInfo) -> Any:
+        if not isinstance(data, dict):
+            return data
+        d = dict(data)
+        sources: list[str] = []
+        for item in _COST_ITEMS:
+            card = d.get(f"{item}_card")
+            if card is None:
+                continue
+            if not isinstance(card, str):
+                raise PathValueError("must be a card name", path=(f"{item}_card",))
+            if item in d:
+                raise PathValueError(
+                    f"give either '{item}' or '{item}_card', not both", path=(item,)
+                )
+            d[item], src = _card_cost(card, item, info.context)
+            sources.append(f"{item}: card {card} ({src})")
+        if sources:
+            d["source"] = "; ".join(sources + ([str(d["source"])] if d.get("source") else []))
+        return d
 
 
 class Deterrence(_Model):
