@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from shieldlab.stability.first_strike import (
     SideForces,
+    closed_form_leakage,
     damage_fraction,
     exchange,
     first_strike_stability,
@@ -163,3 +164,21 @@ def test_posture_and_interceptor_sweep() -> None:
     b = stability_vs_interceptors(sym, "blue", np.arange(0, 200, 20))
     r = stability_vs_interceptors(sym, "red", np.arange(0, 200, 20))
     np.testing.assert_allclose(b, r, rtol=1e-12)  # mirror images in a symmetric posture
+
+
+def test_leakage_function_is_pluggable() -> None:
+    # A leakage function that lets everything through is the same as no interceptors.
+    a = forces(warheads_per_launcher=2.0, interceptors=50.0, alpha=0.3)
+    b = forces(interceptors=80.0, survivable_fraction=0.4, counterforce_pk=0.7)
+
+    def no_defence(n: float, _interceptors: float, _side: SideForces) -> float:
+        return n
+
+    leaky = first_strike_stability(a, b, leakage=no_defence)
+    bare = first_strike_stability(replace(a, interceptors=0.0), replace(b, interceptors=0.0))
+    assert leaky.index == pytest.approx(bare.index, rel=1e-14)
+    assert leaky.blue_cost_first == pytest.approx(bare.blue_cost_first, rel=1e-14)
+    # The default is the closed form (fluid Wilkening inventory model).
+    assert first_strike_stability(a, b).index == pytest.approx(
+        first_strike_stability(a, b, leakage=closed_form_leakage).index, rel=0
+    )

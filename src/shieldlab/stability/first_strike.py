@@ -38,6 +38,7 @@ but much by waiting.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -48,7 +49,9 @@ from shieldlab.stability.posture import Posture, SideName, SidePosture
 __all__ = [
     "ExchangeOutcome",
     "FirstStrikeResult",
+    "Leakage",
     "SideForces",
+    "closed_form_leakage",
     "damage_fraction",
     "exchange",
     "first_strike_stability",
@@ -108,6 +111,17 @@ def fluid_leakers(n_warheads: float, interceptors: float, shots: float, p_kill: 
     return n_warheads - min(n_warheads, interceptors / shots) * p_kill
 
 
+#: A leakage function: (incoming warheads, interceptors allotted, defending side) ->
+#: expected penetrating warheads. The default is the fluid closed form; an engine-derived
+#: function (interpolating penetration curves) can be passed instead.
+Leakage = Callable[[float, float, "SideForces"], float]
+
+
+def closed_form_leakage(n_warheads: float, interceptors: float, defender: SideForces) -> float:
+    """The default :data:`Leakage`: :func:`fluid_leakers` with the defender's n and Pk."""
+    return fluid_leakers(n_warheads, interceptors, defender.shots_per_threat, defender.p_kill)
+
+
 def damage_fraction(penetrating: float, scale_warheads: float) -> float:
     """d(y) = 1 - exp(-y / T): share of a side's value destroyed by y penetrating warheads."""
     return 1.0 - math.exp(-max(penetrating, 0.0) / scale_warheads)
@@ -138,6 +152,7 @@ def exchange(
     warheads_per_target: int = 1,
     reserve_attack: bool = True,
     striker_name: str = "A",
+    leakage: Leakage = closed_form_leakage,
 ) -> ExchangeOutcome:
     """Expected outcome of ``striker`` going first (steps 1-5 of the module docstring)."""
     r = float(warheads_per_target)
@@ -146,29 +161,15 @@ def exchange(
     cf = min(striker.warheads, wanted)
     tau = cf / wanted if wanted > 0.0 else 0.0
     force_def = victim.forces_fraction * victim.interceptors
-    arriving = (
-        fluid_leakers(cf, force_def, victim.shots_per_threat, victim.p_kill) / cf
-        if cf > 0.0
-        else 0.0
-    )
+    arriving = leakage(cf, force_def, victim) / cf if cf > 0.0 else 0.0
     survive_targeted = (1.0 - striker.counterforce_pk * arriving) ** r
     surviving = victim.survivable_fraction * victim.launchers + vulnerable * (
         1.0 - tau + tau * survive_targeted
     )
     retaliation = surviving * victim.warheads_per_launcher
-    ret_pen = fluid_leakers(
-        retaliation,
-        (1.0 - striker.forces_fraction) * striker.interceptors,
-        striker.shots_per_threat,
-        striker.p_kill,
-    )
+    ret_pen = leakage(retaliation, (1.0 - striker.forces_fraction) * striker.interceptors, striker)
     reserve = striker.warheads - cf if reserve_attack else 0.0
-    res_pen = fluid_leakers(
-        reserve,
-        (1.0 - victim.forces_fraction) * victim.interceptors,
-        victim.shots_per_threat,
-        victim.p_kill,
-    )
+    res_pen = leakage(reserve, (1.0 - victim.forces_fraction) * victim.interceptors, victim)
     d_striker = damage_fraction(ret_pen, striker.damage_scale_warheads)
     d_victim = damage_fraction(res_pen, victim.damage_scale_warheads)
     return ExchangeOutcome(
@@ -222,8 +223,12 @@ def first_strike_stability(
     warheads_per_target: int = 1,
     reserve_attack: bool = True,
     combine: str = "product",
+    leakage: Leakage = closed_form_leakage,
 ) -> FirstStrikeResult:
-    """Kent-Thaler-style first-strike stability index in [0, 1] (module docstring)."""
+    """Kent-Thaler-style first-strike stability index in [0, 1] (module docstring).
+
+    ``leakage`` gives each defence's expected penetrators (default: the closed form).
+    """
     if combine not in ("product", "min"):
         raise ValueError("combine must be 'product' or 'min'")
     b_first = exchange(
@@ -232,6 +237,7 @@ def first_strike_stability(
         warheads_per_target=warheads_per_target,
         reserve_attack=reserve_attack,
         striker_name="blue",
+        leakage=leakage,
     )
     r_first = exchange(
         red,
@@ -239,6 +245,7 @@ def first_strike_stability(
         warheads_per_target=warheads_per_target,
         reserve_attack=reserve_attack,
         striker_name="red",
+        leakage=leakage,
     )
     rb = _ratio(b_first.cost_to_striker, r_first.cost_to_victim)
     rr = _ratio(r_first.cost_to_striker, b_first.cost_to_victim)
