@@ -195,6 +195,10 @@ class RaceResult:
             "blue_deterred": self.blue_deterred,
             "red_deterred": self.red_deterred,
             "pinned_at_cap": list(self.pinned_at_cap),
+            "total_spending": {
+                "blue": float(self.blue_spending.sum()),
+                "red": float(self.red_spending.sum()),
+            },
             "blue_missiles": self.blue_missiles.tolist(),
             "red_missiles": self.red_missiles.tolist(),
             "blue_interceptors": self.blue_interceptors.tolist(),
