@@ -107,6 +107,17 @@ def test_cards_resolve_with_overrides(write) -> None:
     assert b.launchers[2].loadout[0].rounds == 16
 
 
+def test_list_override_replaces_the_whole_list(write) -> None:
+    text = SCEN.replace(
+        "    command_post: {max_targets_engaged: 10}\n",
+        "    launchers:\n      - card: s400-class-launcher-small\n        count: 6\n",
+    )
+    b = load_scenario(write(text)).batteries[0]
+    assert [(ln.name, ln.count, ln.loadout[0].rounds) for ln in b.launchers] == [
+        ("s400-class-launcher-small", 6, 16)
+    ]
+
+
 def test_card_sources_lists_cards_places_and_overrides(write) -> None:
     s = load_scenario(write(SCEN))
     srcs = {c.card: c for c in card_sources(s)}
@@ -195,6 +206,15 @@ CARD_ERRORS = [
         "interceptor_types.0.min_range_m",
         "min_range_m (500000) is above max_range_m (380000)",
         "min_range_m: 500000",
+    ),
+    (
+        "override clashing with a value from the card",
+        "    unit_cost_usd: 1.5e6",
+        "    max_range_m: 4000",
+        "interceptor_types.0.min_range_m",
+        "min_range_m (5000) is above max_range_m (4000) (value from card "
+        "'s400-class-long-range-interceptor')",
+        "- card: s400-class-long-range-interceptor",
     ),
     (
         "unknown override field",

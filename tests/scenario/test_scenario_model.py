@@ -388,3 +388,37 @@ def test_bad_value_is_one_error_with_file_line_field(
     assert fragment in e.message
     nth = 1 if needle == "- name: site-a" else 0
     assert e.location.line == line_of(text, needle, nth)
+
+
+def _leaves(node: object, path: tuple[str | int, ...] = ()):  # type: ignore[no-untyped-def]
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from _leaves(v, (*path, k))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from _leaves(v, (*path, i))
+    else:
+        yield path
+
+
+def test_every_field_is_reported_at_its_own_path_and_line() -> None:
+    """Break each value of the sample in turn: the error names exactly that field and line."""
+    import copy
+
+    from shieldlab.scenario import scenario_from_data
+    from shieldlab.scenario.yamlio import load_yaml_text
+
+    data, linemap = load_yaml_text(BASE, file="s.yaml")
+    leaves = list(_leaves(data))
+    assert len(leaves) > 60
+    for path in leaves:
+        broken = copy.deepcopy(data)
+        node = broken
+        for p in path[:-1]:
+            node = node[p]
+        node[path[-1]] = [[1]]  # invalid for every scalar field
+        with pytest.raises(InputError) as exc:
+            scenario_from_data(broken, linemap, "s.yaml")
+        dotted = ".".join(str(p) for p in path)
+        assert exc.value.location.field == dotted, dotted
+        assert exc.value.location.line == linemap.exact(path), dotted

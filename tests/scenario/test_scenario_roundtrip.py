@@ -157,3 +157,27 @@ def test_damaged_scenarios_are_input_errors(tmp_path_factory, cut: int, junk: st
     except InputError as e:
         assert e.location.file == str(p)
         assert e.message
+
+
+def test_scenario_by_name_or_path(tmp_path: Path) -> None:
+    from shieldlab.scenario import scenario_by_name_or_path
+
+    assert scenario_by_name_or_path(None).name == "four-batteries"
+    assert scenario_by_name_or_path("single-battery").name == "single-battery"
+    p = tmp_path / "mine.yaml"
+    p.write_text(BASE, encoding="utf-8")
+    assert scenario_by_name_or_path(str(p)).name == "tiny"
+    try:
+        scenario_by_name_or_path("nine-batteries")
+    except InputError as e:
+        assert e.location.file == "nine-batteries"
+        assert "no built-in scenario of that name" in e.message
+        assert "four-batteries" in e.message
+    else:
+        raise AssertionError("expected InputError")
+    try:
+        scenario_by_name_or_path(str(tmp_path / "missing.yaml"))
+    except InputError as e:
+        assert e.message == "file not found"
+    else:
+        raise AssertionError("expected InputError")

@@ -36,6 +36,12 @@ def test_directory(tmp_path: Path) -> None:
     assert "directory" in e.message
 
 
+def test_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    assert "not a regular file" in _err(fifo).message
+
+
 def test_empty_file(write) -> None:
     e = _err(write(""))
     assert "empty" in e.message

@@ -12,6 +12,7 @@ from shieldlab.scenario.loader import (
     builtin_scenario,
     list_builtin_scenarios,
     load_scenario,
+    scenario_by_name_or_path,
     scenario_from_data,
 )
 from shieldlab.scenario.model import SCHEMA_VERSION, Scenario
@@ -26,5 +27,6 @@ __all__ = [
     "list_builtin_scenarios",
     "load_catalog",
     "load_scenario",
+    "scenario_by_name_or_path",
     "scenario_from_data",
 ]

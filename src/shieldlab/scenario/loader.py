@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from shieldlab.errors import InputError
-from shieldlab.scenario.cards import Card, resolve_cards
+from shieldlab.scenario.cards import Card, CardUse, resolve_cards
 from shieldlab.scenario.model import SCHEMA_VERSION, Scenario
 from shieldlab.scenario.yamlio import DEFAULT_MAX_BYTES, LineMap, load_yaml, validate
 
@@ -17,6 +17,7 @@ __all__ = [
     "builtin_scenario",
     "list_builtin_scenarios",
     "load_scenario",
+    "scenario_by_name_or_path",
     "scenario_from_data",
 ]
 
@@ -63,9 +64,40 @@ def scenario_from_data(
         raise InputError("a scenario must be a mapping of fields", file=fname)
     _check_version(data, linemap, fname)
     resolved, uses = resolve_cards(data, linemap, fname, catalog)
-    scenario = validate(Scenario, resolved, linemap, fname)
+    try:
+        scenario = validate(Scenario, resolved, linemap, fname)
+    except InputError as exc:
+        raise _mention_card(exc, uses, linemap) from None
     scenario._card_uses = uses
     return scenario
+
+
+def _mention_card(
+    exc: InputError, uses: tuple[CardUse, ...], linemap: LineMap | None
+) -> InputError:
+    """Say which card a bad value came from when the file itself does not contain it."""
+    field = exc.location.field
+    if not field or not uses:
+        return exc
+    if linemap is not None and linemap.exact(_split(field)) is not None:
+        return exc  # the value is written in the file: its line says it all
+    best = max(
+        (u for u in uses if field == u.used_at or field.startswith(u.used_at + ".")),
+        key=lambda u: len(u.used_at),
+        default=None,
+    )
+    if best is None:
+        return exc
+    return InputError(
+        f"{exc.message} (value from card '{best.card}')",
+        file=exc.location.file,
+        line=exc.location.line,
+        field=field,
+    )
+
+
+def _split(dotted_path: str) -> tuple[str | int, ...]:
+    return tuple(int(p) if p.isdigit() else p for p in dotted_path.split("."))
 
 
 def load_scenario(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Scenario:
@@ -95,3 +127,25 @@ def builtin_scenario(name: str) -> Scenario:
         names = ", ".join(s.name for s in list_builtin_scenarios())
         raise InputError(f"unknown built-in scenario '{name}'; built-ins: {names}")
     return load_scenario(p)
+
+
+def scenario_by_name_or_path(
+    ref: str | Path | None, *, default: str = "four-batteries"
+) -> Scenario:
+    """What a command-line SCENARIO argument means: a file path, else a built-in name.
+
+    ``None`` gives the built-in ``default``. A reference that is neither an existing file
+    nor a built-in name is an :class:`~shieldlab.errors.InputError` that says both.
+    """
+    if ref is None:
+        return builtin_scenario(default)
+    p = Path(ref)
+    if p.exists() or p.suffix.lower() in (".yaml", ".yml") or len(p.parts) > 1:
+        return load_scenario(p)
+    if (builtin_dir() / f"{p.name}.yaml").is_file():
+        return builtin_scenario(p.name)
+    names = ", ".join(s.name for s in list_builtin_scenarios())
+    raise InputError(
+        f"no such file, and no built-in scenario of that name; built-ins: {names}",
+        file=str(ref),
+    )

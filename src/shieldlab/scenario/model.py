@@ -276,9 +276,14 @@ class ThreatType(_Model):
 
     name: Name
     threat_class: ThreatClass
-    trajectory: Literal["ballistic", "level"]
+    # The defaults below are placeholders: a missing trajectory or lethal flag is filled
+    # from threat_class before validation (see _defaults_from_class).
+    trajectory: Literal["ballistic", "level"] = Field(
+        default="ballistic",
+        description="default from threat_class: ballistic for ballistic and decoy, else level",
+    )
     rcs_m2: PositiveFloat
-    lethal: bool
+    lethal: bool = Field(default=True, description="default from threat_class: false for decoy")
     unit_cost_usd: NonNegFloat
     speed_mps: PositiveFloat | None = None
     cruise_altitude_m: NonNegFloat | None = None

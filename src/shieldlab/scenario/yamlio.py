@@ -267,6 +267,9 @@ def load_yaml(
     try:
         if p.is_dir():
             raise InputError("is a directory, expected a YAML file", file=fname)
+        if p.exists() and not p.is_file():
+            # A FIFO or device could block or never end; only regular files are read.
+            raise InputError("not a regular file, expected a YAML file", file=fname)
         size = p.stat().st_size
         if size > max_bytes:
             raise InputError(
