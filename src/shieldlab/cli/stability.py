@@ -114,10 +114,24 @@ def penetration(
     k_warheads: int | None = typer.Option(
         None, "--k", help="P(at least k penetrate); default: the attacker's requirement K."
     ),
+    engine: str | None = typer.Option(
+        None,
+        "--engine",
+        help="Also run the Monte Carlo engine on this scenario (built-in name or file).",
+    ),
+    raid_sizes: str | None = typer.Option(
+        None, "--raid-sizes", help="Engine raid sizes (threats), e.g. 4,8,16 or 10:100:10."
+    ),
+    replications: int = typer.Option(1000, "--replications", help="Engine replications."),
+    seed: int = typer.Option(0, "--seed", help="Engine seed (the same for every raid size)."),
     as_json: bool = _JSON,
     plot: Path | None = _PLOT,
 ) -> None:
-    """Penetrating warheads and P(>= K) against raid size; the saturation point."""
+    """Penetrating warheads and P(>= K) against raid size; the saturation point.
+
+    The closed-form curve uses the posture; with --engine the Monte Carlo engine also runs
+    a scenario's raid at several sizes with common random numbers.
+    """
     import numpy as np
 
     from shieldlab.stability.penetration import (
@@ -159,6 +173,25 @@ def penetration(
         },
         "curve": curve.to_dict(),
     }
+    eng_curve = None
+    if engine is not None:
+        from shieldlab.stability.engine_curves import engine_curve, load_engine_scenario
+
+        if not 1 <= replications <= 10_000_000:
+            raise InputError("must lie in [1, 10000000]", field="--replications")
+        scenario = load_engine_scenario(engine)
+        sizes = _values(raid_sizes, "--raid-sizes")
+        if sizes is None:
+            n0 = sum(w.count for w in scenario.raid.waves)
+            lo = len(scenario.raid.waves)
+            sizes = sorted({max(lo, round(n0 * f)) for f in (0.25, 0.5, 1, 2, 4, 6, 8, 12)})
+        eng_curve = engine_curve(scenario, sizes, replications=replications, seed=seed)
+        eng_sat = saturation_point(eng_curve, epsilon) if len(sizes) > 1 else None
+        out["engine"] = {
+            "scenario": scenario.name,
+            "saturation_raid": eng_sat,
+            "curve": eng_curve.to_dict(),
+        }
     if plot is not None:
         from shieldlab.stability.plots import penetration_figures
 
@@ -172,6 +205,17 @@ def penetration(
                 requirement_k=k,
             )
         ]
+        if eng_curve is not None:
+            out["figures"] += [
+                str(f)
+                for f in penetration_figures(
+                    plot,
+                    [eng_curve],
+                    saturation=[out["engine"]["saturation_raid"]],
+                    labels=[f"engine: {out['engine']['scenario']}"],
+                    name="penetration_engine",
+                )
+            ]
     if as_json:
         from shieldlab.cli._output import emit_json
 
@@ -193,6 +237,24 @@ def penetration(
         f"saturation (each added missile adds >= {1 - epsilon:g} x {w} warheads): "
         f"{sat if sat is not None else f'beyond {top}'} missiles (closed form {sat_cf})"
     )
+    if eng_curve is not None:
+        half = eng_curve.expected_ci95_half_width
+        assert half is not None
+        _print_table(
+            f"engine: scenario {out['engine']['scenario']} ({eng_curve.source})",
+            ["raid (threats)", "E[leakers]", "95% +/-", "P(>= 1)"],
+            [
+                [
+                    int(n),
+                    float(eng_curve.expected_penetrating[i]),
+                    float(half[i]),
+                    float(eng_curve.p_at_least_k[i]),
+                ]
+                for i, n in enumerate(eng_curve.raid_missiles)
+            ],
+        )
+        es = out["engine"]["saturation_raid"]
+        _note(f"engine saturation: {es if es is not None else 'not reached'} threats")
     for f in out.get("figures", []):
         _note(f"wrote {f}")
 
