@@ -167,3 +167,20 @@ def test_restraint_at_one_cap_set(capsys: pytest.CaptureFixture[str]) -> None:
     assert data["at"]["blue_needed_vs_cap"] == data["map"]["blue_needed_vs_cap"][0][1]
     code, _, err = run(capsys, "restraint", "--at", "ships=3")
     assert code == 2 and "--at" in err
+
+
+@pytest.mark.parametrize("cmd", COMMANDS)
+def test_minimal_posture_file_runs_every_command(
+    cmd: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # No richardson, no restraint block: commands fall back to their documented defaults.
+    d = posture_dict()
+    f = tmp_path / "minimal.yaml"
+    f.write_text(yaml.safe_dump(d, sort_keys=False))
+    extra = ["--x-values", "0,50", "--y-values", "20,100"] if cmd == "restraint" else []
+    code, out, err = run(capsys, cmd, str(f), "--json", *extra)
+    assert code == 0, err
+    data = json.loads(out)
+    if cmd == "race":
+        assert "richardson" not in data
+        assert data["action_reaction"]["converged"]
