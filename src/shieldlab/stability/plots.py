@@ -145,7 +145,7 @@ def race_figures(
 
 
 def restraint_figures(directory: str | Path, m: RestraintMap) -> list[Path]:
-    """Heat map of the stability index over two caps; the stable region hatched/outlined."""
+    """Heat map of the stability index over two caps; cells that are not stable marked x."""
     import plotly.graph_objects as go
 
     fig, axes = _new_mpl()
@@ -153,10 +153,8 @@ def restraint_figures(directory: str | Path, m: RestraintMap) -> list[Path]:
     x, y = m.x_values, m.y_values
     mesh = ax.pcolormesh(x, y, m.stability_index, shading="nearest", vmin=0, vmax=1, cmap="viridis")
     fig.colorbar(mesh, ax=ax, label="first-strike stability index")
-    if m.stable.any() and not m.stable.all() and x.size > 1 and y.size > 1:
-        ax.contour(x, y, m.stable.astype(float), levels=[0.5], colors="white", linewidths=2)
     yy, xx = np.nonzero(~m.stable)
-    ax.scatter(x[xx], y[yy], marker="x", color="white", s=12, label="not stable")
+    ax.scatter(x[xx], y[yy], marker="x", color="#d62728", s=14, label="not stable")
     ax.set(
         xlabel=f"{m.x_cap} cap",
         ylabel=f"{m.y_cap} cap",
@@ -184,7 +182,7 @@ def restraint_figures(directory: str | Path, m: RestraintMap) -> list[Path]:
             y=y[yy],
             mode="markers",
             name="not stable",
-            marker={"symbol": "x", "color": "white"},
+            marker={"symbol": "x", "color": "#d62728"},
         )
     )
     pfig.update_layout(
