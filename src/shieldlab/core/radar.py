@@ -190,7 +190,11 @@ def threshold_for_pfa(pfa: ArrayLike, n_pulses: ArrayLike = 1) -> FloatArray:
     gamma) and T = Q^-1(N, Pfa) (Richards 2014, ch. 6; DiFranco & Rubin, *Radar
     Detection*, 1968). For N = 1, T = -ln Pfa.
     """
-    return np.asarray(special.gammainccinv(_f(n_pulses), _f(pfa)), dtype=np.float64)
+    n = _f(n_pulses)
+    if np.all(n == 1.0):
+        # Exact for one pulse and about twice as fast as the general inverse.
+        return np.asarray(np.broadcast_to(-np.log(_f(pfa)), np.broadcast(n, pfa).shape), np.float64)
+    return np.asarray(special.gammainccinv(n, _f(pfa)), dtype=np.float64)
 
 
 def _ncx2_sf(x: FloatArray, df: FloatArray, nc: FloatArray) -> FloatArray:
@@ -254,7 +258,11 @@ def _pd_swerling4(t: FloatArray, n: FloatArray, snr: FloatArray) -> FloatArray:
     total = np.zeros(np.broadcast(t, n, snr).shape)
     x = t / beta
     for j in range(n_max + 1):
-        w = np.where(j <= n_int, special.binom(n, j) * p1**j * (1.0 - p1) ** (n - j), 0.0)
+        # Binomial weight C(N, j) p^j (1-p)^(N-j); zero for j > N (the exponent is clamped
+        # so that those masked entries cannot overflow).
+        w = np.where(
+            j <= n_int, special.binom(n, j) * p1**j * (1.0 - p1) ** np.maximum(n - j, 0.0), 0.0
+        )
         if np.any(w > 0.0):
             total = total + w * special.gammaincc(n + j, x)
     return np.asarray(np.clip(total, 0.0, 1.0), dtype=np.float64)

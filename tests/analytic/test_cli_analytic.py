@@ -1,0 +1,255 @@
+"""`shieldlab analytic ...`: every subcommand with hand-checked values, and bad values."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+
+import pytest
+
+from shieldlab.cli import main as cli_main
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = 0
+    try:
+        cli_main.main(["analytic", *args])
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def run_json(args: list[str], capsys: pytest.CaptureFixture[str]) -> dict[str, object]:
+    code, out, err = run([*args, "--json"], capsys)
+    assert code == 0, err
+    data = json.loads(out)
+    assert isinstance(data, dict)
+    return data
+
+
+RADAR = ["--freq-hz", "3e9", "--pulse-width-s", "1e-6"]
+
+
+def test_snr(capsys: pytest.CaptureFixture[str]) -> None:
+    # Hand: Pt=1 MW, tau=1 us, G=100, lambda=0.0999308 m, sigma=1, Ts=290 K, R=100 km:
+    # SNR = 1e4*0.0099862/(1984.40*1.380649e-23*290*1e20) = 0.125687 -> -9.0071 dB.
+    d = run_json(["snr", *RADAR, "--range-m", "1e5", "--peak-power-w", "1e6"], capsys)
+    assert d["snr_db"] == pytest.approx(-9.0071, abs=1e-4)
+    # Doubling the gain in dB terms (+3 dB -> +6 dB two-way) and halving the RCS (-3 dB).
+    d2 = run_json(
+        ["snr", *RADAR, "--range-m", "1e5", "--peak-power-w", "1e6", "--gain-db", "23"], capsys
+    )
+    assert float(d2["snr_db"]) - float(d["snr_db"]) == pytest.approx(6.0, abs=1e-9)  # type: ignore[arg-type]
+    d3 = run_json(
+        ["snr", *RADAR, "--range-m", "1e5", "--peak-power-w", "1e6", "--loss-db", "3"], capsys
+    )
+    assert float(d3["snr_db"]) - float(d["snr_db"]) == pytest.approx(-3.0, abs=1e-9)  # type: ignore[arg-type]
+    code, out, _ = run(["snr", *RADAR, "--range-m", "1e5", "--peak-power-w", "1e6"], capsys)
+    assert code == 0 and "-9.007 dB" in out
+
+
+def test_detection_range_and_peak_power(capsys: pytest.CaptureFixture[str]) -> None:
+    # Hand: R^4 = 1e20 * 0.125687 / 10^1.3 -> R = 28172 m; Pt = 1e6 * 10^1.3/0.125687.
+    d = run_json(["detection-range", *RADAR, "--snr-db", "13", "--peak-power-w", "1e6"], capsys)
+    assert d["range_m"] == pytest.approx(28172.3, abs=0.1)
+    d = run_json(["peak-power", *RADAR, "--snr-db", "13", "--range-m", "1e5"], capsys)
+    assert d["peak_power_w"] == pytest.approx(1e6 * 10**1.3 / 0.1256870, rel=1e-5)
+
+
+def test_albersheim_and_shnidman(capsys: pytest.CaptureFixture[str]) -> None:
+    # MATLAB `albersheim`/`shnidman` values (PUBLISHED_VALUES.md; Albersheim 1981,
+    # Shnidman 2002): (0.5, 1e-6, N=10) -> 3.556291 dB; Shnidman (0.5, 1e-6, 1) -> 11.171614.
+    d = run_json(["albersheim", "--pd", "0.5", "--pfa", "1e-6", "--pulses", "10"], capsys)
+    assert d["snr_db"] == pytest.approx(3.556291380845494, abs=1e-9)
+    d = run_json(["shnidman", "--pd", "0.5", "--pfa", "1e-6"], capsys)
+    assert d["snr_db"] == pytest.approx(11.171613923710709, abs=1e-9)
+    d1 = run_json(["shnidman", "--pd", "0.9", "--pfa", "1e-6", "--swerling", "1"], capsys)
+    assert float(d1["snr_db"]) > 11.17  # type: ignore[arg-type]  # fluctuation loss
+
+
+def test_pd(capsys: pytest.CaptureFixture[str]) -> None:
+    # Swerling 1, one pulse: Pd = Pfa^(1/(1+SNR)) = 1e-6^(1/11) = 0.284804 at 10 dB.
+    d = run_json(["pd", "--snr-db", "10", "--pfa", "1e-6", "--swerling", "1"], capsys)
+    assert d["pd"] == pytest.approx(1e-6 ** (1 / 11), rel=1e-12)
+    d = run_json(["pd", "--snr-db", "13", "--pfa", "1e-6", "--pulses", "4"], capsys)
+    assert 0.99 < float(d["pd"]) < 1.0  # type: ignore[arg-type]
+
+
+def test_horizon(capsys: pytest.CaptureFixture[str]) -> None:
+    # d = sqrt(2 k R h1) + sqrt(2 k R h2), k = 4/3, R = 6371 km.
+    d = run_json(["horizon", "--antenna-height-m", "10", "--target-height-m", "1000"], capsys)
+    kr = 4 / 3 * 6_371_000
+    assert d["range_m"] == pytest.approx(math.sqrt(2 * kr * 10) + math.sqrt(2 * kr * 1000))
+    d = run_json(["horizon", "--antenna-height-m", "10", "--k-factor", "1"], capsys)
+    assert d["range_m"] == pytest.approx(math.sqrt(2 * 6_371_000 * 10))
+
+
+def test_ballistic(capsys: pytest.CaptureFixture[str]) -> None:
+    # Minimum-energy 1000 km row of PUBLISHED_VALUES.md (Bate, Mueller & White 1971):
+    # 3.016 km/s, 42.75 deg, 7.91 min, 240 km.
+    d = run_json(["ballistic", "--range-km", "1000"], capsys)
+    assert d["burnout_speed_mps"] == pytest.approx(3016, abs=0.5)
+    assert d["flight_path_angle_deg"] == pytest.approx(42.75, abs=0.005)
+    assert float(d["flight_time_s"]) / 60 == pytest.approx(7.91, abs=0.005)  # type: ignore[arg-type]
+    assert float(d["apogee_m"]) / 1e3 == pytest.approx(240, abs=0.5)  # type: ignore[arg-type]
+    lofted = run_json(["ballistic", "--range-km", "1000", "--flight-path-angle-deg", "60"], capsys)
+    assert lofted["flight_path_angle_deg"] == pytest.approx(60.0)
+    assert float(lofted["apogee_m"]) > float(d["apogee_m"])  # type: ignore[arg-type]
+
+
+def test_leakage(capsys: pytest.CaptureFixture[str]) -> None:
+    # Hand: Pk = 0.9*(1-0.3^2) = 0.819; 20 threats: 3.62 leakers; P0 = 0.819^20.
+    d = run_json(
+        ["leakage", "--threats", "20", "--shots-per-threat", "2", "--sspk", "0.7",
+         "--p-detect", "0.9"],
+        capsys,
+    )  # fmt: skip
+    assert d["p_kill_per_threat"] == pytest.approx(0.819)
+    assert d["expected_leakers"] == pytest.approx(3.62)
+    assert d["p_zero_leakers"] == pytest.approx(0.819**20)
+    # Inventory 15 with 2 shots: floor(15/2) = 7 of 10 engaged; 7*0.04 + 3 = 3.28 leakers.
+    d = run_json(
+        ["leakage", "--threats", "10", "--shots-per-threat", "2", "--sspk", "0.8",
+         "--interceptors", "15"],
+        capsys,
+    )  # fmt: skip
+    assert d["expected_leakers"] == pytest.approx(3.28)
+    assert d["p_zero_leakers"] == 0.0
+    assert d["threats_engaged"] == 7
+
+
+def test_interceptors_needed(capsys: pytest.CaptureFixture[str]) -> None:
+    # Hand: Pk >= 0.9^(1/10) = 0.98952 -> 0.2^n <= 0.01048 -> n = 3; 30 interceptors.
+    d = run_json(
+        ["interceptors-needed", "--threats", "10", "--sspk", "0.8", "--p-zero-leakers", "0.9"],
+        capsys,
+    )
+    assert d == {"shots_per_threat": 3, "interceptors": 30}
+
+
+def test_sls(capsys: pytest.CaptureFixture[str]) -> None:
+    # PUBLISHED_VALUES.md (Wilkening 1999): 1 - 0.2^3 = 0.992; 1 + 0.2 + 0.04 = 1.24 shots.
+    d = run_json(["sls", "--sspk", "0.8", "--stages", "3"], capsys)
+    assert d["p_kill"] == pytest.approx(0.992)
+    assert d["expected_shots"] == pytest.approx(1.24)
+
+
+def test_layers(capsys: pytest.CaptureFixture[str]) -> None:
+    # Hand: leak = 0.5 * 0.2 = 0.1; 10 threats: 1 leaker; P0 = 0.9^10 = 0.3486784401.
+    d = run_json(["layers", "--layer-pk", "0.5", "--layer-pk", "0.8", "--threats", "10"], capsys)
+    assert d["p_leak_per_threat"] == pytest.approx(0.1)
+    assert d["expected_leakers"] == pytest.approx(1.0)
+    assert d["p_zero_leakers"] == pytest.approx(0.3486784401)
+
+
+def test_richardson(capsys: pytest.CaptureFixture[str]) -> None:
+    # Hand: det = 0.9*0.5 - 0.3*0.6 = 0.27; x* = 1.1/0.27, y* = 2.4/0.27; stable.
+    base = ["richardson", "--k", "0.3", "--l", "0.6", "--a", "0.9", "--b", "0.5", "--g", "1"]
+    d = run_json([*base, "--h", "2"], capsys)
+    assert d["equilibrium"] == pytest.approx([1.1 / 0.27, 2.4 / 0.27])
+    assert d["stable"] is True and "trajectory" not in d
+    d = run_json([*base, "--h", "2", "--years", "100", "--steps", "5"], capsys)
+    traj = d["trajectory"]
+    assert isinstance(traj, dict)
+    assert traj["t_years"] == [0, 25, 50, 75, 100]
+    assert traj["x"][-1] == pytest.approx(1.1 / 0.27, rel=1e-6)
+    d = run_json(
+        ["richardson", "--k", "0.9", "--l", "0.9", "--a", "0.5", "--b", "0.5", "--g", "1",
+         "--h", "1"],
+        capsys,
+    )  # fmt: skip
+    assert d["stable"] is False
+
+
+@pytest.mark.parametrize(
+    "args,option",
+    [
+        (["snr", *RADAR, "--range-m", "-5", "--peak-power-w", "1e6"], "--range-m"),
+        (["snr", *RADAR, "--range-m", "1e5", "--peak-power-w", "0"], "--peak-power-w"),
+        (["snr", "--freq-hz", "0", "--pulse-width-s", "1e-6", "--range-m", "1",
+          "--peak-power-w", "1"], "--freq-hz"),
+        (["snr", *RADAR, "--range-m", "1e5", "--peak-power-w", "1e6", "--rcs-m2", "-1"],
+         "--rcs-m2"),
+        (["snr", *RADAR, "--range-m", "1e5", "--peak-power-w", "1e6", "--noise-temp-k", "0"],
+         "--noise-temp-k"),
+        (["detection-range", *RADAR, "--snr-db", "nan", "--peak-power-w", "1e6"], "--snr-db"),
+        (["peak-power", "--freq-hz", "3e9", "--pulse-width-s", "-1", "--snr-db", "3",
+          "--range-m", "1"], "--pulse-width-s"),
+        (["albersheim", "--pd", "0.95", "--pfa", "1e-6"], "--pd"),
+        (["albersheim", "--pd", "1.5", "--pfa", "1e-6"], "--pd"),
+        (["albersheim", "--pd", "0.5", "--pfa", "1e-2"], "--pfa"),
+        (["albersheim", "--pd", "0.5", "--pfa", "1e-8"], "--pfa"),
+        (["albersheim", "--pd", "0.5", "--pfa", "1e-6", "--pulses", "9000"], "--pulses"),
+        (["albersheim", "--pd", "0.5", "--pfa", "1e-6", "--pulses", "0"], "--pulses"),
+        (["shnidman", "--pd", "0.995", "--pfa", "1e-6"], "--pd"),
+        (["shnidman", "--pd", "0.5", "--pfa", "1e-10"], "--pfa"),
+        (["shnidman", "--pd", "0.5", "--pfa", "1e-6", "--pulses", "101"], "--pulses"),
+        (["shnidman", "--pd", "0.5", "--pfa", "1e-6", "--swerling", "5"], "--swerling"),
+        (["pd", "--snr-db", "10", "--pfa", "0"], "--pfa"),
+        (["pd", "--snr-db", "10", "--pfa", "1"], "--pfa"),
+        (["pd", "--snr-db", "10", "--pfa", "1e-6", "--pulses", "0"], "--pulses"),
+        (["pd", "--snr-db", "10", "--pfa", "1e-6", "--swerling", "-1"], "--swerling"),
+        (["horizon", "--antenna-height-m", "-1"], "--antenna-height-m"),
+        (["horizon", "--antenna-height-m", "10", "--target-height-m", "-3"],
+         "--target-height-m"),
+        (["horizon", "--antenna-height-m", "10", "--k-factor", "0"], "--k-factor"),
+        (["ballistic", "--range-km", "-100"], "--range-km"),
+        (["ballistic", "--range-km", "25000"], "--range-km"),
+        (["ballistic", "--range-km", "1000", "--flight-path-angle-deg", "95"],
+         "--flight-path-angle-deg"),
+        (["ballistic", "--range-km", "1000", "--flight-path-angle-deg", "89"],
+         "--flight-path-angle-deg"),
+        (["leakage", "--threats", "-1", "--shots-per-threat", "1", "--sspk", "0.5"],
+         "--threats"),
+        (["leakage", "--threats", "5", "--shots-per-threat", "-1", "--sspk", "0.5"],
+         "--shots-per-threat"),
+        (["leakage", "--threats", "5", "--shots-per-threat", "1", "--sspk", "1.2"], "--sspk"),
+        (["leakage", "--threats", "5", "--shots-per-threat", "1", "--sspk", "0.5",
+          "--p-detect", "-0.1"], "--p-detect"),
+        (["leakage", "--threats", "5", "--shots-per-threat", "1", "--sspk", "0.5",
+          "--interceptors", "-2"], "--interceptors"),
+        (["interceptors-needed", "--threats", "10", "--sspk", "0.8", "--p-zero-leakers", "1.1"],
+         "--p-zero-leakers"),
+        (["interceptors-needed", "--threats", "10", "--sspk", "0.8", "--p-zero-leakers", "0.9",
+          "--p-detect", "0.98"], "--p-zero-leakers"),
+        (["interceptors-needed", "--threats", "0", "--sspk", "0.8", "--p-zero-leakers", "0.9"],
+         "--threats"),
+        (["sls", "--sspk", "-0.5", "--stages", "2"], "--sspk"),
+        (["sls", "--sspk", "0.5", "--stages", "0"], "--stages"),
+        (["layers", "--layer-pk", "0.5", "--layer-pk", "2", "--threats", "3"], "--layer-pk"),
+        (["layers", "--layer-pk", "0.5", "--threats", "-3"], "--threats"),
+        (["richardson", "--k", "-1", "--l", "1", "--a", "1", "--b", "1", "--g", "0", "--h", "0"],
+         "--k"),
+        (["richardson", "--k", "1", "--l", "1", "--a", "1", "--b", "1", "--g", "0", "--h", "0",
+          "--years", "-5"], "--years"),
+        (["richardson", "--k", "1", "--l", "1", "--a", "1", "--b", "1", "--g", "0", "--h", "0",
+          "--years", "5", "--steps", "1"], "--steps"),
+    ],
+)  # fmt: skip
+def test_bad_values_exit_2_naming_the_option(
+    args: list[str], option: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(args, capsys)
+    assert code == 2
+    assert out == ""
+    assert f"option {option}:" in err
+    assert "Traceback" not in err and err.count("\n") == 1
+
+
+def test_missing_required_option_is_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["pd", "--pfa", "1e-6"], capsys)
+    assert code == 2 and "--snr-db" in err
+
+
+def test_subprocess_json_is_one_object() -> None:
+    # The installed entry point end to end: one JSON object on stdout, nothing on stderr.
+    res = subprocess.run(
+        [sys.executable, "-m", "shieldlab.cli.main", "analytic", "pd", "--snr-db", "13",
+         "--pfa", "1e-6", "--json"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert res.returncode == 0 and res.stderr == ""
+    assert json.loads(res.stdout)["pd"] == pytest.approx(0.8744407275, abs=1e-9)
