@@ -27,15 +27,10 @@ __all__ = ["engine_curve", "load_engine_scenario"]
 
 
 def load_engine_scenario(name_or_path: str) -> Scenario:
-    """A built-in scenario by name, or a scenario file by path."""
-    from pathlib import Path
+    """A scenario file by path, else a built-in by name (the CLI's SCENARIO convention)."""
+    from shieldlab.scenario import scenario_by_name_or_path
 
-    from shieldlab.scenario import builtin_scenario, load_scenario
-
-    p = Path(name_or_path)
-    if p.suffix in (".yaml", ".yml") or p.exists():
-        return load_scenario(p)
-    return builtin_scenario(name_or_path)
+    return scenario_by_name_or_path(name_or_path)
 
 
 def engine_curve(
