@@ -1,7 +1,604 @@
-"""`shieldlab stability`: placeholder until its issue lands (owned by its issue's work)."""
+"""`shieldlab stability`: penetration, restore, first-strike, race and restraint studies.
+
+Each command reads a posture (YAML; the built-in example when none is given), calls
+:mod:`shieldlab.stability`, and prints a table, or one JSON object with ``--json``.
+``--plot DIR`` also writes the figures as PNG and self-contained HTML. Heavy modules are
+imported inside the commands so that ``shieldlab --help`` stays fast.
+"""
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
 import typer
 
-app = typer.Typer(help="stability commands (not yet available).", no_args_is_help=True)
+from shieldlab.errors import InputError
+
+if TYPE_CHECKING:
+    from shieldlab.stability.posture import CapName, Posture
+
+app = typer.Typer(
+    help="Strategic stability: penetration, deterrence, first-strike stability, races, caps.",
+    no_args_is_help=True,
+)
+
+_POSTURE = typer.Argument(
+    None, help="Posture YAML file (default: the built-in notional example).", show_default=False
+)
+_JSON = typer.Option(False, "--json", help="Print one JSON object instead of tables.")
+_PLOT = typer.Option(
+    None, "--plot", help="Write figures (PNG and offline HTML) into this directory."
+)
+
+
+def _load(posture: Path | None) -> Posture:
+    from shieldlab.stability.posture import builtin_posture, load_posture
+
+    return builtin_posture() if posture is None else load_posture(posture)
+
+
+def _plot_dir(plot: Path | None) -> None:
+    """Create the --plot directory up front, so a bad one fails before any work."""
+    if plot is None:
+        return
+    try:
+        plot.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(
+            f"cannot create the figure directory {str(plot)!r}: {exc.strerror or exc}",
+            field="--plot",
+        ) from None
+    if not plot.is_dir():
+        raise InputError(f"{str(plot)!r} is not a directory", field="--plot")
+
+
+def _side(value: str, option: str) -> str:
+    v = value.lower()
+    if v not in ("blue", "red"):
+        raise InputError(f"must be 'blue' or 'red', got {value!r}", field=option)
+    return v
+
+
+def _print_table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    from shieldlab.cli._output import console
+
+    con = console()
+    con.print(escape(title), soft_wrap=True)
+    table = Table()
+    for c in columns:
+        table.add_column(escape(c), justify="right" if c != columns[0] else "left")
+    for r in rows:
+        table.add_row(*(escape(_fmt(v)) for v in r))
+    con.print(table)
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, float):
+        if v != v:
+            return "n/a"
+        if v in (float("inf"), float("-inf")):
+            return "inf"
+        return f"{v:.4g}"
+    return "-" if v is None else str(v)
+
+
+def _mix(option: Any) -> str:
+    if option is None:
+        return "-"
+    return f"{option.missiles} + {option.decoys} ({option.cost:.4g})"
+
+
+def _note(text: str) -> None:
+    from rich.markup import escape
+
+    from shieldlab.cli._output import console
+
+    console().print(escape(text), soft_wrap=True)
+
+
+@app.command()
+def penetration(
+    posture: Path | None = _POSTURE,
+    attacker: str = typer.Option("blue", "--attacker", help="Side whose raid is studied."),
+    max_raid: int | None = typer.Option(
+        None, "--max-raid", help="Largest raid (missiles); default: well past saturation."
+    ),
+    epsilon: float = typer.Option(
+        0.05, "--epsilon", help="Saturation: each added missile adds >= (1 - eps) w."
+    ),
+    k_warheads: int | None = typer.Option(
+        None, "--k", help="P(at least k penetrate); default: the attacker's requirement K."
+    ),
+    engine: str | None = typer.Option(
+        None,
+        "--engine",
+        help="Also run the Monte Carlo engine on this scenario (built-in name or file).",
+    ),
+    raid_sizes: str | None = typer.Option(
+        None, "--raid-sizes", help="Engine raid sizes (threats), e.g. 4,8,16 or 10:100:10."
+    ),
+    replications: int = typer.Option(1000, "--replications", help="Engine replications."),
+    seed: int = typer.Option(0, "--seed", help="Engine seed (the same for every raid size)."),
+    as_json: bool = _JSON,
+    plot: Path | None = _PLOT,
+) -> None:
+    """Penetrating warheads and P(>= K) against raid size; the saturation point.
+
+    The closed-form curve uses the posture; with --engine the Monte Carlo engine also runs
+    a scenario's raid at several sizes with common random numbers.
+    """
+    import numpy as np
+
+    from shieldlab.stability.penetration import (
+        DefenceModel,
+        closed_form_curve,
+        saturation_point,
+        saturation_raid_closed_form,
+    )
+
+    att = _side(attacker, "--attacker")
+    if not 0.0 <= epsilon < 1.0:
+        raise InputError("must lie in [0, 1)", field="--epsilon")
+    if max_raid is not None and max_raid < 1:
+        raise InputError("must be at least 1", field="--max-raid")
+    _plot_dir(plot)
+    p = _load(posture)
+    a = p.side(att)  # type: ignore[arg-type]
+    d = p.side("red" if att == "blue" else "blue")
+    defence = DefenceModel.from_posture(d.defence)
+    w = a.offence.warheads_per_launcher
+    k = a.deterrence.warheads if k_warheads is None else k_warheads
+    if k < 0:
+        raise InputError("must be >= 0", field="--k")
+    sat_cf = saturation_raid_closed_form(defence, w, epsilon)
+    top = max_raid if max_raid is not None else max(2 * sat_cf, sat_cf + 10, 2 * k // w + 10)
+    raids = np.arange(0, top + 1)
+    curve = closed_form_curve(defence, raids, warheads_per_missile=w, k=k)
+    sat = saturation_point(curve, epsilon)
+    out: dict[str, Any] = {
+        "attacker": att,
+        "defender": "red" if att == "blue" else "blue",
+        "epsilon": epsilon,
+        "saturation_raid": sat,
+        "saturation_raid_closed_form": sat_cf,
+        "defence": {
+            "interceptors": defence.interceptors,
+            "shots_per_threat": defence.shots_per_threat,
+            "p_kill": defence.p_kill,
+        },
+        "curve": curve.to_dict(),
+    }
+    eng_curve = None
+    if engine is not None:
+        from shieldlab.stability.engine_curves import engine_curve, load_engine_scenario
+
+        if not 1 <= replications <= 10_000_000:
+            raise InputError("must lie in [1, 10000000]", field="--replications")
+        scenario = load_engine_scenario(engine)
+        sizes = _values(raid_sizes, "--raid-sizes")
+        if sizes is None:
+            n0 = sum(w.count for w in scenario.raid.waves)
+            lo = len(scenario.raid.waves)
+            sizes = sorted({max(lo, round(n0 * f)) for f in (0.25, 0.5, 1, 2, 4, 6, 8, 12)})
+        eng_curve = engine_curve(scenario, sizes, replications=replications, seed=seed)
+        eng_sat = saturation_point(eng_curve, epsilon) if len(sizes) > 1 else None
+        out["engine"] = {
+            "scenario": scenario.name,
+            "saturation_raid": eng_sat,
+            "curve": eng_curve.to_dict(),
+        }
+    if plot is not None:
+        from shieldlab.stability.plots import penetration_figures
+
+        out["figures"] = [
+            str(f)
+            for f in penetration_figures(
+                plot,
+                [curve],
+                saturation=[sat],
+                labels=[f"{att} vs {out['defender']}"],
+                requirement_k=k,
+            )
+        ]
+        if eng_curve is not None:
+            out["figures"] += [
+                str(f)
+                for f in penetration_figures(
+                    plot,
+                    [eng_curve],
+                    saturation=[out["engine"]["saturation_raid"]],
+                    labels=[f"engine: {out['engine']['scenario']}"],
+                    name="penetration_engine",
+                )
+            ]
+    if as_json:
+        from shieldlab.cli._output import emit_json
+
+        emit_json(out)
+        return
+    step = max(1, len(raids) // 15)
+    rows = [
+        [int(n), float(curve.expected_penetrating[i]), float(curve.p_at_least_k[i])]
+        for i, n in enumerate(raids)
+        if i % step == 0 or i == len(raids) - 1
+    ]
+    _print_table(
+        f"{att} raid vs {out['defender']} defence ({defence.interceptors} interceptors, "
+        f"Pk {defence.p_kill:.3f}, {w} warhead(s)/missile) -- closed form",
+        ["raid (missiles)", "E[penetrating]", f"P(>= {k})"],
+        rows,
+    )
+    _note(
+        f"saturation (each added missile adds >= {1 - epsilon:g} x {w} warheads): "
+        f"{sat if sat is not None else f'beyond {top}'} missiles (closed form {sat_cf})"
+    )
+    if eng_curve is not None:
+        half = eng_curve.expected_ci95_half_width
+        assert half is not None
+        _print_table(
+            f"engine: scenario {out['engine']['scenario']} ({eng_curve.source})",
+            ["raid (threats)", "E[leakers]", "95% +/-", "P(>= 1)"],
+            [
+                [
+                    int(n),
+                    float(eng_curve.expected_penetrating[i]),
+                    float(half[i]),
+                    float(eng_curve.p_at_least_k[i]),
+                ]
+                for i, n in enumerate(eng_curve.raid_missiles)
+            ],
+        )
+        es = out["engine"]["saturation_raid"]
+        _note(f"engine saturation: {es if es is not None else 'not reached'} threats")
+    for f in out.get("figures", []):
+        _note(f"wrote {f}")
+
+
+@app.command()
+def restore(
+    posture: Path | None = _POSTURE,
+    attacker: str = typer.Option("both", "--attacker", help="blue, red or both."),
+    as_json: bool = _JSON,
+    plot: Path | None = _PLOT,
+) -> None:
+    """Offence needed with and without the other's defence, decoys, and cost exchange."""
+    from shieldlab.stability.deterrence import restore_deterrence
+
+    sides = ["blue", "red"] if attacker.lower() == "both" else [_side(attacker, "--attacker")]
+    _plot_dir(plot)
+    p = _load(posture)
+    results = [restore_deterrence(p, s) for s in sides]  # type: ignore[arg-type]
+    out: dict[str, Any] = {"posture": p.name, "results": [r.to_dict() for r in results]}
+    if plot is not None:
+        import numpy as np
+
+        from shieldlab.stability.penetration import DefenceModel, closed_form_curve
+        from shieldlab.stability.plots import penetration_figures
+
+        curves, labels = [], []
+        for r in results:
+            a = p.side(r.attacker)  # type: ignore[arg-type]
+            d = p.side(r.defender)  # type: ignore[arg-type]
+            raids = np.arange(0, int(1.5 * r.missiles_with_defence) + 10)
+            curves.append(
+                closed_form_curve(
+                    DefenceModel.from_posture(d.defence),
+                    raids,
+                    warheads_per_missile=a.offence.warheads_per_launcher,
+                    k=a.deterrence.warheads,
+                )
+            )
+            labels.append(f"{r.attacker} vs {r.defender}")
+        out["figures"] = [
+            str(f)
+            for f in penetration_figures(
+                plot, curves, saturation=[None] * len(curves), labels=labels, name="restore"
+            )
+        ]
+    if as_json:
+        from shieldlab.cli._output import emit_json
+
+        emit_json(out)
+        return
+    rows: list[list[Any]] = []
+    for r in results:
+        cx = r.cost_exchange
+        rows += [
+            [f"{r.attacker} requirement", r.requirement],
+            ["  missiles without defence", r.missiles_without_defence],
+            [f"  missiles vs {r.interceptors} {r.defender} interceptors", r.missiles_with_defence],
+            ["  extra missiles (added cost)", f"{r.extra_missiles} ({r.extra_missiles_cost:.4g})"],
+            ["  current force / deterred now", f"{r.current_missiles} / {r.deterred_now}"],
+            ["  cheapest missiles + decoys (added cost)", _mix(r.cheapest_mix)],
+            ["  decoys only, at the undefended force (added cost)", _mix(r.decoys_only)],
+            [
+                "  attacker cost / penetrating warhead (missile)",
+                cx.attacker_cost_per_warhead_missile,
+            ],
+            ["  attacker cost / penetrating warhead (decoy)", cx.attacker_cost_per_warhead_decoy],
+            ["  defender cost / warhead stopped", cx.defender_cost_per_warhead_stopped],
+            [
+                "  marginal cost-exchange ratio (missile, decoy)",
+                f"{_fmt(cx.ratio_missile)}, {_fmt(cx.ratio_decoy)}",
+            ],
+        ]
+    _print_table(f"Restoring deterrence -- {p.name}", ["quantity", "value"], rows)
+    _note("cost-exchange ratio > 1: the defence is cost-effective at the margin (Nitze).")
+    _note(f"unit costs: {results[0].cost_source}")
+    for f in out.get("figures", []):
+        _note(f"wrote {f}")
+
+
+@app.command("first-strike")
+def first_strike(
+    posture: Path | None = _POSTURE,
+    max_interceptors: int = typer.Option(
+        2000, "--max-interceptors", help="Sweep each side's interceptors from 0 to this."
+    ),
+    steps: int = typer.Option(21, "--steps", help="Points in the interceptor sweep."),
+    as_json: bool = _JSON,
+    plot: Path | None = _PLOT,
+) -> None:
+    """Costs of striking first and second, the stability index, and its interceptor sweep."""
+    import numpy as np
+
+    from shieldlab.stability.first_strike import posture_stability, stability_vs_interceptors
+
+    if max_interceptors < 0:
+        raise InputError("must be >= 0", field="--max-interceptors")
+    if not 2 <= steps <= 1000:
+        raise InputError("must lie in [2, 1000]", field="--steps")
+    _plot_dir(plot)
+    p = _load(posture)
+    res = posture_stability(p)
+    inv = np.linspace(0, max_interceptors, steps).round().astype(np.int64)
+    sweep = {s: stability_vs_interceptors(p, s, inv) for s in ("blue", "red")}
+    out: dict[str, Any] = {
+        "posture": p.name,
+        "result": res.to_dict(),
+        "sweep": {"interceptors": inv.tolist(), **{k: v.tolist() for k, v in sweep.items()}},
+    }
+    if plot is not None:
+        from shieldlab.stability.plots import stability_figures
+
+        out["figures"] = [str(f) for f in stability_figures(plot, inv, sweep)]
+    if as_json:
+        from shieldlab.cli._output import emit_json
+
+        emit_json(out)
+        return
+    _print_table(
+        f"First-strike stability -- {p.name}",
+        ["side", "cost if striking first", "cost if striking second", "ratio (<= 1)"],
+        [
+            ["blue", res.blue_cost_first, res.blue_cost_second, res.blue_ratio],
+            ["red", res.red_cost_first, res.red_cost_second, res.red_ratio],
+        ],
+    )
+    _note(f"stability index ({res.combine} of the ratios, range [0, 1]): {res.index:.4f}")
+    rows = [[int(n), float(sweep["blue"][i]), float(sweep["red"][i])] for i, n in enumerate(inv)]
+    _print_table(
+        "Index as one side fields n interceptors (the other as posted)",
+        ["interceptors", "blue adds", "red adds"],
+        rows,
+    )
+    for f in out.get("figures", []):
+        _note(f"wrote {f}")
+
+
+@app.command()
+def race(
+    posture: Path | None = _POSTURE,
+    periods: int | None = typer.Option(None, "--periods", help="Periods (default: posture)."),
+    as_json: bool = _JSON,
+    plot: Path | None = _PLOT,
+) -> None:
+    """Action-reaction race from the posture (and Richardson's model when given)."""
+    from shieldlab.stability.race import action_reaction, richardson
+
+    if periods is not None and not 1 <= periods <= 10_000:
+        raise InputError("must lie in [1, 10000]", field="--periods")
+    _plot_dir(plot)
+    p = _load(posture)
+    res = action_reaction(p, periods=periods)
+    rich = richardson(p.race.richardson) if p.race.richardson is not None else None
+    out: dict[str, Any] = {"posture": p.name, "action_reaction": res.to_dict()}
+    if rich is not None:
+        out["richardson"] = {
+            "equilibrium": list(rich.equilibrium),
+            "stable": rich.stable,
+            "t_years": rich.t_years.tolist(),
+            "x": rich.x.tolist(),
+            "y": rich.y.tolist(),
+        }
+    if plot is not None:
+        from shieldlab.stability.plots import race_figures
+
+        out["figures"] = [str(f) for f in race_figures(plot, res, rich)]
+    if as_json:
+        from shieldlab.cli._output import emit_json
+
+        emit_json(out)
+        return
+    n = res.blue_missiles.size
+    step = max(1, n // 20)
+    rows = [
+        [
+            t,
+            int(res.blue_missiles[t]),
+            int(res.blue_interceptors[t]),
+            int(res.red_missiles[t]),
+            int(res.red_interceptors[t]),
+            float(res.blue_spending[: t + 1].sum()),
+            float(res.red_spending[: t + 1].sum()),
+        ]
+        for t in range(n)
+        if t % step == 0 or t == n - 1
+    ]
+    _print_table(
+        f"Action-reaction race -- {p.name}",
+        [
+            "period",
+            "blue missiles",
+            "blue interc.",
+            "red missiles",
+            "red interc.",
+            "blue spent",
+            "red spent",
+        ],
+        rows,
+    )
+    if res.converged:
+        kind = "fixed point" if res.cycle_length == 1 else "two-period rounding cycle"
+        _note(f"converged ({kind}) from period {res.periods_to_converge}; settled: {res.settled}")
+    else:
+        _note(f"not converged after {n - 1} periods; last: {res.settled}")
+    _note(
+        f"deterred: blue {res.blue_deterred}, red {res.red_deterred}; "
+        f"pinned at caps: {', '.join(res.pinned_at_cap) or 'none'}"
+    )
+    if rich is not None:
+        xs, ys = rich.equilibrium
+        _note(
+            f"Richardson: equilibrium x* = {xs:.4g}, y* = {ys:.4g}, "
+            f"{'stable' if rich.stable else 'unstable (runaway race)'}"
+        )
+    for f in out.get("figures", []):
+        _note(f"wrote {f}")
+
+
+def _values(text: str | None, option: str) -> list[int] | None:
+    if text is None:
+        return None
+    try:
+        if ":" in text:
+            parts = [int(x) for x in text.split(":")]
+            if len(parts) != 3 or parts[2] <= 0:
+                raise ValueError
+            vals = list(range(parts[0], parts[1] + 1, parts[2]))
+        else:
+            vals = [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise InputError(
+            f"expected comma-separated whole numbers or START:STOP:STEP, got {text!r}",
+            field=option,
+        ) from None
+    if not vals or len(vals) > 200 or min(vals) < 0:
+        raise InputError("need 1 to 200 values, all >= 0", field=option)
+    return vals
+
+
+_CAPS = ("interceptors", "launchers", "warheads_per_launcher")
+
+
+@app.command()
+def restraint(
+    posture: Path | None = _POSTURE,
+    x_cap: str | None = typer.Option(None, "--x-cap", help=f"One of {', '.join(_CAPS)}."),
+    x_values: str | None = typer.Option(None, "--x-values", help="e.g. 0,100,200 or 0:950:50"),
+    y_cap: str | None = typer.Option(None, "--y-cap", help=f"One of {', '.join(_CAPS)}."),
+    y_values: str | None = typer.Option(None, "--y-values", help="e.g. 50:1000:50"),
+    threshold: float | None = typer.Option(None, "--threshold", help="Stable if index >= this."),
+    at: str | None = typer.Option(
+        None, "--at", help="Also detail one cap set, e.g. interceptors=100,launchers=300."
+    ),
+    as_json: bool = _JSON,
+    plot: Path | None = _PLOT,
+) -> None:
+    """Map of the stable region over two caps (both sides capped alike)."""
+    from shieldlab.stability.restraint import restraint_map
+
+    _plot_dir(plot)
+    p = _load(posture)
+    rs = p.restraint
+    xc = x_cap if x_cap is not None else (rs.x_cap if rs else "interceptors")
+    yc = y_cap if y_cap is not None else (rs.y_cap if rs else "launchers")
+    for c, opt in ((xc, "--x-cap"), (yc, "--y-cap")):
+        if c not in _CAPS:
+            raise InputError(f"must be one of {', '.join(_CAPS)}, got {c!r}", field=opt)
+    if xc == yc:
+        raise InputError("must differ from the x cap", field="--y-cap")
+    xv = _values(x_values, "--x-values")
+    yv = _values(y_values, "--y-values")
+    if xv is None:
+        xv = list(rs.x_values) if rs and rs.x_cap == xc else list(range(0, 1000, 50))
+    if yv is None:
+        yv = list(rs.y_values) if rs and rs.y_cap == yc else list(range(50, 1001, 50))
+    thr = threshold if threshold is not None else (rs.stability_threshold if rs else 0.5)
+    if not 0.0 <= thr <= 1.0:
+        raise InputError("must lie in [0, 1]", field="--threshold")
+    cell = None
+    if at is not None:
+        from shieldlab.stability.restraint import Caps, evaluate_caps
+
+        caps = Caps()
+        for item in at.split(","):
+            name, _, val = item.partition("=")
+            name = name.strip()
+            if name not in _CAPS or not val.strip().isdigit():
+                raise InputError(
+                    f"expected NAME=VALUE pairs with NAME in {', '.join(_CAPS)}, got {item!r}",
+                    field="--at",
+                )
+            caps = caps.with_cap(cast("CapName", name), int(val))
+        cell = evaluate_caps(p, caps, threshold=thr)
+    t0 = time.perf_counter()
+    m = restraint_map(
+        p,
+        x_cap=cast("CapName", xc),
+        x_values=xv,
+        y_cap=cast("CapName", yc),
+        y_values=yv,
+        threshold=thr,
+    )
+    seconds = time.perf_counter() - t0
+    out: dict[str, Any] = {"posture": p.name, "seconds": seconds, "map": m.to_dict()}
+    if cell is not None:
+        out["at"] = cell.to_dict()
+    if plot is not None:
+        from shieldlab.stability.plots import restraint_figures
+
+        out["figures"] = [str(f) for f in restraint_figures(plot, m)]
+    if as_json:
+        from shieldlab.cli._output import emit_json
+
+        emit_json(out)
+        return
+    # A plain character grid (not a rich table): 20 x 20 maps must stay readable.
+    width = max(6, *(len(str(int(v))) + 2 for v in m.x_values))
+    _note(f"Stability index by cap ({yc} down, {xc} across); * = stable")
+    _note(f"{yc:>12} " + "".join(f"{int(v):>{width - 1}} " for v in m.x_values))
+    for iy, yvv in enumerate(m.y_values):
+        cells = "".join(
+            f"{m.stability_index[iy, ix]:>{width - 1}.2f}{'*' if m.stable[iy, ix] else ' '}"
+            for ix in range(m.x_values.size)
+        )
+        _note(f"{int(yvv):>12} {cells}")
+    _note(
+        f"{int(m.stable.sum())} of {m.stable.size} cap pairs stable (race converges, both "
+        f"deterrents hold, index >= {thr:g}); {m.curves_computed} penetration curves "
+        f"computed in {seconds:.2f} s"
+    )
+    if cell is not None:
+        cc = cell.caps
+        _print_table(
+            f"Cap set interceptors={cc.interceptors}, launchers={cc.launchers}, "
+            f"warheads/launcher={cc.warheads_per_launcher}",
+            ["quantity", "value"],
+            [
+                ["stability index (settled forces)", cell.stability_index],
+                ["stable", cell.stable],
+                ["race converged", cell.race_converged],
+                ["settled forces", ", ".join(f"{k} {v}" for k, v in cell.settled.items())],
+                ["blue missiles needed vs capped red defence", cell.blue_needed_vs_cap],
+                ["red missiles needed vs capped blue defence", cell.red_needed_vs_cap],
+                ["deterred (blue, red)", f"{cell.blue_deterred}, {cell.red_deterred}"],
+            ],
+        )
+    for f in out.get("figures", []):
+        _note(f"wrote {f}")

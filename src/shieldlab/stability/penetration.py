@@ -1,0 +1,333 @@
+"""Penetration of a raid through a finite-inventory defence: curves, saturation, requirements.
+
+The closed forms come from :mod:`shieldlab.core.engagement` (Wilkening, "A simple model for
+calculating ballistic missile defense effectiveness", Science & Global Security 8 (1999)):
+each engaged warhead is killed with Pk = Pd (1 - (1 - SSPK)^n); an inventory of I
+interceptors covers floor(I / n) warheads with n shots each and the rest leak for sure.
+
+Decoys (this module's addition, documented in docs/stability.md): a decoy is recognised
+with probability D (``discrimination``); an unrecognised decoy looks like a warhead and the
+defence, unable to tell them apart, spreads its interceptors over all apparent threats in
+random order. Warheads therefore receive the share N / (N + d (1 - D)) of the inventory
+(mean-field: the expected number of unrecognised decoys is used). With d = 0 or D = 1 this
+is exactly Wilkening's inventory-limited model.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from shieldlab.core.engagement import (
+    leakage_with_inventory,
+    p_at_least_k_penetrate,
+    p_kill_per_threat,
+)
+
+if TYPE_CHECKING:
+    from shieldlab.stability.posture import DefencePosture, Deterrence
+
+__all__ = [
+    "CurveCache",
+    "DefenceModel",
+    "Penetration",
+    "PenetrationCurve",
+    "Requirement",
+    "closed_form_curve",
+    "penetration",
+    "saturation_point",
+    "saturation_raid_closed_form",
+]
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+# Probabilities computed by different routes can differ in the last bits; a requirement
+# P(X >= K) >= P is judged met within this slack so that an exact hand case is not missed.
+_PROB_SLACK = 1e-12
+
+
+@dataclass(frozen=True, kw_only=True)
+class DefenceModel:
+    """The closed-form description of a defence: inventory and per-warhead engagement."""
+
+    interceptors: int
+    shots_per_threat: int
+    sspk: float
+    p_detect: float = 1.0
+    discrimination: float = 1.0
+
+    @classmethod
+    def from_posture(cls, d: DefencePosture, *, interceptors: int | None = None) -> DefenceModel:
+        """From a posture's defence block (optionally with another inventory)."""
+        return cls(
+            interceptors=d.interceptors if interceptors is None else int(interceptors),
+            shots_per_threat=d.shots_per_threat,
+            sspk=d.sspk,
+            p_detect=d.p_detect,
+            discrimination=d.discrimination,
+        )
+
+    def with_interceptors(self, interceptors: int) -> DefenceModel:
+        """The same defence with another inventory."""
+        return replace(self, interceptors=int(interceptors))
+
+    @property
+    def p_kill(self) -> float:
+        """Pk = Pd (1 - (1 - SSPK)^n) of one engaged warhead (Wilkening 1999, eq. 1)."""
+        return float(p_kill_per_threat(self.sspk, self.shots_per_threat, self.p_detect))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Penetration:
+    """Closed-form penetration of raids (arrays broadcast over the inputs)."""
+
+    warheads: FloatArray
+    shots_on_warheads: FloatArray
+    engaged: FloatArray
+    p_kill: float
+    expected: FloatArray
+    p_at_least_k: FloatArray
+
+
+def _shots_on_warheads(interceptors: float, n_w: FloatArray, d_eff: FloatArray) -> FloatArray:
+    """floor(I N / (N + d (1 - D))): the warheads' share of the inventory (random order)."""
+    apparent = n_w + d_eff
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(apparent > 0.0, n_w / np.where(apparent > 0.0, apparent, 1.0), 0.0)
+    # The relative slack keeps an exact whole share (d_eff = 0) from rounding down.
+    raw = interceptors * share
+    return np.where(d_eff > 0.0, np.floor(raw * (1.0 + 1e-12)), float(interceptors))
+
+
+def penetration(
+    defence: DefenceModel,
+    n_warheads: ArrayLike,
+    k: ArrayLike = 1,
+    n_decoys: ArrayLike = 0,
+) -> Penetration:
+    """Expected penetrating warheads and P(at least k penetrate) for raids of warheads.
+
+    With S = floor(I N / (N + d (1 - D))) shots available to the N warheads (S = I without
+    decoys), E = min(N, floor(S / n)) warheads are engaged (Wilkening 1999, section 3):
+    penetrators = (N - E) + Binomial(E, 1 - Pk), so
+    expected = (N - E) + E (1 - Pk) and P(>= k) = P(Binomial(E, 1 - Pk) >= k - (N - E)).
+    """
+    n_w, kk, d = np.broadcast_arrays(
+        np.asarray(n_warheads, dtype=np.float64),
+        np.asarray(k, dtype=np.float64),
+        np.asarray(n_decoys, dtype=np.float64),
+    )
+    d_eff = d * (1.0 - defence.discrimination)
+    shots = _shots_on_warheads(float(defence.interceptors), n_w, d_eff)
+    leak = leakage_with_inventory(
+        n_w, defence.shots_per_threat, defence.sspk, shots, defence.p_detect
+    )
+    engaged = leak.threats_engaged
+    pk = defence.p_kill
+    p_k = p_at_least_k_penetrate(engaged, 1.0 - pk, kk - (n_w - engaged))
+    return Penetration(
+        warheads=n_w,
+        shots_on_warheads=shots,
+        engaged=engaged,
+        p_kill=pk,
+        expected=leak.expected_leakers,
+        p_at_least_k=p_k,
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class PenetrationCurve:
+    """Penetrating warheads against raid size (missiles), from the closed forms or the engine."""
+
+    raid_missiles: IntArray
+    warheads_per_missile: int
+    decoys_per_missile: float
+    interceptors: int | None
+    k: int
+    expected_penetrating: FloatArray
+    p_at_least_k: FloatArray
+    source: str
+    expected_ci95_half_width: FloatArray | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain JSON-ready form."""
+        return {
+            "source": self.source,
+            "interceptors": self.interceptors,
+            "warheads_per_missile": self.warheads_per_missile,
+            "decoys_per_missile": self.decoys_per_missile,
+            "k": self.k,
+            "raid_missiles": self.raid_missiles.tolist(),
+            "expected_penetrating": self.expected_penetrating.tolist(),
+            "p_at_least_k": self.p_at_least_k.tolist(),
+            "expected_ci95_half_width": None
+            if self.expected_ci95_half_width is None
+            else self.expected_ci95_half_width.tolist(),
+        }
+
+
+def closed_form_curve(
+    defence: DefenceModel,
+    raid_missiles: ArrayLike,
+    *,
+    warheads_per_missile: int = 1,
+    k: int = 1,
+    decoys_per_missile: float = 0.0,
+) -> PenetrationCurve:
+    """The closed-form penetration curve over the given raid sizes (see :func:`penetration`)."""
+    raid = np.asarray(raid_missiles, dtype=np.int64)
+    pen = penetration(defence, raid * warheads_per_missile, k, np.floor(raid * decoys_per_missile))
+    return PenetrationCurve(
+        raid_missiles=raid,
+        warheads_per_missile=int(warheads_per_missile),
+        decoys_per_missile=float(decoys_per_missile),
+        interceptors=defence.interceptors,
+        k=int(k),
+        expected_penetrating=pen.expected,
+        p_at_least_k=pen.p_at_least_k,
+        source="closed-form",
+    )
+
+
+def saturation_point(curve: PenetrationCurve, epsilon: float = 0.05) -> int | None:
+    """Raid size from which every added missile adds at least (1 - epsilon) w penetrators.
+
+    Marginal penetration m(n_i) = (E(n_{i+1}) - E(n_i)) / (n_{i+1} - n_i) warheads per
+    missile; the saturation point is the smallest raid n_i such that m(n_j) >= (1 - eps) w
+    for every j >= i on the curve. ``None`` if even the last step is below the threshold
+    (the curve does not reach saturation); needs at least two raid sizes.
+    """
+    if not 0.0 <= epsilon < 1.0:
+        raise ValueError("epsilon must lie in [0, 1)")
+    n = curve.raid_missiles.astype(np.float64)
+    if n.size < 2:
+        raise ValueError("a saturation point needs at least two raid sizes")
+    marginal = np.diff(curve.expected_penetrating) / np.diff(n)
+    threshold = (1.0 - epsilon) * curve.warheads_per_missile - 1e-12
+    ok = marginal >= threshold
+    if not ok[-1]:
+        return None
+    bad = np.flatnonzero(~ok)
+    first = 0 if bad.size == 0 else int(bad[-1]) + 1
+    return int(curve.raid_missiles[first])
+
+
+def saturation_raid_closed_form(
+    defence: DefenceModel, warheads_per_missile: int = 1, epsilon: float = 0.05
+) -> int:
+    """Closed-form saturation raid without decoys, for unit steps in raid size.
+
+    With c = floor(I / n) coverable warheads, the step from n to n + 1 missiles adds
+    w - min(w, (c - n w)+) Pk penetrators, which reaches (1 - eps) w for good once
+    min(w, (c - n w)+) Pk <= eps w: n* = 0 if Pk <= eps, else
+    n* = max(0, ceil((c - eps w / Pk) / w)).
+    """
+    pk = defence.p_kill
+    if pk <= epsilon + 1e-12:
+        return 0
+    w = warheads_per_missile
+    c = defence.interceptors // defence.shots_per_threat
+    return max(0, math.ceil((c - epsilon * w / pk) / w - 1e-12))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Requirement:
+    """A deterrence requirement: P(>= K penetrate) >= P, or E[penetrating] >= E."""
+
+    warheads: int
+    probability: float | None = None
+    expected: float | None = None
+
+    def __post_init__(self) -> None:
+        if (self.probability is None) == (self.expected is None):
+            raise ValueError("give exactly one of probability or expected")
+
+    @classmethod
+    def from_posture(cls, d: Deterrence) -> Requirement:
+        """From a posture's deterrence block."""
+        return cls(warheads=d.warheads, probability=d.probability, expected=d.expected)
+
+    def met(self, expected: ArrayLike, p_at_least_k: ArrayLike) -> NDArray[np.bool_]:
+        """Whether the requirement holds, elementwise."""
+        if self.probability is not None:
+            return np.asarray(p_at_least_k) >= self.probability - _PROB_SLACK
+        assert self.expected is not None
+        return np.asarray(expected) >= self.expected - 1e-9
+
+    @property
+    def target_warheads(self) -> float:
+        """Penetrating warheads the requirement asks for (K, or E in expected mode)."""
+        return float(self.warheads if self.expected is None else self.expected)
+
+    def describe(self) -> str:
+        """Human-readable form."""
+        if self.probability is not None:
+            return f"P(>= {self.warheads} penetrate) >= {self.probability:g}"
+        return f"E[penetrating] >= {self.expected:g}"
+
+
+class CurveCache:
+    """Closed-form curves of one attacker against one defence type, once per inventory.
+
+    A restraint map or an arms race asks "missiles needed against I interceptors" many
+    times for the same I; the curve over raid sizes 0..n_max(I) is computed on first use
+    and kept (in this object, not globally). ``enabled=False`` recomputes every time: the
+    naive baseline of ``benchmarks/bench_stability.py``.
+    """
+
+    def __init__(
+        self,
+        *,
+        defence: DefenceModel,
+        warheads_per_missile: int,
+        requirement: Requirement,
+        enabled: bool = True,
+    ) -> None:
+        self.defence = defence
+        self.warheads_per_missile = int(warheads_per_missile)
+        self.requirement = requirement
+        self.enabled = enabled
+        self._curves: dict[int, tuple[FloatArray, FloatArray]] = {}
+        self.computed = 0
+
+    def max_raid(self, interceptors: int) -> int:
+        """A raid surely large enough: the inventory's coverable warheads plus the target.
+
+        Beyond floor(I/n) warheads every one leaks for sure, so floor(I/n) + ceil(K)
+        warheads meet any requirement with P <= 1 (and E <= K).
+        """
+        covered = interceptors // self.defence.shots_per_threat
+        need = covered + math.ceil(self.requirement.target_warheads)
+        return math.ceil(need / self.warheads_per_missile) + 1
+
+    def curve(self, interceptors: int) -> tuple[FloatArray, FloatArray]:
+        """(expected, P(>= K)) for raids of 0..max_raid(I) missiles against I interceptors."""
+        interceptors = int(interceptors)
+        hit = self._curves.get(interceptors) if self.enabled else None
+        if hit is not None:
+            return hit
+        raid = np.arange(self.max_raid(interceptors) + 1)
+        pen = penetration(
+            self.defence.with_interceptors(interceptors),
+            raid * self.warheads_per_missile,
+            self.requirement.warheads,
+        )
+        self.computed += 1
+        out = (pen.expected, pen.p_at_least_k)
+        if self.enabled:
+            self._curves[interceptors] = out
+        return out
+
+    def missiles_needed(self, interceptors: int) -> int:
+        """Fewest missiles that meet the requirement against ``interceptors``."""
+        expected, p_k = self.curve(interceptors)
+        ok = self.requirement.met(expected, p_k)
+        idx = np.flatnonzero(ok)
+        if idx.size == 0:  # pragma: no cover - max_raid guarantees a solution
+            raise RuntimeError("requirement not met within the raid bound")
+        return int(idx[0])
