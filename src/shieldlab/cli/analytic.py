@@ -70,11 +70,34 @@ def _out(as_json: bool, payload: dict[str, Any], line: str) -> None:
         typer.echo(line)
 
 
+RangeOpt = Annotated[float, typer.Option("--range-m", help="Target range (m).")]
+PowerOpt = Annotated[float, typer.Option("--peak-power-w", help="Peak power (W).")]
+SnrOpt = Annotated[float, typer.Option("--snr-db", help="Required single-pulse SNR (dB).")]
+
+# Which library function each radar-equation command calls, its JSON key and its line.
+_RADAR_SOLVES = {
+    "snr_db": ("snr_db", "SNR = {:.3f} dB"),
+    "detection_range_m": ("range_m", "detection range = {:.1f} m"),
+    "peak_power_w": ("peak_power_w", "peak power = {:.6g} W"),
+}
+
+
+def _radar_equation(solve: str, options: dict[str, Any]) -> None:
+    """Solve the radar equation for one quantity from a command's options (its locals)."""
+    from shieldlab import analytic
+
+    given = dict(options)
+    as_json = bool(given.pop("as_json"))
+    key, line = _RADAR_SOLVES[solve]
+    value = float(_checked(lambda: getattr(analytic, solve)(**given), _RADAR_OPTIONS))
+    _out(as_json, {key: value}, line.format(value))
+
+
 @app.command("snr")
 def snr_cmd(
     freq_hz: FreqOpt,
-    range_m: Annotated[float, typer.Option("--range-m", help="Target range (m).")],
-    peak_power_w: Annotated[float, typer.Option("--peak-power-w", help="Peak power (W).")],
+    range_m: RangeOpt,
+    peak_power_w: PowerOpt,
     pulse_width_s: TauOpt,
     gain_db: GainOpt = 20.0,
     rcs_m2: RcsOpt = 1.0,
@@ -83,29 +106,14 @@ def snr_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Single-pulse SNR from the monostatic radar equation."""
-    from shieldlab import analytic
-
-    value = _checked(
-        lambda: analytic.snr_db(
-            freq_hz=freq_hz,
-            range_m=range_m,
-            peak_power_w=peak_power_w,
-            pulse_width_s=pulse_width_s,
-            gain_db=gain_db,
-            rcs_m2=rcs_m2,
-            noise_temp_k=noise_temp_k,
-            loss_db=loss_db,
-        ),
-        _RADAR_OPTIONS,
-    )
-    _out(as_json, {"snr_db": float(value)}, f"SNR = {float(value):.3f} dB")
+    _radar_equation("snr_db", locals())
 
 
 @app.command("detection-range")
 def detection_range_cmd(
     freq_hz: FreqOpt,
-    snr_db: Annotated[float, typer.Option("--snr-db", help="Required single-pulse SNR (dB).")],
-    peak_power_w: Annotated[float, typer.Option("--peak-power-w", help="Peak power (W).")],
+    snr_db: SnrOpt,
+    peak_power_w: PowerOpt,
     pulse_width_s: TauOpt,
     gain_db: GainOpt = 20.0,
     rcs_m2: RcsOpt = 1.0,
@@ -114,29 +122,14 @@ def detection_range_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Range at which the radar equation gives the required SNR."""
-    from shieldlab import analytic
-
-    value = _checked(
-        lambda: analytic.detection_range_m(
-            freq_hz=freq_hz,
-            snr_db=snr_db,
-            peak_power_w=peak_power_w,
-            pulse_width_s=pulse_width_s,
-            gain_db=gain_db,
-            rcs_m2=rcs_m2,
-            noise_temp_k=noise_temp_k,
-            loss_db=loss_db,
-        ),
-        _RADAR_OPTIONS,
-    )
-    _out(as_json, {"range_m": float(value)}, f"detection range = {float(value):.1f} m")
+    _radar_equation("detection_range_m", locals())
 
 
 @app.command("peak-power")
 def peak_power_cmd(
     freq_hz: FreqOpt,
-    range_m: Annotated[float, typer.Option("--range-m", help="Target range (m).")],
-    snr_db: Annotated[float, typer.Option("--snr-db", help="Required single-pulse SNR (dB).")],
+    range_m: RangeOpt,
+    snr_db: SnrOpt,
     pulse_width_s: TauOpt,
     gain_db: GainOpt = 20.0,
     rcs_m2: RcsOpt = 1.0,
@@ -145,22 +138,7 @@ def peak_power_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Peak power that gives the required SNR at the range."""
-    from shieldlab import analytic
-
-    value = _checked(
-        lambda: analytic.peak_power_w(
-            freq_hz=freq_hz,
-            range_m=range_m,
-            snr_db=snr_db,
-            pulse_width_s=pulse_width_s,
-            gain_db=gain_db,
-            rcs_m2=rcs_m2,
-            noise_temp_k=noise_temp_k,
-            loss_db=loss_db,
-        ),
-        _RADAR_OPTIONS,
-    )
-    _out(as_json, {"peak_power_w": float(value)}, f"peak power = {float(value):.6g} W")
+    _radar_equation("peak_power_w", locals())
 
 
 PdOpt = Annotated[float, typer.Option("--pd", help="Probability of detection.")]
