@@ -7,6 +7,8 @@ kernel docstrings and ``docs/analytic.md``). Each bad value raises
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from numpy.typing import ArrayLike
 
@@ -23,22 +25,26 @@ SHNIDMAN_PFA = (1e-9, 1e-3)
 SHNIDMAN_PULSES = (1, 100)
 
 
-def _equation_inputs(
-    freq_hz: ArrayLike,
-    pulse_width_s: ArrayLike,
-    gain_db: ArrayLike,
-    rcs_m2: ArrayLike,
-    noise_temp_k: ArrayLike,
-    loss_db: ArrayLike,
-) -> dict[str, FloatArray]:
-    return {
-        "freq_hz": v.positive("freq_hz", freq_hz),
-        "pulse_width_s": v.positive("pulse_width_s", pulse_width_s),
-        "gain_db": v.finite("gain_db", gain_db),
-        "rcs_m2": v.positive("rcs_m2", rcs_m2),
-        "noise_temp_k": v.positive("noise_temp_k", noise_temp_k),
-        "loss_db": v.finite("loss_db", loss_db),
-    }
+# How each radar-equation input is checked: powers, times, frequencies, areas and
+# temperatures must be positive; quantities in dB may take any finite value.
+_EQUATION_CHECKS: dict[str, Callable[[str, ArrayLike], FloatArray]] = {
+    "freq_hz": v.positive,
+    "range_m": v.positive,
+    "peak_power_w": v.positive,
+    "pulse_width_s": v.positive,
+    "rcs_m2": v.positive,
+    "noise_temp_k": v.positive,
+    "snr_db": v.finite,
+    "gain_db": v.finite,
+    "loss_db": v.finite,
+}
+
+
+def _checked_equation(
+    kernel: Callable[..., FloatArray], inputs: dict[str, ArrayLike]
+) -> FloatArray:
+    """Check every input of a radar-equation call (a wrapper's locals), then call the kernel."""
+    return kernel(**{name: _EQUATION_CHECKS[name](name, x) for name, x in inputs.items()})
 
 
 def snr_db(
@@ -53,12 +59,7 @@ def snr_db(
     loss_db: ArrayLike = 0.0,
 ) -> FloatArray:
     """Single-pulse SNR (dB) from the radar equation (see :func:`shieldlab.core.radar.snr_db`)."""
-    kw = _equation_inputs(freq_hz, pulse_width_s, gain_db, rcs_m2, noise_temp_k, loss_db)
-    return radar.snr_db(
-        range_m=v.positive("range_m", range_m),
-        peak_power_w=v.positive("peak_power_w", peak_power_w),
-        **kw,
-    )
+    return _checked_equation(radar.snr_db, locals())
 
 
 def detection_range_m(
@@ -73,12 +74,7 @@ def detection_range_m(
     loss_db: ArrayLike = 0.0,
 ) -> FloatArray:
     """Range (m) giving the stated SNR (see :func:`shieldlab.core.radar.detection_range_m`)."""
-    kw = _equation_inputs(freq_hz, pulse_width_s, gain_db, rcs_m2, noise_temp_k, loss_db)
-    return radar.detection_range_m(
-        snr_db=v.finite("snr_db", snr_db),
-        peak_power_w=v.positive("peak_power_w", peak_power_w),
-        **kw,
-    )
+    return _checked_equation(radar.detection_range_m, locals())
 
 
 def peak_power_w(
@@ -93,10 +89,28 @@ def peak_power_w(
     loss_db: ArrayLike = 0.0,
 ) -> FloatArray:
     """Peak power (W) for the SNR at the range (:func:`shieldlab.core.radar.peak_power_w`)."""
-    kw = _equation_inputs(freq_hz, pulse_width_s, gain_db, rcs_m2, noise_temp_k, loss_db)
-    return radar.peak_power_w(
-        range_m=v.positive("range_m", range_m), snr_db=v.finite("snr_db", snr_db), **kw
+    return _checked_equation(radar.peak_power_w, locals())
+
+
+def _within_stated_validity(
+    formula: str,
+    pd: ArrayLike,
+    pfa: ArrayLike,
+    n_pulses: ArrayLike,
+    ranges: tuple[tuple[float, float], tuple[float, float], tuple[float, float]],
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Pd, Pfa and N checked as probabilities and a count, then against the formula's
+    stated validity ranges (in that order)."""
+    checked = (
+        v.probability("pd", pd),
+        v.probability("pfa", pfa, open_interval=True),
+        v.count("n_pulses", n_pulses, minimum=1),
     )
+    for name, symbol, value, (lo, hi) in zip(
+        ("pd", "pfa", "n_pulses"), ("Pd", "Pfa", "N"), checked, ranges, strict=True
+    ):
+        v.within(name, value, lo, hi, f"{formula}'s range for {symbol}")
+    return checked
 
 
 def albersheim_snr_db(pd: ArrayLike, pfa: ArrayLike, n_pulses: ArrayLike = 1) -> FloatArray:
@@ -105,12 +119,9 @@ def albersheim_snr_db(pd: ArrayLike, pfa: ArrayLike, n_pulses: ArrayLike = 1) ->
     0.1 <= Pd <= 0.9, 1e-7 <= Pfa <= 1e-3, 1 <= N <= 8096 (Albersheim 1981), where it is
     accurate to 0.2 dB; outside, an InputError rather than a silent number.
     """
-    pd_ = v.probability("pd", pd)
-    pfa_ = v.probability("pfa", pfa, open_interval=True)
-    n = v.count("n_pulses", n_pulses, minimum=1)
-    v.within("pd", pd_, *ALBERSHEIM_PD, "Albersheim's range for Pd")
-    v.within("pfa", pfa_, *ALBERSHEIM_PFA, "Albersheim's range for Pfa")
-    v.within("n_pulses", n, *ALBERSHEIM_PULSES, "Albersheim's range for N")
+    pd_, pfa_, n = _within_stated_validity(
+        "Albersheim", pd, pfa, n_pulses, (ALBERSHEIM_PD, ALBERSHEIM_PFA, ALBERSHEIM_PULSES)
+    )
     return radar.albersheim_snr_db(pd_, pfa_, n)
 
 
@@ -122,14 +133,10 @@ def shnidman_snr_db(
     0.1 <= Pd <= 0.99, 1e-9 <= Pfa <= 1e-3, 1 <= N <= 100 (Shnidman 2002), where it is
     accurate to about 1 dB.
     """
-    pd_ = v.probability("pd", pd)
-    pfa_ = v.probability("pfa", pfa, open_interval=True)
-    n = v.count("n_pulses", n_pulses, minimum=1)
-    sw = v.swerling_case("swerling", swerling)
-    v.within("pd", pd_, *SHNIDMAN_PD, "Shnidman's range for Pd")
-    v.within("pfa", pfa_, *SHNIDMAN_PFA, "Shnidman's range for Pfa")
-    v.within("n_pulses", n, *SHNIDMAN_PULSES, "Shnidman's range for N")
-    return radar.shnidman_snr_db(pd_, pfa_, n, sw)
+    pd_, pfa_, n = _within_stated_validity(
+        "Shnidman", pd, pfa, n_pulses, (SHNIDMAN_PD, SHNIDMAN_PFA, SHNIDMAN_PULSES)
+    )
+    return radar.shnidman_snr_db(pd_, pfa_, n, v.swerling_case("swerling", swerling))
 
 
 def pd_from_snr(
