@@ -39,9 +39,7 @@ def ballistic_arc(
             f"must lie strictly between 0 and 90 degrees, got {np.degrees(gamma[bad].flat[0]):g}",
             field="flight_path_angle_rad",
         )
-    psi = rng / EARTH_RADIUS_M
-    nu = np.sin(psi / 2.0) / (np.cos(gamma) * np.sin(gamma + psi / 2.0))
-    if np.any(nu >= 2.0):
+    if np.any(ballistic.burnout_speed_ratio(rng, gamma) >= 2.0):
         raise InputError(
             "too steep for this range: the arc would need escape speed "
             f"({np.sqrt(2 * MU_EARTH_M3_S2 / EARTH_RADIUS_M):.0f} m/s)",

@@ -109,6 +109,21 @@ def minimum_energy(range_m: ArrayLike) -> BallisticArc:
     )
 
 
+def burnout_speed_ratio(range_m: ArrayLike, flight_path_angle_rad: ArrayLike) -> FloatArray:
+    """nu = v^2 R / mu of the arc reaching a ground range at a burnout flight-path angle.
+
+    nu = sin(psi/2) / (cos(gamma) sin(gamma + psi/2)), psi = range/R: the free-flight range
+    equation with burnout and impact on the surface (Bate, Mueller & White 1971, section
+    6.2). The arc is a closed orbit only for nu < 2; no checks here (see
+    :func:`arc_for_flight_path_angle`).
+    """
+    psi = np.asarray(range_m, dtype=np.float64) / EARTH_RADIUS_M
+    gamma = np.asarray(flight_path_angle_rad, dtype=np.float64)
+    return np.asarray(
+        np.sin(psi / 2.0) / (np.cos(gamma) * np.sin(gamma + psi / 2.0)), dtype=np.float64
+    )
+
+
 def arc_for_flight_path_angle(range_m: ArrayLike, flight_path_angle_rad: ArrayLike) -> BallisticArc:
     """Arc reaching a ground range at a given burnout flight-path angle.
 
@@ -123,7 +138,7 @@ def arc_for_flight_path_angle(range_m: ArrayLike, flight_path_angle_rad: ArrayLi
     psi, gamma = np.broadcast_arrays(psi, gamma)
     if np.any(~((gamma > 0.0) & (gamma < np.pi / 2.0))):
         raise ValueError("flight_path_angle_rad must lie strictly between 0 and pi/2")
-    nu = np.sin(psi / 2.0) / (np.cos(gamma) * np.sin(gamma + psi / 2.0))
+    nu = burnout_speed_ratio(psi * EARTH_RADIUS_M, gamma)
     if np.any(nu >= 2.0):
         raise ValueError("flight path angle too steep: the arc would need escape speed")
     speed = np.sqrt(nu * MU_EARTH_M3_S2 / EARTH_RADIUS_M)
