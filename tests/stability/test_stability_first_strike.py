@@ -42,6 +42,17 @@ def forces(**over: float) -> SideForces:
     return SideForces(**base)
 
 
+@pytest.mark.parametrize(
+    "field,value",
+    [("alpha", -0.1), ("sspk", 1.5), ("shots_per_threat", 0.0), ("damage_scale_warheads", 0.0)],
+)
+def test_side_forces_out_of_range_are_refused(field: str, value: float) -> None:
+    # A negative alpha or a probability above 1 would take the index out of [0, 1]; a zero
+    # salvo or damage scale would divide by zero.
+    with pytest.raises(ValueError, match=field):
+        forces(**{field: value})
+
+
 def test_fluid_leakers_and_damage() -> None:
     # leak(N; I) = N - min(N, I/n) Pk (Wilkening 1999 with fractional counts).
     assert fluid_leakers(10.0, 6.0, 2.0, 0.5) == pytest.approx(10 - 3 * 0.5)

@@ -76,6 +76,34 @@ class SideForces:
     damage_scale_warheads: float
     alpha: float
 
+    def __post_init__(self) -> None:
+        # The index lies in [0, 1] only if every damage fraction and cost is non-negative;
+        # postures are validated on load, forces built by hand are checked here.
+        bad = [
+            name
+            for name, ok in (
+                ("launchers", self.launchers >= 0.0),
+                ("warheads_per_launcher", self.warheads_per_launcher >= 0.0),
+                ("interceptors", self.interceptors >= 0.0),
+                ("shots_per_threat", self.shots_per_threat > 0.0),
+                ("damage_scale_warheads", self.damage_scale_warheads > 0.0),
+                ("alpha", self.alpha >= 0.0),
+                *(
+                    (name, 0.0 <= getattr(self, name) <= 1.0)
+                    for name in (
+                        "survivable_fraction",
+                        "counterforce_pk",
+                        "sspk",
+                        "p_detect",
+                        "forces_fraction",
+                    )
+                ),
+            )
+            if not ok
+        ]
+        if bad:
+            raise ValueError(f"SideForces out of range: {', '.join(bad)}")
+
     @classmethod
     def from_posture(cls, s: SidePosture) -> SideForces:
         """From one side of a posture."""
@@ -231,21 +259,16 @@ def first_strike_stability(
     """
     if combine not in ("product", "min"):
         raise ValueError("combine must be 'product' or 'min'")
-    b_first = exchange(
-        blue,
-        red,
-        warheads_per_target=warheads_per_target,
-        reserve_attack=reserve_attack,
-        striker_name="blue",
-        leakage=leakage,
-    )
-    r_first = exchange(
-        red,
-        blue,
-        warheads_per_target=warheads_per_target,
-        reserve_attack=reserve_attack,
-        striker_name="red",
-        leakage=leakage,
+    b_first, r_first = (
+        exchange(
+            striker,
+            victim,
+            warheads_per_target=warheads_per_target,
+            reserve_attack=reserve_attack,
+            striker_name=name,
+            leakage=leakage,
+        )
+        for name, striker, victim in (("blue", blue, red), ("red", red, blue))
     )
     rb = _ratio(b_first.cost_to_striker, r_first.cost_to_victim)
     rr = _ratio(r_first.cost_to_striker, b_first.cost_to_victim)
@@ -284,13 +307,12 @@ def stability_vs_interceptors(
     posture: Posture, side: SideName, interceptors: np.ndarray
 ) -> np.ndarray:
     """The stability index as ``side`` fields each inventory in ``interceptors``."""
-    blue = SideForces.from_posture(posture.blue)
-    red = SideForces.from_posture(posture.red)
+    posted = {
+        "blue": SideForces.from_posture(posture.blue),
+        "red": SideForces.from_posture(posture.red),
+    }
     out = np.empty(len(interceptors), dtype=np.float64)
     for i, n in enumerate(np.asarray(interceptors, dtype=np.float64)):
-        if side == "blue":
-            res = posture_stability(posture, blue=replace(blue, interceptors=float(n)), red=red)
-        else:
-            res = posture_stability(posture, blue=blue, red=replace(red, interceptors=float(n)))
-        out[i] = res.index
+        forces = {**posted, side: replace(posted[side], interceptors=float(n))}
+        out[i] = posture_stability(posture, **forces).index
     return out
