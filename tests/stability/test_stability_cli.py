@@ -113,19 +113,37 @@ def test_bad_posture_exits_2_naming_field_and_line(tmp_path: Path) -> None:
     assert res.stdout == ""
 
 
-def test_missing_posture_and_bad_options(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+def test_missing_posture_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "race", str(tmp_path / "nope.yaml"))
+    assert code == 2 and "not found" in err and out == ""
+
+
+@pytest.mark.parametrize(
+    "args,option,shown",
+    [
+        (["penetration", "--attacker", "green"], "--attacker", "'green'"),
+        (["restore", "--attacker", "green"], "--attacker", "'both'"),
+        (["penetration", "--epsilon", "1.5"], "--epsilon", "1.5"),
+        (["penetration", "--max-raid", "0"], "--max-raid", "got 0"),
+        (["penetration", "--k", "-1"], "--k", "got -1"),
+        (["first-strike", "--steps", "1"], "--steps", "got 1"),
+        (["first-strike", "--max-interceptors", "-1"], "--max-interceptors", "got -1"),
+        (["race", "--periods", "0"], "--periods", "got 0"),
+        (["restraint", "--x-values", "1,x"], "--x-values", "'1,x'"),
+        (["restraint", "--y-values", "-1,2"], "--y-values", "'-1,2'"),
+        (["restraint", "--x-cap", "launchers", "--y-cap", "launchers"], "--y-cap", "x cap"),
+        (["restraint", "--x-cap", "silos"], "--x-cap", "'silos'"),
+        (["restraint", "--threshold", "2"], "--threshold", "got 2"),
+        (["restraint", "--at", "launchers=many"], "--at", "'launchers=many'"),
+    ],
+)
+def test_bad_options_exit_2_with_one_line_naming_the_option(
+    args: list[str], option: str, shown: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, _, err = run(capsys, "race", str(tmp_path / "nope.yaml"))
-    assert code == 2 and "not found" in err
-    code, _, err = run(capsys, "penetration", "--attacker", "green")
-    assert code == 2 and "--attacker" in err
-    code, _, err = run(capsys, "restraint", "--x-values", "1,x")
-    assert code == 2 and "--x-values" in err
-    code, _, err = run(capsys, "restraint", "--x-cap", "launchers", "--y-cap", "launchers")
-    assert code == 2 and "--y-cap" in err
-    code, _, err = run(capsys, "penetration", "--epsilon", "1.5")
-    assert code == 2 and "--epsilon" in err
+    code, out, err = run(capsys, *args)
+    assert code == 2 and out == ""
+    assert f"'{option}'" in err and shown in err
+    assert err.count("\n") == 1 and "Traceback" not in err
 
 
 def test_bad_plot_dir_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -133,6 +151,9 @@ def test_bad_plot_dir_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixtu
     blocker.write_text("x")
     code, out, err = run(capsys, "race", "--json", "--plot", str(blocker / "sub"))
     assert code == 2 and "--plot" in err
+    assert out == ""
+    code, out, err = run(capsys, "race", "--json", "--plot", str(blocker))
+    assert code == 2 and "exists and is not a directory" in err
     assert out == ""
 
 

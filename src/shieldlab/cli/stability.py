@@ -43,6 +43,8 @@ def _plot_dir(plot: Path | None) -> None:
     """Create the --plot directory up front, so a bad one fails before any work."""
     if plot is None:
         return
+    if plot.exists() and not plot.is_dir():
+        raise InputError(f"{str(plot)!r} exists and is not a directory", field="--plot")
     try:
         plot.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -50,15 +52,17 @@ def _plot_dir(plot: Path | None) -> None:
             f"cannot create the figure directory {str(plot)!r}: {exc.strerror or exc}",
             field="--plot",
         ) from None
-    if not plot.is_dir():
-        raise InputError(f"{str(plot)!r} is not a directory", field="--plot")
 
 
-def _side(value: str, option: str) -> str:
+def _sides(value: str, option: str, *, both: bool = False) -> list[str]:
+    """The side(s) an --attacker option names: blue, red (or both, where allowed)."""
     v = value.lower()
+    if both and v == "both":
+        return ["blue", "red"]
     if v not in ("blue", "red"):
-        raise InputError(f"must be 'blue' or 'red', got {value!r}", field=option)
-    return v
+        allowed = "'blue', 'red' or 'both'" if both else "'blue' or 'red'"
+        raise InputError(f"must be {allowed}, got {value!r}", field=option)
+    return [v]
 
 
 def _print_table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
@@ -91,6 +95,14 @@ def _mix(option: Any) -> str:
     if option is None:
         return "-"
     return f"{option.missiles} + {option.decoys} ({option.cost:.4g})"
+
+
+def _forces(settled: dict[str, int]) -> str:
+    """Settled forces as words: 'blue 215 missiles, 186 interceptors; red ...'."""
+    return "; ".join(
+        f"{s} {settled[f'{s}_missiles']} missiles, {settled[f'{s}_interceptors']} interceptors"
+        for s in ("blue", "red")
+    )
 
 
 def _note(text: str) -> None:
@@ -141,11 +153,15 @@ def penetration(
         saturation_raid_closed_form,
     )
 
-    att = _side(attacker, "--attacker")
+    (att,) = _sides(attacker, "--attacker")
     if not 0.0 <= epsilon < 1.0:
-        raise InputError("must lie in [0, 1)", field="--epsilon")
+        raise InputError(f"must lie in [0, 1), got {epsilon:g}", field="--epsilon")
     if max_raid is not None and max_raid < 1:
-        raise InputError("must be at least 1", field="--max-raid")
+        raise InputError(f"must be at least 1, got {max_raid}", field="--max-raid")
+    if k_warheads is not None and k_warheads < 0:
+        raise InputError(f"must be >= 0, got {k_warheads}", field="--k")
+    if engine is not None and not 1 <= replications <= 10_000_000:
+        raise InputError(f"must lie in [1, 10000000], got {replications}", field="--replications")
     _plot_dir(plot)
     p = _load(posture)
     a = p.side(att)  # type: ignore[arg-type]
@@ -153,8 +169,6 @@ def penetration(
     defence = DefenceModel.from_posture(d.defence)
     w = a.offence.warheads_per_launcher
     k = a.deterrence.warheads if k_warheads is None else k_warheads
-    if k < 0:
-        raise InputError("must be >= 0", field="--k")
     sat_cf = saturation_raid_closed_form(defence, w, epsilon)
     top = max_raid if max_raid is not None else max(2 * sat_cf, sat_cf + 10, 2 * k // w + 10)
     raids = np.arange(0, top + 1)
@@ -177,8 +191,6 @@ def penetration(
     if engine is not None:
         from shieldlab.stability.engine_curves import engine_curve, load_engine_scenario
 
-        if not 1 <= replications <= 10_000_000:
-            raise InputError("must lie in [1, 10000000]", field="--replications")
         scenario = load_engine_scenario(engine)
         sizes = _values(raid_sizes, "--raid-sizes")
         if sizes is None:
@@ -269,7 +281,7 @@ def restore(
     """Offence needed with and without the other's defence, decoys, and cost exchange."""
     from shieldlab.stability.deterrence import restore_deterrence
 
-    sides = ["blue", "red"] if attacker.lower() == "both" else [_side(attacker, "--attacker")]
+    sides = _sides(attacker, "--attacker", both=True)
     _plot_dir(plot)
     p = _load(posture)
     results = [restore_deterrence(p, s) for s in sides]  # type: ignore[arg-type]
@@ -350,9 +362,9 @@ def first_strike(
     from shieldlab.stability.first_strike import posture_stability, stability_vs_interceptors
 
     if max_interceptors < 0:
-        raise InputError("must be >= 0", field="--max-interceptors")
+        raise InputError(f"must be >= 0, got {max_interceptors}", field="--max-interceptors")
     if not 2 <= steps <= 1000:
-        raise InputError("must lie in [2, 1000]", field="--steps")
+        raise InputError(f"must lie in [2, 1000], got {steps}", field="--steps")
     _plot_dir(plot)
     p = _load(posture)
     res = posture_stability(p)
@@ -402,7 +414,7 @@ def race(
     from shieldlab.stability.race import action_reaction, richardson
 
     if periods is not None and not 1 <= periods <= 10_000:
-        raise InputError("must lie in [1, 10000]", field="--periods")
+        raise InputError(f"must lie in [1, 10000], got {periods}", field="--periods")
     _plot_dir(plot)
     p = _load(posture)
     res = action_reaction(p, periods=periods)
@@ -455,9 +467,12 @@ def race(
     )
     if res.converged:
         kind = "fixed point" if res.cycle_length == 1 else "two-period rounding cycle"
-        _note(f"converged ({kind}) from period {res.periods_to_converge}; settled: {res.settled}")
+        _note(
+            f"converged ({kind}) from period {res.periods_to_converge}; "
+            f"settled: {_forces(res.settled)}"
+        )
     else:
-        _note(f"not converged after {n - 1} periods; last: {res.settled}")
+        _note(f"not converged after {n - 1} periods; last: {_forces(res.settled)}")
     _note(
         f"deterred: blue {res.blue_deterred}, red {res.red_deterred}; "
         f"pinned at caps: {', '.join(res.pinned_at_cap) or 'none'}"
@@ -489,7 +504,7 @@ def _values(text: str | None, option: str) -> list[int] | None:
             field=option,
         ) from None
     if not vals or len(vals) > 200 or min(vals) < 0:
-        raise InputError("need 1 to 200 values, all >= 0", field=option)
+        raise InputError(f"need 1 to 200 values, all >= 0, got {text!r}", field=option)
     return vals
 
 
@@ -531,7 +546,7 @@ def restraint(
         yv = list(rs.y_values) if rs and rs.y_cap == yc else list(range(50, 1001, 50))
     thr = threshold if threshold is not None else (rs.stability_threshold if rs else 0.5)
     if not 0.0 <= thr <= 1.0:
-        raise InputError("must lie in [0, 1]", field="--threshold")
+        raise InputError(f"must lie in [0, 1], got {thr:g}", field="--threshold")
     cell = None
     if at is not None:
         from shieldlab.stability.restraint import Caps, evaluate_caps
@@ -585,16 +600,19 @@ def restraint(
         f"computed in {seconds:.2f} s"
     )
     if cell is not None:
-        cc = cell.caps
+        caps_text = ", ".join(
+            f"{name}={'uncapped' if value is None else value}"
+            for name in _CAPS
+            for value in [getattr(cell.caps, name)]
+        )
         _print_table(
-            f"Cap set interceptors={cc.interceptors}, launchers={cc.launchers}, "
-            f"warheads/launcher={cc.warheads_per_launcher}",
+            f"Cap set {caps_text}",
             ["quantity", "value"],
             [
                 ["stability index (settled forces)", cell.stability_index],
                 ["stable", cell.stable],
                 ["race converged", cell.race_converged],
-                ["settled forces", ", ".join(f"{k} {v}" for k, v in cell.settled.items())],
+                ["settled forces", _forces(cell.settled)],
                 ["blue missiles needed vs capped red defence", cell.blue_needed_vs_cap],
                 ["red missiles needed vs capped blue defence", cell.red_needed_vs_cap],
                 ["deterred (blue, red)", f"{cell.blue_deterred}, {cell.red_deterred}"],
