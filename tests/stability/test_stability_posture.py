@@ -116,6 +116,17 @@ def test_restraint_caps_must_differ(tmp_path: Path) -> None:
     assert exc.value.location.field == "restraint.y_cap"
 
 
+def test_negative_restraint_cap_names_the_entry(tmp_path: Path) -> None:
+    d = posture_dict()
+    d["restraint"] = {"x_values": [0, 5], "y_values": [10, -3]}
+    f = write(tmp_path, d)
+    with pytest.raises(InputError) as exc:
+        load_posture(f)
+    assert exc.value.location.field == "restraint.y_values.1"
+    assert exc.value.location.line == line_of(f, "y_values") + 2
+    assert "got -3" in exc.value.message
+
+
 def test_costs_from_catalog_cards(tmp_path: Path) -> None:
     # The built-in posture prices from the parameter catalog (notional card values).
     from shieldlab.scenario.cards import load_catalog

@@ -251,7 +251,7 @@ class RestraintSettings(_Model):
             vals = getattr(self, name)
             for i, v in enumerate(vals):
                 if v < 0:
-                    raise PathValueError("caps must be >= 0", path=(name, i))
+                    raise PathValueError(f"caps must be >= 0, got {v}", path=(name, i))
         return self
 
 
