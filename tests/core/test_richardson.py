@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 from scipy.integrate import solve_ivp
 
 from shieldlab.core import richardson as rc
@@ -43,3 +45,26 @@ def test_trajectory_matches_ode_integration(params: tuple[float, ...]) -> None:
 def test_stable_trajectory_converges_to_equilibrium() -> None:
     _, x, y = rc.richardson_trajectory(0.3, 0.6, 0.9, 0.5, 1.0, 2.0, 0.0, 0.0, 200.0, 5)
     assert (x[-1], y[-1]) == pytest.approx(rc.richardson_equilibrium(0.3, 0.6, 0.9, 0.5, 1, 2))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    k=st.floats(-2.0, 2.0),
+    l=st.floats(-2.0, 2.0),
+    a=st.floats(-2.0, 2.0),
+    b=st.floats(-2.0, 2.0),
+)
+def test_stability_condition_is_the_eigenvalue_criterion(
+    k: float,
+    l: float,  # noqa: E741 - Richardson's symbol
+    a: float,
+    b: float,
+) -> None:
+    # Asymptotic stability of the linear system <=> both eigenvalues of the Jacobian
+    # [[-a, k], [l, -b]] have negative real parts (Richardson 1960; any linear-systems
+    # text). Checked against numpy's eigenvalues for coefficients of either sign, which
+    # also exercises the a + b > 0 half of the condition that a b > k l alone would miss.
+    eig = np.linalg.eigvals(np.array([[-a, k], [l, -b]]))
+    margin = float(np.max(eig.real))
+    assume(abs(margin) > 1e-9)  # on the boundary rounding decides either way
+    assert rc.richardson_stable(k, l, a, b) == (margin < 0.0)
