@@ -69,9 +69,8 @@ def test_decoys_hand_case() -> None:
     d = DefenceModel(interceptors=4, shots_per_threat=1, sspk=1.0, discrimination=0.0)
     req = Requirement(warheads=1, probability=1.0)
     assert decoys_needed(d, req, np.array([1]), 1).tolist() == [4]
-    # Two warheads, same requirement: already met? No (both engaged); with 1 decoy the
-    # share is floor(4 * 2 / 3) = 2 shots -> both engaged still; 2 decoys -> 2 shots...
-    # d = 3 -> floor(8 / 5) = 1 shot -> 1 warhead unengaged -> met.
+    # Two warheads: shots on them floor(4 * 2 / (2 + d)) = 4, 2, 2 for d = 0, 1, 2 (both
+    # still engaged), and 1 for d = 3 (one warhead unengaged, so it surely penetrates).
     assert decoys_needed(d, req, np.array([2]), 1).tolist() == [3]
     # Perfect discrimination: decoys never help -> -1.
     d1 = DefenceModel(interceptors=4, shots_per_threat=1, sspk=1.0, discrimination=1.0)
