@@ -269,7 +269,7 @@ def _why_bound(cf: ClosedForm, res: Results) -> list[str]:
         lo, hi = cf.p_shot_values[0], cf.p_shot_values[-1]
         why.append(
             f"{len(cf.p_shot_values)} kill probabilities per shot are in play ({lo:.3g} to "
-            f"{hi:.3g}); the closed form gives every shot the best"
+            f"{hi:.3g}); the closed form gives every shot the best of them"
         )
     if cf.n_lethal < cf.n_threats:
         why.append(

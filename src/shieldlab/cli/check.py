@@ -30,8 +30,10 @@ _LABELS = {
     "p_kill_per_threat": "P(kill) per lethal threat",
     "expected_leakers": "expected leakers",
     "p_zero_leakers": "P(no leaker)",
-    "interceptors_fired": "interceptors fired",
-    "p_leak_per_threat_independent_layers": "P(leak)/threat, indep. layers",
+    # Short words: an 80-column terminal wraps the labels at spaces instead of cutting
+    # a long word off with an ellipsis.
+    "interceptors_fired": "shots fired",
+    "p_leak_per_threat_independent_layers": "P(leak) per threat, indep. layers",
 }
 
 
