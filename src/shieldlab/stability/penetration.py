@@ -99,7 +99,8 @@ def _shots_on_warheads(interceptors: float, n_w: FloatArray, d_eff: FloatArray) 
     apparent = n_w + d_eff
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(apparent > 0.0, n_w / np.where(apparent > 0.0, apparent, 1.0), 0.0)
-    # The relative slack keeps an exact whole share (d_eff = 0) from rounding down.
+    # The relative slack keeps a share that is whole in exact arithmetic (10 * 8 / 10)
+    # from rounding down to the integer below; without decoys the share is all of I.
     raw = interceptors * share
     return np.where(d_eff > 0.0, np.floor(raw * (1.0 + 1e-12)), float(interceptors))
 
