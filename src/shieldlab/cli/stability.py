@@ -253,7 +253,7 @@ def penetration(
         half = eng_curve.expected_ci95_half_width
         assert half is not None
         _print_table(
-            f"engine: scenario {out['engine']['scenario']} ({eng_curve.source})",
+            f"scenario {out['engine']['scenario']} -- {eng_curve.source}",
             ["raid (threats)", "E[leakers]", "95% +/-", "P(>= 1)"],
             [
                 [
@@ -266,7 +266,11 @@ def penetration(
             ],
         )
         es = out["engine"]["saturation_raid"]
-        _note(f"engine saturation: {es if es is not None else 'not reached'} threats")
+        _note(
+            "engine saturation: not reached within the raid sizes run"
+            if es is None
+            else f"engine saturation: {es} threats (to the resolution of the raid sizes run)"
+        )
     for f in out.get("figures", []):
         _note(f"wrote {f}")
 
