@@ -82,8 +82,8 @@ def interceptors_needed(
     if np.any(bad):
         nb, sb, pb, pdb = (np.broadcast_to(x, bad.shape)[bad].flat[0] for x in (n, s, p, pd))
         raise InputError(
-            f"{pb:g} is unattainable: with sspk {sb:g} and p_detect {pdb:g} the best possible "
-            f"P(no leaker) for {nb:g} threats is {(pdb if sb > 0 else 0.0) ** nb:.6g}",
+            f"{pb:g} is unattainable: with SSPK {sb:g} and detection probability {pdb:g} the best "
+            f"possible P(no leaker) for {nb:g} threats is {(pdb if sb > 0 else 0.0) ** nb:.6g}",
             field="p_zero_leakers",
         )
     return req
