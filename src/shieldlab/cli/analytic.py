@@ -238,9 +238,10 @@ def ballistic_cmd(
 ) -> None:
     """Burnout speed, flight-path angle, flight time and apogee (spherical Earth, no drag)."""
     from shieldlab import analytic
+    from shieldlab.analytic.trajectory import MAX_RANGE_M
 
     opts = {"range_m": "--range-km", "flight_path_angle_rad": "--flight-path-angle-deg"}
-    max_km = math.pi * 6371.0
+    max_km = MAX_RANGE_M / 1e3
     if not 0.0 < range_km < max_km:
         # Checked here so that the message speaks in the option's unit (km).
         raise InputError(
