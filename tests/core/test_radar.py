@@ -199,3 +199,26 @@ def test_target_height_consistent_with_horizon() -> None:
     d = np.sqrt((kr + ha) ** 2 - kr**2)
     assert radar.target_height_m(d, el, ha) == pytest.approx(0.0, abs=1e-6)
     assert radar.target_height_m(5000.0, np.pi / 2, ha) == pytest.approx(5020.0, rel=1e-12)
+
+
+@pytest.mark.parametrize("n", [300, 20_000])
+def test_swerling4_many_pulses_no_overflow(n: int) -> None:
+    # The binomial weights C(N, j) p^j (1-p)^(N-j) of the Swerling 4 sum overflow when
+    # formed directly (C(20000, 340) ~ 1e750), which once dropped most of the mass and gave
+    # Pd = 0. Checked two ways at SNRs around Pd = 0.2, 0.5, 0.8: (1) the same mixture
+    # with scipy's binomial pmf (Boost, computed stably) as weights; (2) independently,
+    # the central limit: the N-pulse sum has mean N(1 + SNR) and variance
+    # N(1 + 2 SNR + SNR^2/2) (per pulse: noise plus a Gamma(2, SNR/2) target power), whose
+    # normal tail is within 0.01 of the exact Pd for N >= 300 (skewness error O(1/sqrt N)).
+    pfa = 1e-6
+    t = float(special.gammainccinv(n, pfa))
+    for frac in (0.8, 1.0, 1.2):
+        snr = (t / n - 1.0) * frac
+        got = float(radar.pd_from_snr(10 * np.log10(snr), pfa, n, 4))
+        beta, j = 1.0 + snr / 2.0, np.arange(n + 1)
+        mixture = np.sum(
+            stats.binom.pmf(j, n, (snr / 2.0) / beta) * special.gammaincc(n + j, t / beta)
+        )
+        assert got == pytest.approx(mixture, rel=1e-9)
+        clt = stats.norm.sf((t - n * (1 + snr)) / np.sqrt(n * (1 + 2 * snr + snr**2 / 2)))
+        assert got == pytest.approx(clt, abs=0.01)

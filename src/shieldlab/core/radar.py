@@ -257,12 +257,20 @@ def _pd_swerling4(t: FloatArray, n: FloatArray, snr: FloatArray) -> FloatArray:
     n_max = int(n_int.max()) if n_int.size else 0
     total = np.zeros(np.broadcast(t, n, snr).shape)
     x = t / beta
+    log_n_fact = special.gammaln(n + 1.0)
     for j in range(n_max + 1):
-        # Binomial weight C(N, j) p^j (1-p)^(N-j); zero for j > N (the exponent is clamped
-        # so that those masked entries cannot overflow).
-        w = np.where(
-            j <= n_int, special.binom(n, j) * p1**j * (1.0 - p1) ** np.maximum(n - j, 0.0), 0.0
+        # Binomial weight C(N, j) p^j (1-p)^(N-j), formed in logarithms: for N beyond a
+        # few hundred C(N, j) overflows and p^j underflows, and their product would be
+        # inf * 0 = nan. Zero for j > N (N - j is clamped so those entries stay finite).
+        rest = np.maximum(n - j, 0.0)
+        log_w = (
+            log_n_fact
+            - special.gammaln(j + 1.0)
+            - special.gammaln(rest + 1.0)
+            + special.xlogy(j, p1)
+            + special.xlog1py(rest, -p1)
         )
+        w = np.where(j <= n_int, np.exp(log_w), 0.0)
         if np.any(w > 0.0):
             total = total + w * special.gammaincc(n + j, x)
     return np.asarray(np.clip(total, 0.0, 1.0), dtype=np.float64)
