@@ -13,8 +13,10 @@ interceptor SSPK x reliability, inventory, doctrine -- and gives two closed form
   (per C2 node) can achieve with the same rounds: the rounds spread as evenly as possible
   over the lethal threats (the kill probability 1-(1-p)^k is concave in k, so an even
   spread maximises expected kills and, log-concave, also P(no leaker)), certain detection,
-  unlimited channels and time. The engine can only do worse: its leakers are at least,
-  its kills and P(no leaker) at most, these values.
+  unlimited channels and time; with shoot-look-shoot, the best doctrine that looks after
+  every shot (:func:`_adaptive_best_kill`), since looking lets saved rounds go elsewhere.
+  The engine can only do worse: its leakers are at least, its kills and P(no leaker) at
+  most, these values.
 
 :func:`compare` puts a Monte Carlo summary beside them and says, row by row, whether they
 agree: inside the Monte Carlo interval where the closed form is exact, on the right side
@@ -25,6 +27,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 from shieldlab.core import engagement as eg
 from shieldlab.core.stats import t_half_width, wilson_interval
@@ -90,6 +94,36 @@ def _even_split_kill(rounds: float, n_targets: int, cap: int, p: float) -> tuple
     return kills, p_all
 
 
+def _adaptive_best_kill(rounds: int, n_targets: int, cap: int, p: float) -> tuple[float, float]:
+    """(expected kills, P(all killed)) of the best doctrine that looks after every shot.
+
+    Give each target its own sequence of independent shots; G_i, the index of its first
+    hit, is geometric(p). A doctrine that looks before re-engaging never shoots a dead
+    target, so it fires min(G_i, cap) at target i until the rounds run out, whatever the
+    order. Hence, for every such doctrine, expected kills = p E[min(R, sum_i min(G_i, cap))]
+    (each shot at a live target kills with p) and P(all killed) <= P(G_i <= cap for all i,
+    sum_i G_i <= R), with equality for shooting each target until it dies. Both come from
+    the distribution of the sum, by N convolutions truncated at R.
+    """
+    if n_targets == 0:
+        return 0.0, 1.0
+    if p <= 0.0 or cap <= 0 or rounds <= 0:
+        return 0.0, 0.0
+    shots = np.arange(cap + 1)
+    hit = np.where(shots >= 1, p * (1.0 - p) ** np.maximum(shots - 1, 0), 0.0)  # P(G = k)
+    used = hit.copy()
+    used[cap] += (1.0 - p) ** cap  # no hit in cap shots: cap rounds spent, target lives
+    all_hit = np.array([1.0])
+    spent = np.array([1.0])
+    for _ in range(n_targets):
+        all_hit = np.convolve(all_hit, hit)[: rounds + 1]
+        spent = np.convolve(spent, used)
+        # Mass beyond R stays beyond R: lump it at R, which is all min(R, .) needs.
+        spent = np.concatenate([spent[:rounds], [spent[rounds:].sum()]])
+    kills = p * float(np.dot(np.arange(spent.size), spent))
+    return kills, float(all_hit.sum())
+
+
 def closed_form_for(scenario: Scenario) -> ClosedForm:
     """The nominal and best-case closed forms of a scenario's engagement arithmetic."""
     sc = scenario
@@ -131,6 +165,12 @@ def closed_form_for(scenario: Scenario) -> ClosedForm:
     # Best case: every round spent on lethal threats, evenly, the best p, per-threat cap
     # n per C2 node.
     kills, p_all = _even_split_kill(total_rounds, n_lethal, n_per * c2_nodes, p_best)
+    if d.shoot_look_shoot and d.max_engagements_per_threat > 1:
+        # A doctrine that looks can move the rounds an early kill saves to another threat
+        # and beat every fixed spread (2 threats, 3 rounds, p = 0.5: one shot each, then
+        # the third at a survivor, kills 1.375 on average against 1.25 for the best
+        # fixed spread), so its best case is the best adaptive doctrine.
+        kills, p_all = _adaptive_best_kill(total_rounds, n_lethal, n_per * c2_nodes, p_best)
 
     layer_best: dict[str, tuple[float, float]] = {}
     for it in types:
