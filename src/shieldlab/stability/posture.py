@@ -23,6 +23,7 @@ from shieldlab.scenario.yamlio import PathValueError, load_yaml, load_yaml_text,
 
 __all__ = [
     "BUILTIN_POSTURES",
+    "SIDE_PAIRS",
     "Costs",
     "DefencePosture",
     "Deterrence",
@@ -41,6 +42,8 @@ __all__ = [
 ]
 
 SideName = Literal["blue", "red"]
+#: Each side with its adversary, Blue first.
+SIDE_PAIRS: tuple[tuple[SideName, SideName], ...] = (("blue", "red"), ("red", "blue"))
 
 #: Names of the postures shipped with shieldlab (YAML files in ``stability/postures``).
 BUILTIN_POSTURES: tuple[str, ...] = ("example",)

@@ -35,7 +35,7 @@ from shieldlab.core.richardson import (
     richardson_trajectory,
 )
 from shieldlab.stability.penetration import CurveCache, DefenceModel, Requirement
-from shieldlab.stability.posture import Posture, Richardson, SidePosture
+from shieldlab.stability.posture import SIDE_PAIRS, Posture, Richardson, SideName
 
 __all__ = [
     "LinearRaceResult",
@@ -126,10 +126,6 @@ def linear_race(
     )
 
 
-def _side(posture: Posture, name: str) -> SidePosture:
-    return posture.blue if name == "blue" else posture.red
-
-
 class RaceCaches:
     """The two curve caches of a posture (Blue attacking Red's defence, and Red Blue's).
 
@@ -141,13 +137,13 @@ class RaceCaches:
         self.enabled = enabled
         self._caches: dict[tuple[str, int], CurveCache] = {}
 
-    def cache(self, attacker: str, warheads_per_missile: int) -> CurveCache:
+    def cache(self, attacker: SideName, warheads_per_missile: int) -> CurveCache:
         """The cache for ``attacker`` (with that many warheads per missile)."""
         key = (attacker, int(warheads_per_missile))
         hit = self._caches.get(key)
         if hit is None:
-            a = _side(self.posture, attacker)
-            d = _side(self.posture, "red" if attacker == "blue" else "blue")
+            a = self.posture.side(attacker)
+            d = self.posture.side("red" if attacker == "blue" else "blue")
             hit = CurveCache(
                 defence=DefenceModel.from_posture(d.defence),
                 warheads_per_missile=warheads_per_missile,
@@ -233,12 +229,12 @@ def action_reaction(
     """
     T = posture.race.periods if periods is None else int(periods)
     caches = RaceCaches(posture) if caches is None else caches
-    sides = ("blue", "red")
+    sides: tuple[SideName, SideName] = ("blue", "red")
     w = {}
     max_l = {}
     max_i = {}
     for s in sides:
-        sp = _side(posture, s)
+        sp = posture.side(s)
         w[s] = sp.offence.warheads_per_launcher
         max_l[s] = sp.race.max_launchers
         max_i[s] = sp.race.max_interceptors
@@ -256,15 +252,15 @@ def action_reaction(
     n = {s: np.empty(T + 1, dtype=np.int64) for s in sides}
     i = {s: np.empty(T + 1, dtype=np.int64) for s in sides}
     for s in sides:
-        sp = _side(posture, s)
+        sp = posture.side(s)
         n[s][0] = min(sp.offence.launchers, max_l[s])
         i[s][0] = min(sp.defence.interceptors, max_i[s])
     converged_at: int | None = None
     cycle = 0
     end = T
     for t in range(T):
-        for s, o in (("blue", "red"), ("red", "blue")):
-            sp = _side(posture, s)
+        for s, o in SIDE_PAIRS:
+            sp = posture.side(s)
             n[s][t + 1] = min(caches.cache(s, w[s]).missiles_needed(int(i[o][t])), max_l[s])
             i[s][t + 1] = min(
                 size_defence(

@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from shieldlab.stability.first_strike import SideForces, posture_stability
-from shieldlab.stability.posture import CapName, Posture
+from shieldlab.stability.posture import SIDE_PAIRS, CapName, Posture, SideName
 from shieldlab.stability.race import RaceCaches, action_reaction
 
 __all__ = ["Caps", "RestraintCell", "RestraintMap", "evaluate_caps", "restraint_map"]
@@ -59,10 +59,9 @@ class RestraintCell:
 
 
 def _side_at(
-    posture: Posture, side: str, launchers: int, interceptors: int, w_cap: int | None
+    posture: Posture, side: SideName, launchers: int, interceptors: int, w_cap: int | None
 ) -> SideForces:
-    sp = posture.blue if side == "blue" else posture.red
-    f = SideForces.from_posture(sp)
+    f = SideForces.from_posture(posture.side(side))
     w = f.warheads_per_launcher if w_cap is None else max(1.0, min(f.warheads_per_launcher, w_cap))
     return replace(
         f, launchers=float(launchers), interceptors=float(interceptors), warheads_per_launcher=w
@@ -82,29 +81,24 @@ def evaluate_caps(
         caches=caches,
     )
     settled = race.final()
-    blue = _side_at(
-        posture,
-        "blue",
-        settled["blue_missiles"],
-        settled["blue_interceptors"],
-        caps.warheads_per_launcher,
-    )
-    red = _side_at(
-        posture,
-        "red",
-        settled["red_missiles"],
-        settled["red_interceptors"],
-        caps.warheads_per_launcher,
+    blue, red = (
+        _side_at(
+            posture,
+            s,
+            settled[f"{s}_missiles"],
+            settled[f"{s}_interceptors"],
+            caps.warheads_per_launcher,
+        )
+        for s in ("blue", "red")
     )
     fsi = posture_stability(posture, blue=blue, red=red).index
     needed = {}
-    for s, o in (("blue", "red"), ("red", "blue")):
-        other = posture.red if o == "red" else posture.blue
-        cap_i = other.race.max_interceptors
+    forces = {"blue": blue, "red": red}
+    for s, o in SIDE_PAIRS:
+        cap_i = posture.side(o).race.max_interceptors
         if caps.interceptors is not None:
             cap_i = min(cap_i, caps.interceptors)
-        w = int(blue.warheads_per_launcher if s == "blue" else red.warheads_per_launcher)
-        needed[s] = caches.cache(s, w).missiles_needed(cap_i)
+        needed[s] = caches.cache(s, int(forces[s].warheads_per_launcher)).missiles_needed(cap_i)
     stable = bool(race.converged and race.blue_deterred and race.red_deterred and fsi >= threshold)
     return RestraintCell(
         caps=caps,
