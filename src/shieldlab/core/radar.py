@@ -252,24 +252,22 @@ def _pd_swerling4(t: FloatArray, n: FloatArray, snr: FloatArray) -> FloatArray:
     (the Swerling 4 form of DiFranco & Rubin 1968 and Mahafza 3rd ed., ch. 4).
     """
     beta = 1.0 + snr / 2.0
-    p1 = (snr / 2.0) / beta
     n_int = np.rint(n).astype(np.int64)
     n_max = int(n_int.max()) if n_int.size else 0
     total = np.zeros(np.broadcast(t, n, snr).shape)
     x = t / beta
-    log_n_fact = special.gammaln(n + 1.0)
+    # Binomial weights C(N, j) p^j (1-p)^(N-j), p = (snr/2)/beta, in logarithms: for N
+    # beyond a few hundred C(N, j) overflows and p^j underflows (inf * 0 = nan). With
+    # 1 - p = 1/beta and p/(1-p) = snr/2, ln w = ln C(N, j) + j ln(snr/2) - N ln(beta),
+    # each weight formed on its own (a running sum would gather rounding over N steps).
+    # N - j is clamped at 0 so the masked weights for j > N stay finite.
+    with np.errstate(divide="ignore"):
+        log_odds = np.log(snr / 2.0)
+    base = special.gammaln(n + 1.0) - n * np.log(beta)
     for j in range(n_max + 1):
-        # Binomial weight C(N, j) p^j (1-p)^(N-j), formed in logarithms: for N beyond a
-        # few hundred C(N, j) overflows and p^j underflows, and their product would be
-        # inf * 0 = nan. Zero for j > N (N - j is clamped so those entries stay finite).
-        rest = np.maximum(n - j, 0.0)
-        log_w = (
-            log_n_fact
-            - special.gammaln(j + 1.0)
-            - special.gammaln(rest + 1.0)
-            + special.xlogy(j, p1)
-            + special.xlog1py(rest, -p1)
-        )
+        log_w = base - special.gammaln(j + 1.0) - special.gammaln(np.maximum(n - j, 0.0) + 1.0)
+        if j > 0:
+            log_w = log_w + j * log_odds
         w = np.where(j <= n_int, np.exp(log_w), 0.0)
         if np.any(w > 0.0):
             total = total + w * special.gammaincc(n + j, x)
