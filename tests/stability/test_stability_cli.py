@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -56,11 +57,33 @@ def test_json_contents(capsys: pytest.CaptureFixture[str]) -> None:
     assert fs["sweep"]["interceptors"] == [0, 50, 100]
 
 
+def _table_needle(cmd: str, data: dict[str, Any]) -> str:
+    """A figure from the JSON answer that the table of the same command must show."""
+    if cmd == "penetration":
+        return (
+            f"saturation (each added missile adds >= 0.95 x 1 warheads): {data['saturation_raid']}"
+        )
+    if cmd == "restore":
+        r = data["results"][0]
+        return f"missiles vs {r['interceptors']} red interceptors"
+    if cmd == "first-strike":
+        return f"range [0, 1]): {data['result']['index']:.4f}"
+    if cmd == "race":
+        f = data["action_reaction"]["final"]
+        return f"settled: blue {f['blue_missiles']} missiles, {f['blue_interceptors']} interceptors"
+    m = data["map"]
+    return f"{sum(map(sum, m['stable']))} of {len(m['stable']) * len(m['stable'][0])} cap pairs"
+
+
 @pytest.mark.parametrize("cmd", COMMANDS)
-def test_tables(cmd: str, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, cmd)
+def test_tables_show_the_json_answer(cmd: str, capsys: pytest.CaptureFixture[str]) -> None:
+    extra = ["--x-values", "0,200", "--y-values", "100,400"] if cmd == "restraint" else []
+    code, out, _ = run(capsys, cmd, "--json", *extra)
     assert code == 0
-    assert out.strip()
+    needle = _table_needle(cmd, json.loads(out))
+    code, out, _ = run(capsys, cmd, *extra)
+    assert code == 0
+    assert needle in " ".join(out.split()), needle
 
 
 def test_plot_writes_png_and_offline_html(
