@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -80,3 +81,26 @@ def test_nonzero_typer_exit_code_is_the_exit_status(
     with pytest.raises(SystemExit) as exc:
         cli_main.main([])
     assert exc.value.code == 3
+
+
+def test_input_error_names_a_cli_option_as_option() -> None:
+    assert str(InputError("must be positive", field="--workers")) == (
+        "option --workers: must be positive"
+    )
+
+
+def test_atomic_write_gives_normal_permissions(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    from shieldlab._io import atomic_write_text
+
+    target = tmp_path / "out.txt"
+    old = os.umask(0o022)
+    try:
+        atomic_write_text(target, "x")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644
+    assert target.read_text() == "x"
+    assert [p.name for p in target.parent.iterdir()] == ["out.txt"]

@@ -25,7 +25,11 @@ class Location:
         if self.file is not None:
             parts.append(self.file if self.line is None else f"{self.file}:{self.line}")
         if self.field:
-            parts.append(f"field '{self.field}'")
+            # A command-line option is named as such; anything else is a field path.
+            if self.field.startswith("-"):
+                parts.append(f"option {self.field}")
+            else:
+                parts.append(f"field '{self.field}'")
         return ", ".join(parts)
 
 
