@@ -255,6 +255,9 @@ def _pd_swerling4(t: FloatArray, n: FloatArray, snr: FloatArray) -> FloatArray:
     n_int = np.rint(n).astype(np.int64)
     n_max = int(n_int.max()) if n_int.size else 0
     total = np.zeros(np.broadcast(t, n, snr).shape)
+    # The miss probability is summed beside Pd, so that Pd near 1 is formed as 1 - miss:
+    # summing Pd itself there gathers ~1e-15 of rounding and can break monotonicity in SNR.
+    miss = np.zeros_like(total)
     x = t / beta
     # Binomial weights C(N, j) p^j (1-p)^(N-j), p = (snr/2)/beta, in logarithms: for N
     # beyond a few hundred C(N, j) overflows and p^j underflows (inf * 0 = nan). With
@@ -271,7 +274,9 @@ def _pd_swerling4(t: FloatArray, n: FloatArray, snr: FloatArray) -> FloatArray:
         w = np.where(j <= n_int, np.exp(log_w), 0.0)
         if np.any(w > 0.0):
             total = total + w * special.gammaincc(n + j, x)
-    return np.asarray(np.clip(total, 0.0, 1.0), dtype=np.float64)
+            miss = miss + w * special.gammainc(n + j, x)
+    pd = np.where(total > 0.5, 1.0 - miss, total)
+    return np.asarray(np.clip(pd, 0.0, 1.0), dtype=np.float64)
 
 
 def pd_from_snr(
