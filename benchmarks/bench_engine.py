@@ -143,8 +143,8 @@ def main() -> None:
     run_replications(cs, seed=0, first=0, count=1)
     t_jit = time.perf_counter() - t0
     print(
-        f"four-batteries: {cs.n_threats} threats, {cs.n_batteries} batteries, {cs.n_radars} radars, "
-        f"{cs.n_weapons} weapons, {cs.n_cycles} decision cycles"
+        f"four-batteries: {cs.n_threats} threats, {cs.n_batteries} batteries, "
+        f"{cs.n_radars} radars, {cs.n_weapons} weapons, {cs.n_cycles} decision cycles"
     )
     print(
         f"scenario compile {t_compile:.2f} s; kernel JIT/cache load {t_jit:.2f} s; "
@@ -180,7 +180,8 @@ def main() -> None:
 
     print("Time per replication against raid size (CPU time, 1 worker)")
     print(
-        f"{'threats':>8}{'cycles':>8}{'compile s':>11}{'us/rep':>10}{'us/threat':>11}{'mean leakers':>14}"
+        f"{'threats':>8}{'cycles':>8}{'compile s':>11}{'us/rep':>10}{'us/threat':>11}"
+        f"{'mean leakers':>14}"
     )
     sizes = [64, 128, 256, 512, 1024]
     per: list[float] = []
