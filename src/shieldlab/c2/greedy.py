@@ -6,8 +6,10 @@ min(salvo_size, ready rounds, free guidance channels), update the node's belief 
 threat survives, repeat. Priorities (lexicographic keys, larger first, then lower threat
 and weapon index):
 
-- ``time_to_impact``: (-impact time, survive · P_salvo, -intercept time) -- the most
-  urgent threat gets the weapon with the largest marginal kill probability;
+- ``time_to_impact``: (-impact time, -intercept time, survive · P_salvo) -- the most
+  urgent threat gets the weapon that intercepts it earliest: outer layers engage first
+  and leave time for shoot-look-shoot with inner layers (a layered-defence rule; the
+  pure marginal-return rule would always pick the highest-SSPK inner layer);
 - ``asset_value``: (value · survive · P_salvo, -impact time, -intercept time) -- the
   largest expected value destroyed first (marginal return, den Broeder, Ellison &
   Emerling 1959, Operations Research 7:322).
@@ -60,16 +62,14 @@ class GreedyAssigner(WeaponAssigner):
                     rounds = int(min(p.salvo_size, ready[b], free_g[bat]))
                     ps = salvo_pk(float(p.pk[a, b]), rounds)
                     if p.priority == PRIORITY_TIME_TO_IMPACT:
-                        k1, k2 = -float(p.impact_s[a]), float(survive[a]) * ps
+                        k1, k2, k3 = -float(p.impact_s[a]), -tint, float(survive[a]) * ps
                     else:
-                        k1, k2 = (
-                            float(p.threat_value[a]) * float(survive[a]) * ps,
-                            -float(p.impact_s[a]),
-                        )
+                        k1 = float(p.threat_value[a]) * float(survive[a]) * ps
+                        k2, k3 = -float(p.impact_s[a]), -tint
                         if k1 <= 0.0:
                             continue
                     # Ties go to the lower engine threat index, then weapon index.
-                    key = (k1, k2, -tint, -int(p.threat[a]), -int(p.weapon[b]))
+                    key = (k1, k2, k3, -int(p.threat[a]), -int(p.weapon[b]))
                     if best is None or key > best:
                         best = key
                         best_pair = (a, b, rounds)

@@ -34,7 +34,12 @@ from shieldlab.core.kinematics import (
     central_angle_rad,
     waypoint_track,
 )
-from shieldlab.core.sensing import detection_probability, elevation_rad, pd_table, visible
+from shieldlab.core.sensing import (
+    apparent_elevation_rad,
+    detection_probability,
+    pd_table,
+    visible,
+)
 from shieldlab.scenario.model import THREAT_CLASSES, Scenario
 
 F64 = npt.NDArray[np.float64]
@@ -255,7 +260,6 @@ def compile_scenario(scenario: Scenario, *, dt_traj_s: float = 1.0) -> CompiledS
             rlat, rlon = math.radians(pos.lat_deg), math.radians(pos.lon_deg)
             r_height = pos.alt_m + radar.antenna_height_m
             r_pos = frame.to_local(rlat, rlon, r_height)
-            up = frame.up_at(rlat, rlon)
             key = (radar.pfa, radar.swerling)
             if key not in tables:
                 tables[key] = pd_table(pfa=radar.pfa, swerling=radar.swerling)
@@ -280,7 +284,9 @@ def compile_scenario(scenario: Scenario, *, dt_traj_s: float = 1.0) -> CompiledS
                 rng = np.linalg.norm(rel, axis=-1)
                 mask = visible(
                     range_m=rng,
-                    elevation_rad=elevation_rad(rel, up),
+                    elevation_rad=apparent_elevation_rad(
+                        range_m=rng, radar_height_m=r_height, target_alt_m=alt
+                    ),
                     radar_height_m=r_height,
                     target_alt_m=alt,
                     instrumented_range_m=radar.instrumented_range_m,

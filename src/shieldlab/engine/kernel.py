@@ -16,9 +16,10 @@ written as a plain Python loop and must give identical outcomes):
 2. Every decision cycle (``decision_cycle_s``) with news -- a new track, an engagement
    resolved, a reload, a threat entering some weapon's envelope -- each C2 node
    (one for all batteries when centralised, one per battery when autonomous) assigns
-   salvos greedily over threats it tracks and weapons it commands: the feasible
-   (threat, weapon) pair with the largest marginal return first, under channel
-   (targets engaged, interceptors guided) and inventory limits.
+   salvos greedily over threats it tracks and weapons it commands, under channel
+   (targets engaged, interceptors guided) and inventory limits: ``asset_value`` takes
+   the feasible pair with the largest marginal return first; ``time_to_impact`` takes
+   the most urgent threat first and gives it the weapon that intercepts earliest.
 3. A salvo of min(salvo_size, ready rounds, free guidance channels) interceptors flies to
    the pre-computed earliest intercept; each interceptor kills with SSPK x reliability.
    With shoot-look-shoot a surviving threat is re-engaged after the salvo is assessed
@@ -144,15 +145,15 @@ def _cand_key(
         return False, 0.0, 0.0, 0.0, 0
     n = min(salvo_size, ready[w], battery_max_guided[b] - msl_busy[b])
     p_salvo = _salvo_pk(pk[w, i], n)
-    if priority == 0:  # most urgent threat first, then the best weapon for it
-        k1 = -threat_impact_s[i]
-        k2 = survive[g, i] * p_salvo
-    else:  # largest expected value destroyed first
-        k1 = threat_value[i] * survive[g, i] * p_salvo
-        k2 = -threat_impact_s[i]
-        if k1 <= 0.0:
-            return False, 0.0, 0.0, 0.0, 0
-    return True, k1, k2, -cand_t[k], n
+    if priority == 0:
+        # Most urgent threat first; for it the weapon that intercepts earliest (outer
+        # layers first, leaving time to look and shoot again), then the best salvo.
+        return True, -threat_impact_s[i], -cand_t[k], survive[g, i] * p_salvo, n
+    # Largest marginal return (expected value destroyed) first.
+    k1 = threat_value[i] * survive[g, i] * p_salvo
+    if k1 <= 0.0:
+        return False, 0.0, 0.0, 0.0, 0
+    return True, k1, -threat_impact_s[i], -cand_t[k], n
 
 
 @njit(cache=True)
