@@ -60,6 +60,7 @@ def run_replications(
             cs.it_nc,
             cs.it_off,
             cs.it_time,
+            cs.it_any,
             cs.wake_ptr,
             cs.wake_threat,
             cs.loss_c,

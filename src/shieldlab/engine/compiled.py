@@ -49,6 +49,9 @@ B8 = npt.NDArray[np.bool_]
 PRIORITY_TIME_TO_IMPACT = 0
 PRIORITY_ASSET_VALUE = 1
 _GOLDEN_ANGLE_RAD = math.pi * (3.0 - math.sqrt(5.0))
+# Single-scan Pd below this is treated as zero: it saves draws on scans where a detection
+# is essentially impossible (with M-of-N, below 1e-4 per scan a track almost never forms).
+PD_FLOOR = 1e-4
 # Threat ids for random keys: wave index in the high bits, index in the wave below, so a
 # threat keeps its draws when other waves grow or shrink (common random numbers).
 WAVE_ID_SHIFT = 20
@@ -96,8 +99,9 @@ class CompiledScenario:
     n_cycles: int
     it_c0: I64  # (T,) first decision cycle with an entry
     it_nc: I64  # (T,) number of cycles with entries
-    it_off: I64  # (T,) offset into columns of it_time
-    it_time: F64  # (W, sum nc): earliest intercept time for launch at that cycle, -1 if none
+    it_off: I64  # (T,) offset into rows of it_time
+    it_time: F64  # (sum nc, W): earliest intercept time for launch at that cycle, -1 if none
+    it_any: B8  # (sum nc,) some weapon can intercept after a launch at that cycle
     wake_ptr: I64  # (n_cycles + 1,) CSR over cycles of threats with a newly feasible weapon
     wake_threat: I64
     loss_c: I64  # (R*T,) cycle at which a track on (r, i) is lost (threat left coverage)
@@ -301,6 +305,7 @@ def compile_scenario(scenario: Scenario, *, dt_traj_s: float = 1.0) -> CompiledS
                     ref_rcs_m2=radar.ref_rcs_m2,
                     mask=mask,
                 )
+                pd = np.where(pd >= PD_FLOOR, pd, 0.0)
                 nz = np.flatnonzero(pd > 0.0)
                 if nz.size == 0:
                     _empty_row(row_off, row_s0, row_n, offset)
@@ -346,7 +351,7 @@ def compile_scenario(scenario: Scenario, *, dt_traj_s: float = 1.0) -> CompiledS
         it_c0[i] = c0
         it_nc[i] = max(0, c1 - c0 + 1)
     it_off = np.concatenate([[0], np.cumsum(it_nc)[:-1]]).astype(np.int64)
-    it_time = np.full((n_w, int(np.sum(it_nc))), -1.0, dtype=np.float64)
+    it_time = np.full((int(np.sum(it_nc)), n_w), -1.0, dtype=np.float64)
     bat_pos = [
         (
             frame.to_local(
@@ -383,14 +388,14 @@ def compile_scenario(scenario: Scenario, *, dt_traj_s: float = 1.0) -> CompiledS
             ok[ok] = inside[k[ok]]
             t_hit = np.full(tc.size, -1.0)
             t_hit[ok] = t_k[k[ok]]
-            it_time[w, it_off[i] : it_off[i] + it_nc[i]] = t_hit
+            it_time[it_off[i] : it_off[i] + it_nc[i], w] = t_hit
 
     n_cycles = int(np.max(it_c0 + it_nc)) if n_t else 0
     wake_lists: list[list[int]] = [[] for _ in range(n_cycles + 1)]
     for i in range(n_t):
         if it_nc[i] == 0:
             continue
-        feas = np.asarray((it_time[:, it_off[i] : it_off[i] + it_nc[i]] >= 0.0).any(axis=0))
+        feas = np.asarray((it_time[it_off[i] : it_off[i] + it_nc[i]] >= 0.0).any(axis=1))
         starts = np.flatnonzero(feas & ~np.concatenate([[False], feas[:-1]]))
         for c in starts:
             wake_lists[it_c0[i] + c].append(i)
@@ -449,6 +454,7 @@ def compile_scenario(scenario: Scenario, *, dt_traj_s: float = 1.0) -> CompiledS
         it_off=it_off,
         it_time=it_time,
         wake_ptr=wake_ptr,
+        it_any=np.asarray((it_time >= 0.0).any(axis=1), dtype=np.bool_),
         wake_threat=wake_threat,
         loss_c=loss_c,
         loss_ptr=loss_ptr.astype(np.int64),

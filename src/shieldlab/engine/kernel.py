@@ -33,7 +33,7 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
-from shieldlab.core.rng import KIND_DETECT, KIND_KILL, rep_key, uniform
+from shieldlab.core.rng import KIND_DETECT, KIND_KILL, rep_key, stream_key, uniform_at
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
@@ -83,7 +83,7 @@ def _act_remove(act_list: I64, act_n: I64, act_pos: I64, g: int, i: int) -> None
         act_pos[g, i] = -1
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _better(
     k1: float,
     k2: float,
@@ -108,7 +108,7 @@ def _better(
     return w < bw
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _cand_key(
     k: int,
     g: int,
@@ -156,7 +156,7 @@ def _cand_key(
     return True, k1, -threat_impact_s[i], -cand_t[k], n
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _sift_down(
     heap: I64, n: int, a: int, h1: F64, h2: F64, h3: F64, cand_i: I64, cand_w: I64
 ) -> None:
@@ -224,6 +224,7 @@ def simulate_one(
     it_nc: I64,
     it_off: I64,
     it_time: F64,
+    it_any: npt.NDArray[np.bool_],
     wake_ptr: I64,
     wake_threat: I64,
     loss_c: I64,
@@ -265,7 +266,8 @@ def simulate_one(
                 continue
             off = det_off[r, i]
             s0 = det_s0[r, i]
-            ent = threat_rng_id[i]
+            stream = stream_key(key, threat_rng_id[i], KIND_DETECT)
+            r_hi = np.int64(r) << 32
             window = np.int64(0)
             hits = 0
             for q in range(nscan):
@@ -274,7 +276,7 @@ def simulate_one(
                 if p >= 1.0:
                     hit = 1
                 elif p > 0.0:
-                    hit = int(uniform(key, ent, KIND_DETECT, (r << 32) | (s0 + q)) < p)
+                    hit = int(uniform_at(stream, r_hi | (s0 + q)) < p)
                 if (window >> (track_n - 1)) & 1:
                     hits -= 1
                 window = ((window << 1) | hit) & ((np.int64(1) << track_n) - 1)
@@ -390,8 +392,9 @@ def simulate_one(
             if not alive[i]:
                 continue
             killed = False
+            stream = stream_key(key, threat_rng_id[i], KIND_KILL)
             for s in range(n):
-                if uniform(key, threat_rng_id[i], KIND_KILL, e_shot0[e] + s) < pk[w, i]:
+                if uniform_at(stream, e_shot0[e] + s) < pk[w, i]:
                     killed = True
             if killed:
                 alive[i] = False
@@ -500,6 +503,8 @@ def simulate_one(
                 if ci < 0 or ci >= it_nc[i]:
                     continue
                 col = it_off[i] + ci
+                if not it_any[col]:
+                    continue
                 for w in range(n_w):
                     if not centralised and weapon_battery[w] != g:
                         continue
@@ -508,7 +513,7 @@ def simulate_one(
                         continue
                     if inflight_bt[b, i] == 0 and tgt_busy[b] >= battery_max_targets[b]:
                         continue
-                    tint = it_time[w, col]
+                    tint = it_time[col, w]
                     if tint < 0.0:
                         continue
                     cand_i[n_cand] = i
@@ -681,6 +686,7 @@ def run_batch(
     it_nc: I64,
     it_off: I64,
     it_time: F64,
+    it_any: npt.NDArray[np.bool_],
     wake_ptr: I64,
     wake_threat: I64,
     loss_c: I64,
@@ -736,6 +742,7 @@ def run_batch(
             it_nc,
             it_off,
             it_time,
+            it_any,
             wake_ptr,
             wake_threat,
             loss_c,

@@ -211,7 +211,7 @@ def simulate_replication(
             if not rows or not cols:
                 continue
             it = np.array(
-                [[cs.it_time[w, cs.it_off[i] + c - cs.it_c0[i]] for w in cols] for i in rows]
+                [[cs.it_time[cs.it_off[i] + c - cs.it_c0[i], w] for w in cols] for i in rows]
             ).reshape(len(rows), len(cols))
             left = np.array(
                 [
