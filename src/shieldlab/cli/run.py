@@ -134,11 +134,12 @@ def run_cmd(
     scenario: str | None = typer.Argument(
         None, help="Scenario file, or built-in name (default: four-batteries)."
     ),
-    replications: int = typer.Option(
-        DEFAULT_REPLICATIONS,
+    replications: int | None = typer.Option(
+        None,
         "--replications",
         "-n",
-        help="Replications to run (the maximum, with --precision).",
+        help="Replications to run (default 10,000); with --precision the most to run "
+        "(default 1,000,000).",
     ),
     seed: int = typer.Option(0, "--seed", help="Random seed (same seed, same results)."),
     workers: int = typer.Option(1, "--workers", "-w", help="Worker processes."),
@@ -152,15 +153,19 @@ def run_cmd(
     """Simulate a layered air and missile defence: what is stopped, what leaks through."""
     import time
 
-    from shieldlab.montecarlo.runner import check_run_options, simulate
+    from shieldlab.montecarlo.runner import PRECISION_DEFAULT_MAX, check_run_options, simulate
     from shieldlab.scenario import card_sources
     from shieldlab.scenario.cards import catalog_dir
     from shieldlab.scenario.loader import scenario_by_name_or_path
 
+    if replications is None:
+        replications = DEFAULT_REPLICATIONS if precision is None else PRECISION_DEFAULT_MAX
     check_run_options(replications=replications, seed=seed, workers=workers, precision=precision)
     t0 = time.perf_counter()
     sc = scenario_by_name_or_path(scenario)
-    show_progress = not json_out and replications >= PROGRESS_MIN_REPLICATIONS
+    show_progress = not json_out and (
+        replications >= PROGRESS_MIN_REPLICATIONS and precision is None
+    )
     if show_progress:
         from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
