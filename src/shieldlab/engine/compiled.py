@@ -72,6 +72,7 @@ class CompiledScenario:
     threat_impact_s: F64
     threat_asset: I64
     threat_value: F64
+    threat_speed_mps: F64  # mean ground speed over the flight (for track-noise timing)
     # --- detection (R radars x T threats, ragged over scans) ---------------------------
     radar_battery: I64
     radar_scan_s: F64
@@ -82,6 +83,8 @@ class CompiledScenario:
     det_pd: F64
     track_m: int
     track_n: int
+    track_pos_noise_m: float
+    track_vel_noise_mps: float
     # --- weapons (W) ------------------------------------------------------------------
     weapon_battery: I64
     weapon_type: I64
@@ -424,6 +427,17 @@ def compile_scenario(scenario: Scenario, *, dt_traj_s: float = 1.0) -> CompiledS
         threat_impact_s=threat_impact,
         threat_asset=threat_asset,
         threat_value=asset_value[threat_asset],
+        threat_speed_mps=np.asarray(
+            [
+                float(
+                    central_angle_rad(tr.lat_rad[0], tr.lon_rad[0], tr.lat_rad[-1], tr.lon_rad[-1])
+                )
+                * EARTH_RADIUS_M
+                / max(tr.flight_time_s, 1e-9)
+                for tr in tracks
+            ],
+            dtype=np.float64,
+        ),
         radar_battery=np.asarray(radar_battery, dtype=np.int64),
         radar_scan_s=np.asarray(radar_scan, dtype=np.float64),
         radar_capacity=np.asarray(radar_cap, dtype=np.int64),
@@ -433,6 +447,8 @@ def compile_scenario(scenario: Scenario, *, dt_traj_s: float = 1.0) -> CompiledS
         det_pd=np.concatenate(pd_chunks) if pd_chunks else np.zeros(0),
         track_m=int(d.track_initiation.m),
         track_n=int(d.track_initiation.n),
+        track_pos_noise_m=float(d.track_position_noise_m),
+        track_vel_noise_mps=float(d.track_velocity_noise_mps),
         weapon_battery=np.asarray(w_bat, dtype=np.int64),
         weapon_type=np.asarray(w_type, dtype=np.int64),
         weapon_ready=np.asarray(w_ready, dtype=np.int64),

@@ -33,7 +33,15 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
-from shieldlab.core.rng import KIND_DETECT, KIND_KILL, rep_key, stream_key, uniform_at
+from shieldlab.core.rng import (
+    KIND_DETECT,
+    KIND_KILL,
+    KIND_TRACK_NOISE,
+    normal,
+    rep_key,
+    stream_key,
+    uniform_at,
+)
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
@@ -62,6 +70,31 @@ def _salvo_pk(pk: float, rounds: int) -> float:
     for _ in range(rounds):
         q *= 1.0 - pk
     return 1.0 - q
+
+
+@njit(cache=True)
+def _estimated_impact(
+    key: np.uint64,
+    rng_id: int,
+    node: int,
+    impact_s: float,
+    t_s: float,
+    speed_mps: float,
+    pos_noise_m: float,
+    vel_noise_mps: float,
+) -> float:
+    """A node's estimate of a threat's impact time from its ideal track (truth + noise).
+
+    The track's position error (σ_p per axis) and velocity error (σ_v) at time t give a
+    time-to-go error σ_t = sqrt(σ_p² + (σ_v · τ)²) / v along the track, τ = impact - t
+    (constant-velocity prediction); the estimate is impact + σ_t z, z ~ N(0, 1) keyed by
+    (threat, KIND_TRACK_NOISE, node).
+    """
+    if pos_noise_m <= 0.0 and vel_noise_mps <= 0.0:
+        return impact_s
+    tau = max(impact_s - t_s, 0.0)
+    sigma = np.sqrt(pos_noise_m**2 + (vel_noise_mps * tau) ** 2) / max(speed_mps, 1.0)
+    return impact_s + sigma * normal(key, rng_id, KIND_TRACK_NOISE, node)
 
 
 @njit(cache=True, inline="always")
@@ -129,7 +162,7 @@ def _cand_key(
     salvo_size: int,
     pk: F64,
     survive: F64,
-    threat_impact_s: F64,
+    est_impact_s: F64,
     threat_value: F64,
     priority: int,
 ) -> tuple[bool, float, float, float, int]:
@@ -148,12 +181,12 @@ def _cand_key(
     if priority == 0:
         # Most urgent threat first; for it the weapon that intercepts earliest (outer
         # layers first, leaving time to look and shoot again), then the best salvo.
-        return True, -threat_impact_s[i], -cand_t[k], survive[g, i] * p_salvo, n
+        return True, -est_impact_s[g, i], -cand_t[k], survive[g, i] * p_salvo, n
     # Largest marginal return (expected value destroyed) first.
     k1 = threat_value[i] * survive[g, i] * p_salvo
     if k1 <= 0.0:
         return False, 0.0, 0.0, 0.0, 0
-    return True, k1, -threat_impact_s[i], -cand_t[k], n
+    return True, k1, -est_impact_s[g, i], -cand_t[k], n
 
 
 @njit(cache=True, inline="always")
@@ -195,6 +228,9 @@ def simulate_one(
     threat_impact_s: F64,
     threat_asset: I64,
     threat_value: F64,
+    threat_speed_mps: F64,
+    track_pos_noise_m: float,
+    track_vel_noise_mps: float,
     # radars
     radar_battery: I64,
     radar_scan_s: F64,
@@ -307,6 +343,8 @@ def simulate_one(
     track_on = np.zeros(n_r * n_t, dtype=np.bool_)
     active = np.zeros(n_r, dtype=np.int64)
     tracked = np.zeros((n_g, n_t), dtype=np.int64)
+    # Each node's estimate of each threat's impact time, fixed when it first tracks it.
+    est_imp = np.full((n_g, n_t), np.nan)
     # Per C2 node, the live threats it tracks (unordered set: ties are broken by index).
     act_list = np.empty((n_g, n_t), dtype=np.int64)
     act_n = np.zeros(n_g, dtype=np.int64)
@@ -477,6 +515,17 @@ def simulate_one(
                 if tracked[g, i] == 1:
                     _act_add(act_list, act_n, act_pos, g, i)
                     dirty = True
+                    if est_imp[g, i] != est_imp[g, i]:  # NaN: first track of this node
+                        est_imp[g, i] = _estimated_impact(
+                            key,
+                            threat_rng_id[i],
+                            g,
+                            threat_impact_s[i],
+                            t,
+                            threat_speed_mps[i],
+                            track_pos_noise_m,
+                            track_vel_noise_mps,
+                        )
             else:
                 waiting[n_wait] = ri
                 n_wait += 1
@@ -546,7 +595,7 @@ def simulate_one(
                     salvo_size,
                     pk,
                     survive,
-                    threat_impact_s,
+                    est_imp,
                     threat_value,
                     priority,
                 )
@@ -580,7 +629,7 @@ def simulate_one(
                     salvo_size,
                     pk,
                     survive,
-                    threat_impact_s,
+                    est_imp,
                     threat_value,
                     priority,
                 )
@@ -661,6 +710,9 @@ def run_batch(
     threat_impact_s: F64,
     threat_asset: I64,
     threat_value: F64,
+    threat_speed_mps: F64,
+    track_pos_noise_m: float,
+    track_vel_noise_mps: float,
     radar_battery: I64,
     radar_scan_s: F64,
     radar_capacity: I64,
@@ -717,6 +769,9 @@ def run_batch(
             threat_impact_s,
             threat_asset,
             threat_value,
+            threat_speed_mps,
+            track_pos_noise_m,
+            track_vel_noise_mps,
             radar_battery,
             radar_scan_s,
             radar_capacity,
