@@ -127,13 +127,13 @@ def _mix64_py(z: int) -> int:
 
 def rep_key_py(seed: int, replication: int) -> int:
     """Plain-Python twin of :func:`rep_key` (Python integers, no numba)."""
-    h = _mix64_py(seed + int(_K_SEED))
-    return _mix64_py(h ^ ((replication + int(_K_REP)) & _MASK64))
+    h = _mix64_py(int(seed) + int(_K_SEED))
+    return _mix64_py(h ^ ((int(replication) + int(_K_REP)) & _MASK64))
 
 
 def uniform_py(key: int, entity: int, kind: int, index: int) -> float:
     """Plain-Python twin of :func:`uniform`, bit for bit."""
-    h = _mix64_py(key ^ ((entity + int(_K_ENTITY)) & _MASK64))
-    h = _mix64_py(h ^ ((kind + int(_K_KIND)) & _MASK64))
-    h = _mix64_py(h ^ ((index + int(_K_INDEX)) & _MASK64))
+    h = _mix64_py(int(key) ^ ((int(entity) + int(_K_ENTITY)) & _MASK64))
+    h = _mix64_py(h ^ ((int(kind) + int(_K_KIND)) & _MASK64))
+    h = _mix64_py(h ^ ((int(index) + int(_K_INDEX)) & _MASK64))
     return (h >> 11) * _TWO_M53
