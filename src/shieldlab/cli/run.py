@@ -84,20 +84,25 @@ def _table(res: Results, sources: list[Any], catalog_path: str, elapsed_note: st
     t.add_row("time of first leak (s, when any)", _fmt(first.mean, 0), _ci(first, 0))
     out.print(t)
 
-    bt = Table(title="By interceptor type and layer", title_justify="left")
-    bt.add_column("interceptor type")
-    bt.add_column("fired", justify="right")
-    bt.add_column("95 % interval", justify="right")
-    bt.add_column("kills", justify="right")
-    bt.add_column("95 % interval", justify="right")
+    bt = Table(title="What stops what: by layer and interceptor type", title_justify="left")
+    bt.add_column("layer", no_wrap=True)
+    bt.add_column("interceptor type", overflow="fold")
+    bt.add_column("fired [95 % interval]", justify="right", no_wrap=True)
+    bt.add_column("kills [95 % interval]", justify="right", no_wrap=True)
     fired = res.by_type["interceptors_fired_by_type"]
     kills = res.by_type["kills_by_type"]
-    for name in fired:
-        bt.add_row(
-            name, _fmt(fired[name].mean), _ci(fired[name]), _fmt(kills[name].mean), _ci(kills[name])
-        )
+    layer_of = dict(zip(fired, res.layers, strict=True)) if res.layers else {}
     for layer, km in res.by_type["kills_by_layer"].items():
-        bt.add_row(f"[italic]layer {layer}[/italic]", "", "", _fmt(km.mean), _ci(km))
+        names = [n for n in fired if layer_of.get(n) == layer]
+        for name in names:
+            bt.add_row(
+                layer,
+                name,
+                f"{_fmt(fired[name].mean)} {_ci(fired[name])}",
+                f"{_fmt(kills[name].mean)} {_ci(kills[name])}",
+            )
+        if len(names) != 1:
+            bt.add_row(layer, "(all types)", "", f"{_fmt(km.mean)} {_ci(km)}")
     out.print(bt)
 
     ht = Table(title="What leaks through: hits per defended asset", title_justify="left")
