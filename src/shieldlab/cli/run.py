@@ -93,15 +93,15 @@ def _table(res: Results, sources: list[Any], catalog_path: str, elapsed_note: st
     kills = res.by_type["kills_by_type"]
     layer_of = dict(zip(fired, res.layers, strict=True)) if res.layers else {}
     for layer, km in res.by_type["kills_by_layer"].items():
-        names = [n for n in fired if layer_of.get(n) == layer]
-        for name in names:
+        in_layer = [n for n in fired if layer_of.get(n) == layer]
+        for name in in_layer:
             bt.add_row(
                 layer,
                 name,
                 f"{_fmt(fired[name].mean)} {_ci(fired[name])}",
                 f"{_fmt(kills[name].mean)} {_ci(kills[name])}",
             )
-        if len(names) != 1:
+        if len(in_layer) != 1:
             bt.add_row(layer, "(all types)", "", f"{_fmt(km.mean)} {_ci(km)}")
     out.print(bt)
 

@@ -259,7 +259,7 @@ def simulate_one(
     it_c0: I64,
     it_nc: I64,
     it_off: I64,
-    it_time: F64,
+    it_time: npt.NDArray[np.float32],
     it_any: npt.NDArray[np.bool_],
     wake_ptr: I64,
     wake_threat: I64,
@@ -562,7 +562,7 @@ def simulate_one(
                         continue
                     if inflight_bt[b, i] == 0 and tgt_busy[b] >= battery_max_targets[b]:
                         continue
-                    tint = it_time[col, w]
+                    tint = np.float64(it_time[col, w])
                     if tint < 0.0:
                         continue
                     cand_i[n_cand] = i
@@ -737,7 +737,7 @@ def run_batch(
     it_c0: I64,
     it_nc: I64,
     it_off: I64,
-    it_time: F64,
+    it_time: npt.NDArray[np.float32],
     it_any: npt.NDArray[np.bool_],
     wake_ptr: I64,
     wake_threat: I64,

@@ -231,7 +231,8 @@ def simulate_replication(
             if not rows or not cols:
                 continue
             it = np.array(
-                [[cs.it_time[cs.it_off[i] + c - cs.it_c0[i], w] for w in cols] for i in rows]
+                [[cs.it_time[cs.it_off[i] + c - cs.it_c0[i], w] for w in cols] for i in rows],
+                dtype=np.float64,
             ).reshape(len(rows), len(cols))
             left = np.array(
                 [
