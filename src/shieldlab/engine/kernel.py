@@ -476,7 +476,8 @@ def simulate_one(
                 if track_on[ri]:
                     track_on[ri] = False
                     active[r] -= 1
-            dirty = True
+            # (An impact frees no fire channel -- salvos at it resolved earlier -- and a
+            # freed radar slot is taken below, where a new track marks the cycle.)
 
         # -- reloads done by t ----------------------------------------------------------------
         q = rl_head[c]
@@ -514,7 +515,11 @@ def simulate_one(
                 tracked[g, i] += 1
                 if tracked[g, i] == 1:
                     _act_add(act_list, act_n, act_pos, g, i)
-                    dirty = True
+                    # News only if some weapon can engage it now; otherwise the cycle
+                    # where it enters an envelope wakes the node (wake lists below).
+                    ci = c - it_c0[i]
+                    if 0 <= ci < it_nc[i] and it_any[it_off[i] + ci]:
+                        dirty = True
                     if est_imp[g, i] != est_imp[g, i]:  # NaN: first track of this node
                         est_imp[g, i] = _estimated_impact(
                             key,
