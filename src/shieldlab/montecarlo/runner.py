@@ -137,10 +137,11 @@ def simulate(
     leak_col = lay.columns()["leakers"]
     acc = Accumulator(n_cols=lay.n_columns)
 
-    # Warm the kernel (JIT compile or cache load) before timing the replications.
+    # Warm the kernel (JIT compile or cache load) before timing the replications; with
+    # workers this also fills numba's on-disk cache once, so they only load it.
     t1 = time.perf_counter()
-    if not python and workers == 1:
-        _run_chunk(cs, seed, 0, 1, python)
+    if not python:
+        summarise(_run_chunk(cs, seed, 0, 1, python), first=0, leak_col=leak_col)
     t_warm = time.perf_counter() - t1
 
     target_met: bool | None = None
