@@ -142,51 +142,16 @@ def _better(
 
 
 @njit(cache=True, inline="always")
-def _cand_key(
-    k: int,
-    g: int,
-    cand_i: I64,
-    cand_w: I64,
-    cand_t: F64,
-    weapon_battery: I64,
-    eng_count: I64,
-    look_wait: I64,
-    max_eng: int,
-    sls: bool,
-    ready: I64,
-    msl_busy: I64,
-    battery_max_guided: I64,
-    inflight_bt: I64,
-    tgt_busy: I64,
-    battery_max_targets: I64,
-    salvo_size: int,
-    pk: F64,
-    survive: F64,
-    est_impact_s: F64,
-    threat_value: F64,
-    priority: int,
-) -> tuple[bool, float, float, float, int]:
-    """Whether candidate k may fire now, its priority keys and its salvo size."""
-    i = cand_i[k]
-    w = cand_w[k]
-    b = weapon_battery[w]
-    if eng_count[g, i] >= max_eng or (sls and look_wait[g, i] > 0):
-        return False, 0.0, 0.0, 0.0, 0
-    if ready[w] <= 0 or msl_busy[b] >= battery_max_guided[b]:
-        return False, 0.0, 0.0, 0.0, 0
-    if inflight_bt[b, i] == 0 and tgt_busy[b] >= battery_max_targets[b]:
-        return False, 0.0, 0.0, 0.0, 0
-    n = min(salvo_size, ready[w], battery_max_guided[b] - msl_busy[b])
-    p_salvo = _salvo_pk(pk[w, i], n)
+def _keys(
+    priority: int, est_impact: float, survive: float, value: float, p_salvo: float, t_int: float
+) -> tuple[float, float, float]:
+    """Priority keys of a candidate salvo (larger first; see c2.greedy)."""
     if priority == 0:
         # Most urgent threat first; for it the weapon that intercepts earliest (outer
         # layers first, leaving time to look and shoot again), then the best salvo.
-        return True, -est_impact_s[g, i], -cand_t[k], survive[g, i] * p_salvo, n
+        return -est_impact, -t_int, survive * p_salvo
     # Largest marginal return (expected value destroyed) first.
-    k1 = threat_value[i] * survive[g, i] * p_salvo
-    if k1 <= 0.0:
-        return False, 0.0, 0.0, 0.0, 0
-    return True, k1, -est_impact_s[g, i], -cand_t[k], n
+    return value * survive * p_salvo, -est_impact, -t_int
 
 
 @njit(cache=True, inline="always")
@@ -578,66 +543,58 @@ def simulate_one(
             # Keys only fall within a cycle (rounds and channels get used up, survival
             # beliefs drop), so a top whose recomputed key is unchanged is the true best:
             # the same choice as rescanning all candidates, at O(log P) per salvo.
-            n_heap = 0
+            # Every candidate passed the limits just above, so only its keys are needed.
             for k in range(n_cand):
-                ok, k1, k2, k3, n = _cand_key(
-                    k,
-                    g,
-                    cand_i,
-                    cand_w,
-                    cand_t,
-                    weapon_battery,
-                    eng_count,
-                    look_wait,
-                    max_eng,
-                    sls,
-                    ready,
-                    msl_busy,
-                    battery_max_guided,
-                    inflight_bt,
-                    tgt_busy,
-                    battery_max_targets,
-                    salvo_size,
-                    pk,
-                    survive,
-                    est_imp,
-                    threat_value,
+                i = cand_i[k]
+                w = cand_w[k]
+                b = weapon_battery[w]
+                n = min(salvo_size, ready[w], battery_max_guided[b] - msl_busy[b])
+                k1, k2, k3 = _keys(
                     priority,
+                    est_imp[g, i],
+                    survive[g, i],
+                    threat_value[i],
+                    _salvo_pk(pk[w, i], n),
+                    cand_t[k],
                 )
-                if ok:
-                    h1[k] = k1
-                    h2[k] = k2
-                    h3[k] = k3
-                    heap[n_heap] = k
-                    n_heap += 1
+                h1[k] = k1
+                h2[k] = k2
+                h3[k] = k3
+                heap[k] = k
+            n_heap = n_cand
+            if priority != 0:  # a zero expected return is not worth a salvo
+                n_heap = 0
+                for k in range(n_cand):
+                    if h1[k] > 0.0:
+                        heap[n_heap] = k
+                        n_heap += 1
             for a in range(n_heap // 2 - 1, -1, -1):
                 _sift_down(heap, n_heap, a, h1, h2, h3, cand_i, cand_w)
             while n_heap > 0:
                 best = heap[0]
-                ok, k1, k2, k3, n = _cand_key(
-                    best,
-                    g,
-                    cand_i,
-                    cand_w,
-                    cand_t,
-                    weapon_battery,
-                    eng_count,
-                    look_wait,
-                    max_eng,
-                    sls,
-                    ready,
-                    msl_busy,
-                    battery_max_guided,
-                    inflight_bt,
-                    tgt_busy,
-                    battery_max_targets,
-                    salvo_size,
-                    pk,
-                    survive,
-                    est_imp,
-                    threat_value,
-                    priority,
+                i = cand_i[best]
+                w = cand_w[best]
+                b = weapon_battery[w]
+                ok = not (
+                    eng_count[g, i] >= max_eng
+                    or (sls and look_wait[g, i] > 0)
+                    or ready[w] <= 0
+                    or msl_busy[b] >= battery_max_guided[b]
+                    or (inflight_bt[b, i] == 0 and tgt_busy[b] >= battery_max_targets[b])
                 )
+                n = 0
+                k1 = k2 = k3 = 0.0
+                if ok:
+                    n = min(salvo_size, ready[w], battery_max_guided[b] - msl_busy[b])
+                    k1, k2, k3 = _keys(
+                        priority,
+                        est_imp[g, i],
+                        survive[g, i],
+                        threat_value[i],
+                        _salvo_pk(pk[w, i], n),
+                        cand_t[best],
+                    )
+                    ok = priority == 0 or k1 > 0.0
                 if not ok:
                     n_heap -= 1
                     heap[0] = heap[n_heap]
