@@ -58,13 +58,13 @@ COL_ENGAGED = 7
 N_FIXED = 8
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _ceil_cycle(t: float, cycle_s: float) -> int:
     c = int(np.ceil(t / cycle_s - 1e-9))
     return c if c > 0 else 0
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _salvo_pk(pk: float, rounds: int) -> float:
     q = 1.0
     for _ in range(rounds):
@@ -97,7 +97,7 @@ def _estimated_impact(
     return impact_s + sigma * normal(key, rng_id, KIND_TRACK_NOISE, node)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _act_add(act_list: I64, act_n: I64, act_pos: I64, g: int, i: int) -> None:
     if act_pos[g, i] < 0:
         act_pos[g, i] = act_n[g]
@@ -105,7 +105,7 @@ def _act_add(act_list: I64, act_n: I64, act_pos: I64, g: int, i: int) -> None:
         act_n[g] += 1
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _act_remove(act_list: I64, act_n: I64, act_pos: I64, g: int, i: int) -> None:
     k = act_pos[g, i]
     if k >= 0:
@@ -116,7 +116,7 @@ def _act_remove(act_list: I64, act_n: I64, act_pos: I64, g: int, i: int) -> None
         act_pos[g, i] = -1
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _better(
     k1: float,
     k2: float,
@@ -141,7 +141,7 @@ def _better(
     return w < bw
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _keys(
     priority: int, est_impact: float, survive: float, value: float, p_salvo: float, t_int: float
 ) -> tuple[float, float, float]:
@@ -154,7 +154,7 @@ def _keys(
     return value * survive * p_salvo, -est_impact, -t_int
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _sift_down(
     heap: I64, n: int, a: int, h1: F64, h2: F64, h3: F64, cand_i: I64, cand_w: I64
 ) -> None:
