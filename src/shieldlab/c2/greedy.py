@@ -1,4 +1,4 @@
-"""Greedy largest-marginal-return assignment (the doctrine compiled into the kernel).
+"""Greedy salvo-by-salvo assignment: the doctrine compiled into the kernel, in Python.
 
 Salvos are chosen one at a time: among feasible (threat, weapon) pairs that the limits
 still allow, take the best by the doctrine's priority, fire a salvo of
@@ -16,6 +16,9 @@ and weapon index):
 
 With kill probabilities depending on the target only, the marginal-return greedy is
 optimal for the static problem (den Broeder et al. 1959); in general it is a heuristic.
+The estimated impact time is the node's (``AssignmentProblem.impact_s``: truth plus ideal
+track noise). The compiled kernel (``engine.kernel``) uses the same keys and tie-breaks, and
+tests check that both give identical outcomes.
 """
 
 from __future__ import annotations
