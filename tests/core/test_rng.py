@@ -57,3 +57,9 @@ def test_normal_draws_are_standard_normal() -> None:
     assert abs(z.mean()) < 0.05
     assert abs(z.std() - 1.0) < 0.05
     assert stats.kstest(z, "norm").pvalue > 1e-3
+
+
+def test_python_twin_accepts_numpy_integers() -> None:
+    k = rep_key_py(np.int64(3), np.int64(2))
+    idx = (np.int64(5) << 32) | np.int64(7)
+    assert uniform_py(k, np.int64(9), 1, idx) == uniform_py(k, 9, 1, (5 << 32) | 7)

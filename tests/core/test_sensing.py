@@ -102,3 +102,25 @@ def test_detection_probability_zero_outside_mask() -> None:
     assert pd[0] == pytest.approx(
         1e-6 ** (1 / (1 + 10 ** ((20 + 40 * math.log10(2)) / 10))), abs=2e-3
     )
+
+
+def test_apparent_elevation_on_the_four_thirds_earth() -> None:
+    from shieldlab.core.sensing import apparent_elevation_rad
+
+    re = 4 / 3 * R_EARTH_M
+    # Straight up: 90 degrees.
+    assert float(
+        apparent_elevation_rad(range_m=1000.0, radar_height_m=0.0, target_alt_m=1000.0)
+    ) == pytest.approx(math.pi / 2, abs=1e-6)
+    # A target dh above the antenna is at zero elevation at d = sqrt(2 R_e dh) (to first
+    # order), above it nearer and below it farther.
+    d0 = math.sqrt(2 * re * 25.0)
+    el = apparent_elevation_rad(
+        range_m=np.array([0.5 * d0, d0, 1.5 * d0]), radar_height_m=25.0, target_alt_m=50.0
+    )
+    assert el[0] > 0 and abs(el[1]) < 1e-5 and el[2] < 0
+    # Small-angle form: el ~ dh / d - d / (2 R_e).
+    d = 40_000.0
+    approx = 1000.0 / d - d / (2 * re)
+    got = float(apparent_elevation_rad(range_m=d, radar_height_m=10.0, target_alt_m=1010.0))
+    assert got == pytest.approx(approx, abs=1e-4)

@@ -49,6 +49,8 @@ def small_scenario(
     extra_waves: list[dict[str, Any]] | None = None,
     interval_s: float = 2.0,
     ballistic: bool = False,
+    pos_noise_m: float = 50.0,
+    vel_noise_mps: float = 5.0,
 ) -> Scenario:
     """A notional scenario: level-flying (or ballistic) threats from the north at one site."""
     bats = []
@@ -127,6 +129,8 @@ def small_scenario(
             "c2_mode": c2_mode,
             "decision_cycle_s": 2.0,
             "track_initiation": {"m": m, "n": n},
+            "track_position_noise_m": pos_noise_m,
+            "track_velocity_noise_mps": vel_noise_mps,
         },
     }
     return scenario_from_data(data)

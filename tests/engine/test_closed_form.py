@@ -64,3 +64,16 @@ def test_engine_detects_a_wrong_kill_probability() -> None:
     res = simulate(sc, replications=4096, seed=3)
     assert _within(res.metrics["leakers"].ci95, 12 * 0.5)
     assert not _within(res.metrics["leakers"].ci95, 12 * 0.45)
+
+
+def test_autonomous_batteries_double_engage_centralised_do_not() -> None:
+    """Two batteries covering the same threats: uncoordinated nodes waste rounds."""
+    kw = {"threats": 6, "batteries": 2, "salvo": 1, "sspk": 0.7, "max_engagements": 1}
+    central = simulate(small_scenario(c2_mode="centralised", **kw), replications=2000, seed=1)
+    auto = simulate(small_scenario(c2_mode="autonomous", **kw), replications=2000, seed=1)
+    # Centralised: exactly one round per threat. Autonomous: each battery fires its own.
+    assert central.metrics["interceptors_fired"].mean == 6
+    assert auto.metrics["interceptors_fired"].mean == 12
+    # Two independent shots leak less: 6 (1-p)^2 against 6 (1-p).
+    assert _within(central.metrics["leakers"].ci95, 6 * 0.3)
+    assert _within(auto.metrics["leakers"].ci95, 6 * 0.3**2)

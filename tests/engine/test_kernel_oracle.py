@@ -69,3 +69,33 @@ def test_oracle_mean_within_kernel_interval() -> None:
     lo, hi = t_interval(float(kernel.mean()), float(kernel.var(ddof=1)), kernel.size)
     o_lo, o_hi = t_interval(float(oracle.mean()), float(oracle.var(ddof=1)), oracle.size)
     assert o_lo <= hi and lo <= o_hi  # the two intervals overlap
+
+
+def test_ideal_track_noise_changes_who_is_engaged_first() -> None:
+    """Threat evaluation uses the track's impact-time estimate (truth + noise).
+
+    With one target channel and threats 2 s apart, the order of engagement follows the
+    estimated times to impact: exact without noise, shuffled by a large velocity error.
+    """
+    common: dict[str, Any] = {"targets": 1, "guided": 1, "salvo": 1, "interval_s": 2.0}
+    exact = compile_scenario(small_scenario(pos_noise_m=0.0, vel_noise_mps=0.0, **common))
+    noisy = compile_scenario(small_scenario(pos_noise_m=0.0, vel_noise_mps=30.0, **common))
+    a = run_replications(exact, seed=3, first=0, count=400)
+    b = run_replications(noisy, seed=3, first=0, count=400)
+    assert not np.array_equal(a, b)
+    np.testing.assert_array_equal(b[:50], run_replications_py(noisy, seed=3, first=0, count=50))
+
+    from shieldlab.c2.greedy import GreedyAssigner
+    from shieldlab.engine.oracle import simulate_replication
+
+    seen: list[tuple[np.ndarray, np.ndarray]] = []
+
+    class Spy(GreedyAssigner):
+        def assign(self, problem):  # type: ignore[no-untyped-def]
+            seen.append((problem.threat.copy(), problem.impact_s.copy()))
+            return super().assign(problem)
+
+    simulate_replication(exact, seed=3, replication=0, assigner=Spy())
+    assert seen
+    for rows, est in seen:
+        np.testing.assert_array_equal(est, exact.threat_impact_s[rows])
