@@ -86,10 +86,21 @@ def test_bound_scenario_says_why_and_which_way() -> None:
     assert rep.agree
 
 
+def _radars_blind_below(sc: Scenario, min_elevation_deg: float) -> Scenario:
+    batteries = []
+    for b in sc.model_dump()["batteries"]:
+        for r in b["radars"]:
+            r["min_elevation_deg"] = min_elevation_deg
+        batteries.append(b)
+    return sc.replace(batteries=batteries)
+
+
 def test_bound_holds_when_detection_limits_the_engine() -> None:
-    # Four batteries: many threats are never engaged; the best case must stay below the
-    # engine's leakers (and the report must name the engagement shortfall).
-    rep = cc.check(builtin_scenario("four-batteries"), replications=1024, seed=0)
+    # Four batteries whose radars cannot look below 0.5 deg: low fliers are never seen and
+    # never engaged; the best case must stay below the engine's leakers (and the report
+    # must name the engagement shortfall).
+    sc = _radars_blind_below(builtin_scenario("four-batteries"), 0.5)
+    rep = cc.check(sc, replications=1024, seed=0)
     assert not rep.exact
     assert any("engaged" in w for w in rep.why)
     assert any("decoys" in w for w in rep.why)
