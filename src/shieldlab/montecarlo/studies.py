@@ -9,8 +9,15 @@ have far less noise than independent runs would.
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from dataclasses import dataclass
 
+import numpy as np
+import numpy.typing as npt
+
+from shieldlab.core.stats import t_half_width, wilson_interval
+from shieldlab.engine import CompiledScenario, compile_scenario, layout_of, run_replications
 from shieldlab.errors import InputError
 from shieldlab.montecarlo.results import Metric
 from shieldlab.montecarlo.runner import simulate
@@ -96,3 +103,210 @@ def penetration_curve(
             )
         )
     return points
+
+
+# ---- engine penetration studies: the distribution of penetrating warheads ----------------
+
+# Replications per kernel call when streaming rows into leaker histograms: bounds memory
+# at BLOCK x n_columns floats whatever the replication count (rows are then discarded).
+STUDY_BLOCK = 4_096
+
+
+def with_inventory(cs: CompiledScenario, interceptors: int) -> CompiledScenario:
+    """The compiled scenario with its defence holding ``interceptors`` rounds in total.
+
+    Every weapon (battery x launcher group x interceptor type) gets a share of the total
+    proportional to its original inventory (ready + reserve rounds; largest remainder,
+    ties to the earlier weapon), all of it ready: no reloads, so the total is exactly what
+    the defence can fire. Geometry, Pd tables and intercept tables do not depend on the
+    inventory, so varying it needs no recompilation; random draws are keyed by threat and
+    shot, not by weapon, so inventories run with one seed share their draws (common
+    random numbers).
+    """
+    total = int(interceptors)
+    if total < 0:
+        raise InputError(f"must be >= 0, got {total}", field="interceptors")
+    orig = (cs.weapon_ready + cs.weapon_reserve).astype(np.float64)
+    if orig.sum() <= 0.0:
+        weights = np.full(orig.shape, 1.0 / max(orig.size, 1))
+    else:
+        weights = orig / orig.sum()
+    raw = weights * total
+    share = np.floor(raw).astype(np.int64)
+    short = total - int(share.sum())
+    if short > 0:
+        order = np.lexsort((np.arange(raw.size), -(raw - share)))
+        share[order[:short]] += 1
+    return dataclasses.replace(
+        cs, weapon_ready=share, weapon_reserve=np.zeros_like(cs.weapon_reserve)
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class LeakerHistogram:
+    """Distribution over replications of the number of penetrating lethal warheads."""
+
+    counts: npt.NDArray[np.int64]  # counts[j]: replications with exactly j leakers
+    total: float  # sum of leakers (for the mean)
+    total_sq: float  # sum of squared leakers (for the variance)
+
+    @property
+    def replications(self) -> int:
+        return int(self.counts.sum())
+
+    @property
+    def mean(self) -> float:
+        return self.total / max(self.replications, 1)
+
+    @property
+    def half_width(self) -> float:
+        """95 % Student t half-width of the mean."""
+        n = self.replications
+        if n < 2:
+            return math.nan
+        var = max(0.0, (self.total_sq - self.total * self.total / n) / (n - 1))
+        return t_half_width(var, n)
+
+    def survival(self) -> npt.NDArray[np.float64]:
+        """surv[k] = P(at least k leakers), k = 0 .. max + 1 (surv[0] = 1)."""
+        tail = np.cumsum(self.counts[::-1])[::-1]
+        return np.concatenate([tail, [0]]).astype(np.float64) / max(self.replications, 1)
+
+    def p_at_least(self, k: int) -> float:
+        """P(at least k penetrate) (1 for k <= 0)."""
+        surv = self.survival()
+        return float(surv[min(max(int(k), 0), surv.size - 1)])
+
+    def p_at_least_interval(self, k: int) -> tuple[float, float]:
+        """95 % Wilson score interval on P(at least k penetrate)."""
+        n = self.replications
+        hits = int(self.counts[max(int(k), 0) :].sum())
+        return wilson_interval(hits, n)
+
+
+def leaker_histogram(
+    cs: CompiledScenario, *, replications: int, seed: int, block: int = STUDY_BLOCK
+) -> LeakerHistogram:
+    """Run ``replications`` replications and histogram their lethal leakers.
+
+    Streams blocks of ``block`` replications through :func:`engine.run_replications` and
+    reduces each block with whole-array numpy (``bincount``); rows depend only on (seed,
+    replication), so the histogram is the same for any ``block``.
+    """
+    if cs.assigner != "greedy":
+        raise InputError(
+            f"engine penetration studies need the compiled 'greedy' assigner, not '{cs.assigner}'",
+            field="doctrine.assigner",
+        )
+    if replications < 1:
+        raise InputError(f"must be >= 1, got {replications}", field="--replications")
+    col = layout_of(cs).columns()["leakers"]
+    counts = np.zeros(1, dtype=np.int64)
+    total = 0.0
+    total_sq = 0.0
+    for first in range(0, replications, block):
+        count = min(block, replications - first)
+        leak = run_replications(cs, seed=seed, first=first, count=count)[:, col]
+        li = np.rint(leak).astype(np.int64)
+        bc = np.bincount(li)
+        if bc.size > counts.size:
+            counts = np.concatenate([counts, np.zeros(bc.size - counts.size, dtype=np.int64)])
+        counts[: bc.size] += bc
+        total += float(leak.sum())
+        total_sq += float(np.dot(leak, leak))
+    return LeakerHistogram(counts=counts, total=total, total_sq=total_sq)
+
+
+class CompiledRaids:
+    """Compiled scenarios of one raid resized to several sizes, each compiled once.
+
+    Compilation (trajectories, Pd and intercept tables) is the costly step and does not
+    depend on the defence's inventory (:func:`with_inventory`), so every inventory of a
+    study reuses it.
+    """
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        self._compiled: dict[int, CompiledScenario] = {}
+
+    def __call__(self, n_threats: int) -> CompiledScenario:
+        n = int(n_threats)
+        hit = self._compiled.get(n)
+        if hit is None:
+            hit = compile_scenario(scale_raid(self.scenario, n))
+            self._compiled[n] = hit
+        return hit
+
+    @property
+    def compiled(self) -> int:
+        return len(self._compiled)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PenetrationStudy:
+    """Leaker distributions over raid sizes (and inventories), common random numbers.
+
+    ``histograms[i][j]``: inventory ``interceptors[i]`` (``None``: the scenario's own),
+    raid of ``raid_sizes[j]`` threats.
+    """
+
+    raid_sizes: npt.NDArray[np.int64]
+    interceptors: tuple[int | None, ...]
+    histograms: tuple[tuple[LeakerHistogram, ...], ...]
+    replications: int
+    seed: int
+
+    def mean(self) -> npt.NDArray[np.float64]:
+        """Mean penetrating warheads, shape (inventories, raid sizes)."""
+        return np.array([[h.mean for h in row] for row in self.histograms])
+
+    def half_width(self) -> npt.NDArray[np.float64]:
+        """95 % half-width of the mean, shape (inventories, raid sizes)."""
+        return np.array([[h.half_width for h in row] for row in self.histograms])
+
+    def p_at_least(self, k: int) -> npt.NDArray[np.float64]:
+        """P(at least k penetrate), shape (inventories, raid sizes)."""
+        return np.array([[h.p_at_least(k) for h in row] for row in self.histograms])
+
+    def p_at_least_interval(self, k: int) -> npt.NDArray[np.float64]:
+        """Wilson 95 % bounds of P(at least k), shape (inventories, raid sizes, 2)."""
+        return np.array([[h.p_at_least_interval(k) for h in row] for row in self.histograms])
+
+
+def penetration_study(
+    scenario: Scenario,
+    raid_sizes: list[int],
+    *,
+    interceptors: list[int] | None = None,
+    replications: int = 2_000,
+    seed: int = 0,
+    raids: CompiledRaids | None = None,
+) -> PenetrationStudy:
+    """Distribution of penetrating lethal warheads for every raid size and inventory.
+
+    Every (raid size, inventory) pair runs with the same seed: draws are keyed by
+    (seed, replication, threat id, event), threat ids survive raid growth and inventories
+    do not enter the keys, so all pairs share their draws (common random numbers, with
+    the caveats of docs/stability.md: a wave with a launch-area radius re-spreads its
+    launch points when its count changes). Each raid size is compiled once
+    (``raids`` may be shared between studies).
+    """
+    raids = CompiledRaids(scenario) if raids is None else raids
+    invs: tuple[int | None, ...] = (None,) if interceptors is None else tuple(interceptors)
+    sizes = np.asarray([int(n) for n in raid_sizes], dtype=np.int64)
+    rows: list[tuple[LeakerHistogram, ...]] = []
+    for inv in invs:
+        row = []
+        for n in sizes:
+            cs = raids(int(n))
+            if inv is not None:
+                cs = with_inventory(cs, inv)
+            row.append(leaker_histogram(cs, replications=replications, seed=seed))
+        rows.append(tuple(row))
+    return PenetrationStudy(
+        raid_sizes=sizes,
+        interceptors=invs,
+        histograms=tuple(rows),
+        replications=replications,
+        seed=seed,
+    )
