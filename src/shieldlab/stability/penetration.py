@@ -154,6 +154,7 @@ class PenetrationCurve:
     p_at_least_k: FloatArray
     source: str
     expected_ci95_half_width: FloatArray | None = None
+    p_at_least_k_ci95: FloatArray | None = None  # (sizes, 2) Wilson bounds (engine curves)
 
     def to_dict(self) -> dict[str, object]:
         """Plain JSON-ready form."""
@@ -169,6 +170,9 @@ class PenetrationCurve:
             "expected_ci95_half_width": None
             if self.expected_ci95_half_width is None
             else self.expected_ci95_half_width.tolist(),
+            "p_at_least_k_ci95": None
+            if self.p_at_least_k_ci95 is None
+            else self.p_at_least_k_ci95.tolist(),
         }
 
 

@@ -34,6 +34,7 @@ from shieldlab.core.richardson import (
     richardson_stable,
     richardson_trajectory,
 )
+from shieldlab.stability.engine_curves import EngineCurveCache, EngineRuns, EngineSource
 from shieldlab.stability.penetration import CurveCache, DefenceModel, Requirement
 from shieldlab.stability.posture import SIDE_PAIRS, Posture, Richardson, SideName
 
@@ -130,17 +131,33 @@ class RaceCaches:
     """The two curve caches of a posture (Blue attacking Red's defence, and Red Blue's).
 
     Keyed by warheads per launcher too, so a restraint map over a warhead cap reuses them.
+    The curve source is the closed form (default) or, with ``engine``, the Monte Carlo
+    engine (:class:`~shieldlab.stability.engine_curves.EngineCurveCache`): the engine
+    scenario is then both sides' defence, and one set of engine runs serves both attackers
+    and every cell of a map.
     """
 
-    def __init__(self, posture: Posture, *, enabled: bool = True) -> None:
+    def __init__(
+        self, posture: Posture, *, enabled: bool = True, engine: EngineSource | None = None
+    ) -> None:
         self.posture = posture
         self.enabled = enabled
-        self._caches: dict[tuple[str, int], CurveCache] = {}
+        self.engine = engine
+        self.engine_runs = None if engine is None else EngineRuns(engine)
+        self._caches: dict[tuple[str, int], CurveCache | EngineCurveCache] = {}
 
-    def cache(self, attacker: SideName, warheads_per_missile: int) -> CurveCache:
+    def cache(self, attacker: SideName, warheads_per_missile: int) -> CurveCache | EngineCurveCache:
         """The cache for ``attacker`` (with that many warheads per missile)."""
         key = (attacker, int(warheads_per_missile))
         hit = self._caches.get(key)
+        if hit is None and self.engine_runs is not None:
+            a = self.posture.side(attacker)
+            hit = EngineCurveCache(
+                runs=self.engine_runs,
+                warheads_per_missile=warheads_per_missile,
+                requirement=Requirement.from_posture(a.deterrence),
+            )
+            self._caches[key] = hit
         if hit is None:
             a = self.posture.side(attacker)
             d = self.posture.side("red" if attacker == "blue" else "blue")
