@@ -17,6 +17,7 @@ import typer
 from shieldlab.errors import InputError
 
 if TYPE_CHECKING:
+    from shieldlab.stability.engine_curves import EngineSource
     from shieldlab.stability.posture import CapName, Posture
 
 app = typer.Typer(
@@ -31,6 +32,53 @@ _JSON = typer.Option(False, "--json", help="Print one JSON object instead of tab
 _PLOT = typer.Option(
     None, "--plot", help="Write figures (PNG and offline HTML) into this directory."
 )
+
+
+_ENGINE = typer.Option(
+    None,
+    "--engine",
+    help="Curve source: the Monte Carlo engine on this scenario (built-in name or file) "
+    "as both sides' defence, instead of the closed forms.",
+)
+_ENGINE_REPS = typer.Option(
+    None, "--replications", help="Engine replications per (inventory, raid size) [300]."
+)
+_ENGINE_SEED = typer.Option(0, "--seed", help="Engine seed (shared by every run: CRN).")
+_RAID_STEP = typer.Option(25, "--raid-step", help="Engine raid-size grid step (threats).")
+_INV_STEP = typer.Option(
+    50, "--inventory-step", help="Engine defence sizes: one curve per this many interceptors."
+)
+
+
+def _engine_source(
+    engine: str | None,
+    replications: int | None,
+    seed: int,
+    raid_step: int = 25,
+    inventory_step: int = 50,
+) -> EngineSource | None:
+    """The engine curve source the options name (``None``: closed forms)."""
+    if engine is None:
+        if replications is not None:
+            raise InputError("only applies with --engine", field="--replications")
+        return None
+    reps = 300 if replications is None else replications
+    if not 1 <= reps <= 10_000_000:
+        raise InputError(f"must lie in [1, 10000000], got {reps}", field="--replications")
+    if not 0 <= seed < 2**63:
+        raise InputError(f"must lie in [0, 2**63 - 1], got {seed}", field="--seed")
+    for val, opt in ((raid_step, "--raid-step"), (inventory_step, "--inventory-step")):
+        if not 1 <= val <= 100_000:
+            raise InputError(f"must lie in [1, 100000], got {val}", field=opt)
+    from shieldlab.stability.engine_curves import EngineSource, load_engine_scenario
+
+    return EngineSource(
+        scenario=load_engine_scenario(engine),
+        replications=reps,
+        seed=seed,
+        raid_step=raid_step,
+        inventory_step=inventory_step,
+    )
 
 
 def _load(posture: Path | None) -> Posture:
@@ -136,6 +184,11 @@ def penetration(
     ),
     replications: int = typer.Option(1000, "--replications", help="Engine replications."),
     seed: int = typer.Option(0, "--seed", help="Engine seed (the same for every raid size)."),
+    engine_interceptors: int | None = typer.Option(
+        None,
+        "--engine-interceptors",
+        help="Rescale the engine scenario's interceptor inventory to this total.",
+    ),
     as_json: bool = _JSON,
     plot: Path | None = _PLOT,
 ) -> None:
@@ -162,6 +215,8 @@ def penetration(
         raise InputError(f"must be >= 0, got {k_warheads}", field="--k")
     if engine is not None and not 1 <= replications <= 10_000_000:
         raise InputError(f"must lie in [1, 10000000], got {replications}", field="--replications")
+    if engine_interceptors is not None and engine_interceptors < 0:
+        raise InputError(f"must be >= 0, got {engine_interceptors}", field="--engine-interceptors")
     _plot_dir(plot)
     p = _load(posture)
     a = p.side(att)  # type: ignore[arg-type]
@@ -197,7 +252,14 @@ def penetration(
             n0 = sum(w.count for w in scenario.raid.waves)
             lo = len(scenario.raid.waves)
             sizes = sorted({max(lo, round(n0 * f)) for f in (0.25, 0.5, 1, 2, 4, 6, 8, 12)})
-        eng_curve = engine_curve(scenario, sizes, replications=replications, seed=seed)
+        eng_curve = engine_curve(
+            scenario,
+            sizes,
+            k=k,
+            interceptors=engine_interceptors,
+            replications=replications,
+            seed=seed,
+        )
         eng_sat = saturation_point(eng_curve, epsilon) if len(sizes) > 1 else None
         out["engine"] = {
             "scenario": scenario.name,
@@ -251,16 +313,19 @@ def penetration(
     )
     if eng_curve is not None:
         half = eng_curve.expected_ci95_half_width
-        assert half is not None
+        ci = eng_curve.p_at_least_k_ci95
+        assert half is not None and ci is not None
+        inv_text = "" if engine_interceptors is None else f", {engine_interceptors} interceptors"
         _print_table(
-            f"scenario {out['engine']['scenario']} -- {eng_curve.source}",
-            ["raid (threats)", "E[leakers]", "95% +/-", "P(>= 1)"],
+            f"scenario {out['engine']['scenario']}{inv_text} -- {eng_curve.source}",
+            ["raid (threats)", "E[leakers]", "95% +/-", f"P(>= {k})", "95% Wilson"],
             [
                 [
                     int(n),
                     float(eng_curve.expected_penetrating[i]),
                     float(half[i]),
                     float(eng_curve.p_at_least_k[i]),
+                    f"[{ci[i, 0]:.3f}, {ci[i, 1]:.3f}]",
                 ]
                 for i, n in enumerate(eng_curve.raid_missiles)
             ],
@@ -279,6 +344,10 @@ def penetration(
 def restore(
     posture: Path | None = _POSTURE,
     attacker: str = typer.Option("both", "--attacker", help="blue, red or both."),
+    engine: str | None = _ENGINE,
+    replications: int | None = _ENGINE_REPS,
+    seed: int = _ENGINE_SEED,
+    raid_step: int = _RAID_STEP,
     as_json: bool = _JSON,
     plot: Path | None = _PLOT,
 ) -> None:
@@ -286,9 +355,10 @@ def restore(
     from shieldlab.stability.deterrence import restore_deterrence
 
     sides = _sides(attacker, "--attacker", both=True)
+    src = _engine_source(engine, replications, seed, raid_step)
     _plot_dir(plot)
     p = _load(posture)
-    results = [restore_deterrence(p, s) for s in sides]  # type: ignore[arg-type]
+    results = [restore_deterrence(p, s, engine=src) for s in sides]  # type: ignore[arg-type]
     out: dict[str, Any] = {"posture": p.name, "results": [r.to_dict() for r in results]}
     if plot is not None:
         import numpy as np
@@ -326,6 +396,7 @@ def restore(
         cx = r.cost_exchange
         rows += [
             [f"{r.attacker} requirement", r.requirement],
+            ["  curve source", r.curve_source],
             ["  missiles without defence", r.missiles_without_defence],
             [f"  missiles vs {r.interceptors} {r.defender} interceptors", r.missiles_with_defence],
             ["  extra missiles (added cost)", f"{r.extra_missiles} ({r.extra_missiles_cost:.4g})"],
@@ -411,19 +482,29 @@ def first_strike(
 def race(
     posture: Path | None = _POSTURE,
     periods: int | None = typer.Option(None, "--periods", help="Periods (default: posture)."),
+    engine: str | None = _ENGINE,
+    replications: int | None = _ENGINE_REPS,
+    seed: int = _ENGINE_SEED,
+    raid_step: int = _RAID_STEP,
+    inventory_step: int = _INV_STEP,
     as_json: bool = _JSON,
     plot: Path | None = _PLOT,
 ) -> None:
     """Action-reaction race from the posture (and Richardson's model when given)."""
-    from shieldlab.stability.race import action_reaction, richardson
+    from shieldlab.stability.race import RaceCaches, action_reaction, richardson
 
     if periods is not None and not 1 <= periods <= 10_000:
         raise InputError(f"must lie in [1, 10000], got {periods}", field="--periods")
+    src = _engine_source(engine, replications, seed, raid_step, inventory_step)
     _plot_dir(plot)
     p = _load(posture)
-    res = action_reaction(p, periods=periods)
+    res = action_reaction(p, periods=periods, caches=RaceCaches(p, engine=src))
     rich = richardson(p.race.richardson) if p.race.richardson is not None else None
-    out: dict[str, Any] = {"posture": p.name, "action_reaction": res.to_dict()}
+    out: dict[str, Any] = {
+        "posture": p.name,
+        "curve_source": _source_text(src),
+        "action_reaction": res.to_dict(),
+    }
     if rich is not None:
         out["richardson"] = {
             "equilibrium": list(rich.equilibrium),
@@ -457,7 +538,7 @@ def race(
         if t % step == 0 or t == n - 1
     ]
     _print_table(
-        f"Action-reaction race -- {p.name}",
+        f"Action-reaction race -- {p.name} (curves: {_source_text(src)})",
         [
             "period",
             "blue missiles",
@@ -489,6 +570,15 @@ def race(
         )
     for f in out.get("figures", []):
         _note(f"wrote {f}")
+
+
+def _source_text(src: EngineSource | None) -> str:
+    if src is None:
+        return "closed-form"
+    return (
+        f"engine scenario {src.scenario.name}, {src.replications} replications, seed "
+        f"{src.seed}, raid step {src.raid_step}, inventory step {src.inventory_step}"
+    )
 
 
 def _values(text: str | None, option: str) -> list[int] | None:
@@ -526,12 +616,19 @@ def restraint(
     at: str | None = typer.Option(
         None, "--at", help="Also detail one cap set, e.g. interceptors=100,launchers=300."
     ),
+    engine: str | None = _ENGINE,
+    replications: int | None = _ENGINE_REPS,
+    seed: int = _ENGINE_SEED,
+    raid_step: int = _RAID_STEP,
+    inventory_step: int = _INV_STEP,
     as_json: bool = _JSON,
     plot: Path | None = _PLOT,
 ) -> None:
     """Map of the stable region over two caps (both sides capped alike)."""
+    from shieldlab.stability.race import RaceCaches
     from shieldlab.stability.restraint import restraint_map
 
+    src = _engine_source(engine, replications, seed, raid_step, inventory_step)
     _plot_dir(plot)
     p = _load(posture)
     rs = p.restraint
@@ -565,7 +662,8 @@ def restraint(
                     field="--at",
                 )
             caps = caps.with_cap(cast("CapName", name), int(val))
-        cell = evaluate_caps(p, caps, threshold=thr)
+        cell = None if src is not None else evaluate_caps(p, caps, threshold=thr)
+    caches = RaceCaches(p, engine=src)
     t0 = time.perf_counter()
     m = restraint_map(
         p,
@@ -574,9 +672,21 @@ def restraint(
         y_cap=cast("CapName", yc),
         y_values=yv,
         threshold=thr,
+        caches=caches,
     )
     seconds = time.perf_counter() - t0
-    out: dict[str, Any] = {"posture": p.name, "seconds": seconds, "map": m.to_dict()}
+    if at is not None and cell is None:  # engine: reuse the map's engine runs
+        from shieldlab.stability.restraint import evaluate_caps
+
+        cell = evaluate_caps(p, caps, threshold=thr, caches=caches)
+    out: dict[str, Any] = {
+        "posture": p.name,
+        "curve_source": _source_text(src),
+        "seconds": seconds,
+        "map": m.to_dict(),
+    }
+    if caches.engine_runs is not None:
+        out["engine_simulations"] = caches.engine_runs.simulations
     if cell is not None:
         out["at"] = cell.to_dict()
     if plot is not None:
@@ -601,7 +711,7 @@ def restraint(
     _note(
         f"{int(m.stable.sum())} of {m.stable.size} cap pairs stable (race converges, both "
         f"deterrents hold, index >= {thr:g}); {m.curves_computed} penetration curves "
-        f"computed in {seconds:.2f} s"
+        f"computed in {seconds:.2f} s (curves: {_source_text(src)})"
     )
     if cell is not None:
         caps_text = ", ".join(

@@ -15,12 +15,16 @@ of stopping one more. Above 1 the defence wins the competition at the margin.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from shieldlab.stability.penetration import DefenceModel, Requirement, penetration
 from shieldlab.stability.posture import Posture, SideName
+
+if TYPE_CHECKING:
+    from shieldlab.stability.engine_curves import EngineSource
 
 __all__ = [
     "CostExchange",
@@ -202,6 +206,7 @@ class RestoreResult:
     decoys_only: DecoyOption | None
     cost_exchange: CostExchange
     cost_source: str
+    curve_source: str = "closed-form"
 
     def to_dict(self) -> dict[str, object]:
         """Plain JSON-ready form."""
@@ -215,8 +220,13 @@ def restore_deterrence(
     attacker: SideName,
     *,
     interceptors: int | None = None,
+    engine: EngineSource | None = None,
 ) -> RestoreResult:
     """Missiles (or missiles plus decoys) the attacker needs against the other's defence.
+
+    With ``engine`` the defended requirement nD comes from the engine's curve for the
+    defender's inventory (computed at exactly that inventory, no interpolation between
+    defence sizes); decoy mixes and the cost exchange keep the closed forms.
 
     n0 = missiles needed with no defence, nD = with the defence; extra = nD - n0. Decoy
     mixes: for every raid n in [n0, nD] the fewest decoys d(n) meeting the requirement
@@ -231,6 +241,17 @@ def restore_deterrence(
     w = a.offence.warheads_per_launcher
     n0 = missiles_needed(None, req, w)
     n_d = missiles_needed(defence, req, w)
+    curve_source = "closed-form"
+    if engine is not None:
+        from shieldlab.stability.engine_curves import EngineCurveCache, EngineRuns
+
+        exact = replace(engine, inventory_step=1)
+        cache = EngineCurveCache(runs=EngineRuns(exact), warheads_per_missile=w, requirement=req)
+        n_d = max(n0, cache.needed_at(defence.interceptors))
+        curve_source = (
+            f"engine scenario {engine.scenario.name} ({engine.replications} replications, "
+            f"seed {engine.seed}, raid step {engine.raid_step} threats)"
+        )
     extra = n_d - n0
     raids = np.arange(n0, n_d + 1)
     decoys = decoys_needed(defence, req, raids, w)
@@ -269,4 +290,5 @@ def restore_deterrence(
         decoys_only=decoys_only,
         cost_exchange=cx,
         cost_source=f"{attacker}: {a.costs.source}; {defender}: {d.costs.source}",
+        curve_source=curve_source,
     )
