@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from shieldlab.core.engagement import p_at_least_k_penetrate
 from shieldlab.core.stats import wilson_interval
@@ -86,21 +88,21 @@ def test_p_at_least_k_matches_binomial_tail(raids, n_threats: int, interceptors:
 def test_curve_monotone_in_raid_size_and_inventory(scenario, raids) -> None:  # type: ignore[no-untyped-def]
     sizes = [10, 30, 50, 70, 90, 110]
     invs = [0, 40, 80, 120, 200]
-    st = penetration_study(
+    study = penetration_study(
         scenario, sizes, interceptors=invs, replications=400, seed=3, raids=raids
     )
-    mean = st.mean()
+    mean = study.mean()
     # Paired (common random numbers): no Monte Carlo wiggle can reverse the order.
     assert np.all(np.diff(mean, axis=1) >= 0)
     assert np.all(np.diff(mean, axis=0) <= 0)
     np.testing.assert_array_equal(mean[0], sizes)  # no interceptors: every threat leaks
     for k in (1, 10, 30, 60):
-        p = st.p_at_least(k)
+        p = study.p_at_least(k)
         assert np.all(np.diff(p, axis=1) >= 0)
         assert np.all(np.diff(p, axis=0) <= 0)
     # Past the coverage floor(I/2), each added threat adds exactly one leaker (CRN).
     assert mean[2, 5] - mean[2, 4] == pytest.approx(20.0)
-    ci = st.p_at_least_interval(10)
+    ci = study.p_at_least_interval(10)
     assert ci.shape == (5, 6, 2) and np.all(ci[..., 0] <= ci[..., 1])
 
 
@@ -108,3 +110,27 @@ def test_raid_growth_keeps_existing_threat_ids(scenario) -> None:  # type: ignor
     small = compile_scenario(scale_raid(scenario, 10))
     large = compile_scenario(scale_raid(scenario, 30))
     np.testing.assert_array_equal(large.threat_rng_id[:10], small.threat_rng_id)
+
+
+@pytest.fixture(scope="module")
+def multi_weapon():  # type: ignore[no-untyped-def]
+    # Several batteries, launcher groups and interceptor types (and reloads): the split
+    # of a total inventory over weapons is non-trivial here.
+    return compile_scenario(scenario_by_name_or_path("four-batteries"))
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(total=st.integers(min_value=0, max_value=5_000))
+def test_with_inventory_splits_in_proportion(multi_weapon, total: int) -> None:  # type: ignore[no-untyped-def]
+    cs = multi_weapon
+    v = with_inventory(cs, total)
+    share = v.weapon_ready
+    assert int(share.sum()) == total and np.all(share >= 0)
+    orig = (cs.weapon_ready + cs.weapon_reserve).astype(float)
+    exact = total * orig / orig.sum()
+    # Largest remainder: every weapon within one round of its proportional share.
+    assert np.all(np.abs(share - exact) < 1.0)
+    # The compiled tables are untouched (no recompilation needed).
+    assert v.it_time is cs.it_time and v.pk is cs.pk
