@@ -1,0 +1,170 @@
+"""Data association: global nearest neighbour (2-D assignment) and JPDA.
+
+GNN solves min sum_i c_i(a_i) over one-to-one assignments in which a track may also take
+"no plot" at the cost of the gate (the augmented 2-D assignment matrix of Blackman &
+Popoli, *Design and Analysis of Modern Tracking Systems*, 1999, sec. 6.5), with
+``scipy.optimize.linear_sum_assignment``.
+
+JPDA (Fortmann, Bar-Shalom & Scheffe 1983; Bar-Shalom & Fortmann 1988, sec. 9.3): the
+probability that plot j belongs to track i is the sum of the probabilities of the feasible
+joint events containing that pairing; an event weighs
+prod_assigned P_D N(nu_ij; 0, S_ij) / lambda * prod_missed (1 - P_D P_G).
+Events are enumerated exactly per cluster of tracks sharing plots.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from shieldlab.tracking.base import Association, Associator, FloatArray, Gating, IntArray
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, kw_only=True)
+class GNN(Associator):
+    """Global nearest neighbour: the one-to-one assignment of least total cost.
+
+    ``cost="distance"`` sums Mahalanobis distances and charges the gate distance for a miss
+    (Stone Soup's ``GNNWith2DAssignment`` over a ``DistanceHypothesiser``);
+    ``cost="likelihood"`` sums d^2 + ln det S, the negative log-likelihood, with the gate's
+    d^2 + ln det S as the miss cost.
+    """
+
+    cost: Literal["distance", "likelihood"] = "distance"
+
+    def associate(self, gating: Gating) -> Association:
+        from scipy.optimize import linear_sum_assignment
+
+        n, m = gating.d2.shape
+        assigned = np.full(n, -1, dtype=np.int64)
+        if n == 0 or m == 0:
+            return Association(assigned=assigned)
+        rows = np.flatnonzero(gating.valid.any(axis=1))
+        cols = np.flatnonzero(gating.valid[rows].any(axis=0))
+        if rows.size == 0:
+            return Association(assigned=assigned)
+        sub_valid = gating.valid[np.ix_(rows, cols)]
+        if self.cost == "distance":
+            c = np.sqrt(gating.d2[np.ix_(rows, cols)])
+            miss = np.full(rows.size, np.sqrt(gating.threshold_d2))
+        else:
+            logdet = gating.log_det_s[np.ix_(rows, cols)]
+            c = gating.d2[np.ix_(rows, cols)] + logdet
+            miss = gating.threshold_d2 + gating.log_det_s[rows].min(axis=1)
+        k = rows.size
+        matrix = np.full((k, cols.size + k), np.inf)
+        matrix[:, : cols.size] = np.where(sub_valid, c, np.inf)
+        matrix[np.arange(k), cols.size + np.arange(k)] = miss
+        r_idx, c_idx = linear_sum_assignment(matrix)
+        hit = c_idx < cols.size
+        assigned[rows[r_idx[hit]]] = cols[c_idx[hit]]
+        return Association(assigned=assigned)
+
+
+@dataclass(frozen=True, kw_only=True)
+class JPDA(Associator):
+    """Joint probabilistic data association with exact enumeration per cluster.
+
+    ``clutter_density`` is lambda, false plots per unit measurement volume (in the units of
+    the measurement space: m^3 for Cartesian plots, m rad^2 for range/az/el). Clusters whose
+    joint events exceed ``max_events`` fall back, with a logged warning, to independent PDA
+    per track (the tracks are then treated as if they did not share plots).
+    """
+
+    p_detect: float = 0.9
+    clutter_density: float = 1e-12
+    gate_probability: float = 0.99
+    max_events: int = 100_000
+
+    def associate(self, gating: Gating) -> Association:
+        from scipy.sparse import coo_matrix
+        from scipy.sparse.csgraph import connected_components
+
+        n, m = gating.d2.shape
+        beta = np.zeros((n, m + 1))
+        beta[:, 0] = 1.0
+        assigned = np.full(n, -1, dtype=np.int64)
+        if n == 0 or m == 0:
+            return Association(assigned=assigned, beta=beta)
+        # Likelihood ratios of track-plot pairs; zero outside the gate.
+        norm = 0.5 * (gating.dim * np.log(2.0 * np.pi) + gating.log_det_s)
+        lr = np.where(
+            gating.valid,
+            np.exp(np.log(self.p_detect) - 0.5 * gating.d2 - norm - np.log(self.clutter_density)),
+            0.0,
+        )
+        miss = 1.0 - self.p_detect * self.gate_probability
+        ti, pj = np.nonzero(gating.valid)
+        graph = coo_matrix((np.ones(ti.size), (ti, n + pj)), shape=(n + m, n + m)).tocsr()
+        n_comp, label = connected_components(graph, directed=False)
+        for comp in range(n_comp):
+            tracks = np.flatnonzero(label[:n] == comp)
+            plots = np.flatnonzero(label[n:] == comp)
+            if tracks.size == 0 or plots.size == 0:
+                continue
+            sub = lr[np.ix_(tracks, plots)]
+            marg = _jpda_marginals(sub, miss, self.max_events)
+            if marg is None:
+                log.warning(
+                    "JPDA cluster of %d tracks and %d plots exceeds %d events; using PDA",
+                    tracks.size,
+                    plots.size,
+                    self.max_events,
+                )
+                total = miss + sub.sum(axis=1, keepdims=True)
+                marg = np.column_stack([np.full(tracks.size, miss), sub]) / total
+            beta[tracks, 0] = marg[:, 0]
+            beta[np.ix_(tracks, plots + 1)] = marg[:, 1:]
+        best = beta[:, 1:].argmax(axis=1)
+        take = beta[np.arange(n), best + 1] > beta[:, 0]
+        assigned[take] = best[take]
+        return Association(assigned=assigned, beta=beta)
+
+
+def _jpda_marginals(lr: FloatArray, miss: float, max_events: int) -> FloatArray | None:
+    """Exact marginal association probabilities of one cluster (tracks x plots).
+
+    Depth-first over tracks; each track takes a free plot in its gate or none. Returns
+    (n, m + 1) probabilities, or None when the number of joint events exceeds max_events.
+    """
+    n, m = lr.shape
+    cand: list[IntArray] = [np.flatnonzero(lr[i] > 0.0) for i in range(n)]
+    acc = np.zeros((n, m + 1))
+    total = 0.0
+    events = 0
+    choice = [-1] * n
+    used = [False] * m
+
+    def visit(i: int, weight: float) -> bool:
+        nonlocal total, events
+        if i == n:
+            events += 1
+            if events > max_events:
+                return False
+            total += weight
+            for t in range(n):
+                acc[t, choice[t] + 1] += weight
+            return True
+        choice[i] = -1
+        if not visit(i + 1, weight * miss):
+            return False
+        for j in cand[i]:
+            jj = int(j)
+            if not used[jj]:
+                used[jj] = True
+                choice[i] = jj
+                ok = visit(i + 1, weight * lr[i, jj])
+                used[jj] = False
+                if not ok:
+                    return False
+        choice[i] = -1
+        return True
+
+    if not visit(0, 1.0):
+        return None
+    return acc / total

@@ -1,0 +1,126 @@
+"""Motion and measurement models for the tracking filters.
+
+Motion: constant velocity (white-noise acceleration) and constant acceleration (white-noise
+jerk) in 3-D, continuous or piecewise-constant noise (Bar-Shalom, Li & Kirubarajan 2001,
+sec. 6.2-6.3). Both can live in a larger state (an IMM's common 9-D state): a lower-order
+model then holds the higher derivatives at zero.
+
+Measurement: Cartesian position (linear), and range/azimuth/elevation (+ radial velocity)
+from a radar at a known ENU position (nonlinear; Jacobian in :mod:`shieldlab.core.coords`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from shieldlab.core import coords, kalman
+from shieldlab.tracking.base import FloatArray, MeasurementModel, MotionModel
+
+
+def _embed(f: FloatArray, q: FloatArray, state_dim: int) -> tuple[FloatArray, FloatArray]:
+    n, d, _ = f.shape
+    if state_dim == d:
+        return f, q
+    if state_dim < d:
+        raise ValueError(f"state dimension {state_dim} too small for a {d}-D motion model")
+    f_big = np.zeros((n, state_dim, state_dim))
+    q_big = np.zeros((n, state_dim, state_dim))
+    f_big[:, :d, :d] = f
+    q_big[:, :d, :d] = q
+    return f_big, q_big
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConstantVelocity(MotionModel):
+    """Nearly constant velocity.
+
+    ``noise="continuous"``: white acceleration of spectral density ``q`` (m^2/s^3), the model
+    of Stone Soup's ``ConstantVelocity(noise_diff_coeff=q)``; ``noise="discrete"``: piecewise
+    constant acceleration with variance ``q`` (m^2/s^4) per step.
+    """
+
+    q: float
+    noise: Literal["continuous", "discrete"] = "continuous"
+
+    def matrices(self, dt_s: FloatArray, state_dim: int = 6) -> tuple[FloatArray, FloatArray]:
+        f = kalman.kinematic_transition(dt_s, 2)
+        if self.noise == "continuous":
+            q = kalman.continuous_white_noise(dt_s, 2, self.q)
+        else:
+            q = kalman.discrete_white_noise(dt_s, 2, self.q)
+        return _embed(f, q, state_dim)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConstantAcceleration(MotionModel):
+    """Nearly constant acceleration: white jerk of spectral density ``q`` (m^2/s^5)."""
+
+    q: float
+
+    def matrices(self, dt_s: FloatArray, state_dim: int = 9) -> tuple[FloatArray, FloatArray]:
+        f = kalman.kinematic_transition(dt_s, 3)
+        q = kalman.continuous_white_noise(dt_s, 3, self.q)
+        return _embed(f, q, state_dim)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CartesianPosition(MeasurementModel):
+    """z = [x, y, z] in the tracker's ENU frame: H = [I 0]."""
+
+    @property
+    def dim(self) -> int:
+        return 3
+
+    def predict(self, x: FloatArray) -> tuple[FloatArray, FloatArray]:
+        n, dx = x.shape
+        h = np.zeros((n, 3, dx))
+        h[:, 0, 0] = h[:, 1, 1] = h[:, 2, 2] = 1.0
+        return x[:, :3], h
+
+    def to_position(self, z: FloatArray, r: FloatArray) -> tuple[FloatArray, FloatArray]:
+        cov = np.broadcast_to(r, (z.shape[0], 3, 3)) if r.ndim == 2 else r
+        return np.asarray(z[:, :3], dtype=float), np.array(cov, dtype=float)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RangeAzEl(MeasurementModel):
+    """z = [range, azimuth, elevation(, radial velocity)] from a radar at ``sensor_enu_m``.
+
+    Azimuth clockwise from north, elevation above the horizontal, radians; radial velocity
+    positive when opening. The filter linearises at the predicted state (EKF).
+    """
+
+    sensor_enu_m: FloatArray = field(default_factory=lambda: np.zeros(3))
+    radial_velocity: bool = False
+
+    @property
+    def dim(self) -> int:
+        return 4 if self.radial_velocity else 3
+
+    def predict(self, x: FloatArray) -> tuple[FloatArray, FloatArray]:
+        n, dx = x.shape
+        rel = x[:, :3] - np.asarray(self.sensor_enu_m, dtype=float)
+        aer = coords.enu_to_aer(rel)
+        h = np.zeros((n, self.dim, dx))
+        if self.radial_velocity:
+            vel = x[:, 3:6]
+            jac = coords.aer_measurement_jacobian(rel, vel)
+            h[:, :, :6] = jac
+            rdot = np.sum(rel * vel, axis=1) / aer[:, 0]
+            return np.column_stack([aer, rdot]), h
+        h[:, :, :3] = coords.aer_measurement_jacobian(rel)
+        return aer, h
+
+    def residual(self, z: FloatArray, z_hat: FloatArray) -> FloatArray:
+        nu = np.array(z - z_hat, dtype=float)
+        nu[..., 1] = coords.wrap_angle_rad(nu[..., 1])
+        return nu
+
+    def to_position(self, z: FloatArray, r: FloatArray) -> tuple[FloatArray, FloatArray]:
+        pos = coords.aer_to_enu(z[:, 0], z[:, 1], z[:, 2]) + np.asarray(self.sensor_enu_m)
+        r3 = r[:3, :3] if r.ndim == 2 else r[:, :3, :3]
+        cov = coords.aer_cov_to_enu(z[:, 0], z[:, 1], z[:, 2], r3)
+        return pos, cov
