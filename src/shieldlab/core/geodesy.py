@@ -1,0 +1,68 @@
+"""WGS84 geodetic <-> local East-North-Up coordinates, vectorised (pymap3d underneath).
+
+Scenarios give positions as latitude, longitude (degrees, WGS84) and altitude above the
+ellipsoid (m); the engine works in a local tangent-plane frame (ENU, metres) at the
+scenario origin. The transformation is the standard geodetic -> ECEF -> ENU rotation
+(e.g. Hofmann-Wellenhof, Lichtenegger & Wasle, *GNSS*, 2008, sec. 5.6), as implemented by
+pymap3d's ``geodetic2enu`` / ``enu2geodetic``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+import pymap3d
+
+FloatArray = npt.NDArray[np.float64]
+ArrayLike = float | npt.ArrayLike
+
+
+def geodetic_to_enu(
+    lat_deg: ArrayLike,
+    lon_deg: ArrayLike,
+    alt_m: ArrayLike,
+    lat0_deg: float,
+    lon0_deg: float,
+    alt0_m: float = 0.0,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """East, north, up (m) of WGS84 points relative to an origin; arrays broadcast.
+
+    ENU = R(lat0, lon0) (ECEF(lat, lon, alt) - ECEF(lat0, lon0, alt0)), WGS84 ellipsoid.
+    """
+    e, n, u = pymap3d.geodetic2enu(
+        np.asarray(lat_deg, dtype=np.float64),
+        np.asarray(lon_deg, dtype=np.float64),
+        np.asarray(alt_m, dtype=np.float64),
+        float(lat0_deg),
+        float(lon0_deg),
+        float(alt0_m),
+    )
+    return (
+        np.asarray(e, dtype=np.float64),
+        np.asarray(n, dtype=np.float64),
+        np.asarray(u, dtype=np.float64),
+    )
+
+
+def enu_to_geodetic(
+    east_m: ArrayLike,
+    north_m: ArrayLike,
+    up_m: ArrayLike,
+    lat0_deg: float,
+    lon0_deg: float,
+    alt0_m: float = 0.0,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Latitude (deg), longitude (deg), altitude (m) of ENU points; inverse of the above."""
+    lat, lon, alt = pymap3d.enu2geodetic(
+        np.asarray(east_m, dtype=np.float64),
+        np.asarray(north_m, dtype=np.float64),
+        np.asarray(up_m, dtype=np.float64),
+        float(lat0_deg),
+        float(lon0_deg),
+        float(alt0_m),
+    )
+    return (
+        np.asarray(lat, dtype=np.float64),
+        np.asarray(lon, dtype=np.float64),
+        np.asarray(alt, dtype=np.float64),
+    )
