@@ -140,3 +140,17 @@ def aer_measurement_jacobian(
         jac[..., 3, 0:3] = (v - (rdot / r)[..., None] * p) / r[..., None]
         jac[..., 3, 3:6] = p / r[..., None]
     return jac
+
+
+def enu_frame_rotation(
+    lat0_rad: float, lon0_rad: float, lat1_rad: float, lon1_rad: float
+) -> FloatArray:
+    """Rotation taking vectors in the ENU frame at point 0 to the ENU frame at point 1.
+
+    M = R1^T R0 with R the ENU -> ECEF rotation. A radar 100 km from the tracker's origin
+    has its "up" tilted by about 0.9 degrees: its azimuth/elevation must be read in its own
+    frame, rel_sensor = M (x - s).
+    """
+    r0 = enu_to_ecef_rotation(lat0_rad, lon0_rad)
+    r1 = enu_to_ecef_rotation(lat1_rad, lon1_rad)
+    return np.asarray(r1.T @ r0)

@@ -80,9 +80,7 @@ def read_detections_csv(path: str | Path) -> Detections:
             wanted.append(RADIAL_VELOCITY_COLUMN)
     else:
         have = set(header)
-        best = min(
-            (CARTESIAN_COLUMNS, POLAR_COLUMNS), key=lambda cols: len(set(cols) - have)
-        )
+        best = min((CARTESIAN_COLUMNS, POLAR_COLUMNS), key=lambda cols: len(set(cols) - have))
         missing = [c for c in best if c not in have]
         raise InputError(
             f"missing column(s) {', '.join(missing)}; expected "
@@ -115,7 +113,9 @@ def read_detections_csv(path: str | Path) -> Detections:
             try:
                 v = float(raw)
             except ValueError:
-                raise InputError(f"not a number: {raw!r}", file=name, line=line_no, field=c) from None
+                raise InputError(
+                    f"not a number: {raw!r}", file=name, line=line_no, field=c
+                ) from None
             if not math.isfinite(v):
                 raise InputError(f"not a finite number: {raw!r}", file=name, line=line_no, field=c)
             vals.append(v)

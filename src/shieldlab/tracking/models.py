@@ -91,10 +91,16 @@ class RangeAzEl(MeasurementModel):
 
     Azimuth clockwise from north, elevation above the horizontal, radians; radial velocity
     positive when opening. The filter linearises at the predicted state (EKF).
+    ``rotation`` (3, 3) takes vectors from the tracker's ENU frame into the radar's own ENU
+    frame (:func:`shieldlab.core.coords.enu_frame_rotation`); None = the same frame.
     """
 
     sensor_enu_m: FloatArray = field(default_factory=lambda: np.zeros(3))
     radial_velocity: bool = False
+    rotation: FloatArray | None = None
+
+    def _local(self, v: FloatArray) -> FloatArray:
+        return v if self.rotation is None else v @ np.asarray(self.rotation).T
 
     @property
     def dim(self) -> int:
@@ -102,16 +108,21 @@ class RangeAzEl(MeasurementModel):
 
     def predict(self, x: FloatArray) -> tuple[FloatArray, FloatArray]:
         n, dx = x.shape
-        rel = x[:, :3] - np.asarray(self.sensor_enu_m, dtype=float)
+        rel = self._local(x[:, :3] - np.asarray(self.sensor_enu_m, dtype=float))
         aer = coords.enu_to_aer(rel)
         h = np.zeros((n, self.dim, dx))
         if self.radial_velocity:
-            vel = x[:, 3:6]
+            vel = self._local(x[:, 3:6])
             jac = coords.aer_measurement_jacobian(rel, vel)
+            if self.rotation is not None:
+                rot = np.asarray(self.rotation)
+                jac[:, :, :3] = jac[:, :, :3] @ rot
+                jac[:, :, 3:6] = jac[:, :, 3:6] @ rot
             h[:, :, :6] = jac
             rdot = np.sum(rel * vel, axis=1) / aer[:, 0]
             return np.column_stack([aer, rdot]), h
-        h[:, :, :3] = coords.aer_measurement_jacobian(rel)
+        jac = coords.aer_measurement_jacobian(rel)
+        h[:, :, :3] = jac if self.rotation is None else jac @ np.asarray(self.rotation)
         return aer, h
 
     def residual(self, z: FloatArray, z_hat: FloatArray) -> FloatArray:
@@ -120,7 +131,11 @@ class RangeAzEl(MeasurementModel):
         return nu
 
     def to_position(self, z: FloatArray, r: FloatArray) -> tuple[FloatArray, FloatArray]:
-        pos = coords.aer_to_enu(z[:, 0], z[:, 1], z[:, 2]) + np.asarray(self.sensor_enu_m)
+        local = coords.aer_to_enu(z[:, 0], z[:, 1], z[:, 2])
         r3 = r[:3, :3] if r.ndim == 2 else r[:, :3, :3]
         cov = coords.aer_cov_to_enu(z[:, 0], z[:, 1], z[:, 2], r3)
-        return pos, cov
+        if self.rotation is not None:
+            rot = np.asarray(self.rotation)  # local = rot @ tracker  =>  tracker = rot^T local
+            local = local @ rot
+            cov = rot.T @ cov @ rot
+        return local + np.asarray(self.sensor_enu_m), cov

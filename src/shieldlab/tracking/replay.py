@@ -22,9 +22,7 @@ class SensorView:
     r: FloatArray
 
 
-def scans_from_detections(
-    detections: Detections, sensors: Mapping[str, SensorView]
-) -> list[Scan]:
+def scans_from_detections(detections: Detections, sensors: Mapping[str, SensorView]) -> list[Scan]:
     """Split plots into scans: runs of consecutive rows with the same time and sensor."""
     n = len(detections)
     if n == 0:
