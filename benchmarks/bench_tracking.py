@@ -1,0 +1,291 @@
+"""Tracking accuracy and speed: shieldlab against Stone Soup on the same plots.
+
+Truth: constant-velocity and manoeuvring (coordinated-turn) targets that appear and
+disappear; plots with Pd < 1 and uniform clutter. Both trackers get the same plots and the
+same configuration: Kalman filter with a constant-velocity model (same q), Mahalanobis
+gating at the same distance, global nearest neighbour by 2-D assignment
+(``GNNWith2DAssignment``), three-plot initiation (``MultiMeasurementInitiator(min_points=3)``
+vs ``MOfNInitiator(m=3, n=0)``) and deletion after 3 missed updates
+(``UpdateTimeStepsDeleter(3)`` vs ``MissedUpdatesDeleter(3)``).
+
+Reported per size (targets x scans): mean GOSPA (c = 2 km, p = 2, alpha = 2) over scans with
+its localisation / missed / false parts, and wall times:
+
+* ``shieldlab lib``: :func:`shieldlab.tracking.replay.replay` in this process;
+* ``shieldlab track``: the whole ``shieldlab track`` process (start-up, CSV in, CSV out);
+* ``Stone Soup``: its tracking loop (``for time, tracks in tracker``), detections built
+  beforehand and not timed.
+
+Run ``python benchmarks/bench_tracking.py`` (full: 10, 30, 100 targets x 200 scans) or with
+``--quick`` (10 targets x 50 scans). Needs ``pip install stonesoup`` (the ``bench`` extra)
+for the comparison; without it only shieldlab is timed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from shieldlab.tracking import (
+    GNN,
+    CartesianPosition,
+    ConstantVelocity,
+    KalmanFilter,
+    MahalanobisGater,
+    MissedUpdatesDeleter,
+    MOfNInitiator,
+    Scan,
+    Tracker,
+)
+from shieldlab.tracking.metrics import gospa
+from shieldlab.tracking.replay import replay
+
+SCAN_PERIOD_S = 1.0
+SIGMA_M = 50.0
+P_DETECT = 0.9
+CLUTTER_PER_SCAN = 20.0
+Q_M2_S3 = 5.0
+GATE = 3.0
+SPEED_SIGMA_MPS = 300.0
+MISSES = 3
+MIN_POINTS = 3
+BOX_LO = np.array([-60e3, -60e3, 0.0])
+BOX_HI = np.array([60e3, 60e3, 12e3])
+C_M, P_ORDER, ALPHA = 2000.0, 2.0, 2.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class Scenario:
+    times_s: np.ndarray  # (K,)
+    truth: list[np.ndarray]  # per scan (n_k, 3) positions of targets alive
+    truth_ids: list[np.ndarray]
+    plots: list[np.ndarray]  # per scan (m_k, 3)
+
+
+def make_scenario(n_targets: int, n_scans: int, seed: int) -> Scenario:
+    """Targets born in the first half, living 1/3 to all of the run; 1/3 manoeuvre."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n_scans) * SCAN_PERIOD_S
+    birth = rng.integers(0, max(n_scans // 2, 1), n_targets)
+    life = rng.integers(max(n_scans // 3, 2), n_scans + 1, n_targets)
+    death = np.minimum(birth + life, n_scans)
+    pos = rng.uniform([-40e3, -40e3, 1e3], [40e3, 40e3, 10e3], (n_targets, 3))
+    speed = rng.uniform(150.0, 300.0, n_targets)
+    heading = rng.uniform(0.0, 2.0 * math.pi, n_targets)
+    turning = rng.random(n_targets) < 1.0 / 3.0
+    turn_rate = np.where(turning, rng.choice([-1.0, 1.0], n_targets) * math.radians(3.0), 0.0)
+    truth, ids, plots = [], [], []
+    for k in range(n_scans):
+        alive = (birth <= k) & (k < death)
+        # Manoeuvring targets turn for 20 s in every 60 s of their life.
+        in_turn = ((k - birth) % 60) < 20
+        heading = heading + np.where(in_turn, turn_rate, 0.0) * SCAN_PERIOD_S
+        vel = np.column_stack(
+            [speed * np.sin(heading), speed * np.cos(heading), np.zeros(n_targets)]
+        )
+        if k:
+            pos = pos + vel * SCAN_PERIOD_S
+        idx = np.flatnonzero(alive)
+        truth.append(pos[idx].copy())
+        ids.append(idx)
+        det = idx[rng.random(idx.size) < P_DETECT]
+        z = pos[det] + rng.normal(0.0, SIGMA_M, (det.size, 3))
+        clutter = rng.uniform(BOX_LO, BOX_HI, (rng.poisson(CLUTTER_PER_SCAN), 3))
+        allp = np.vstack([z, clutter])
+        plots.append(allp[rng.permutation(allp.shape[0])])
+    return Scenario(times_s=t, truth=truth, truth_ids=ids, plots=plots)
+
+
+def write_csv(sc: Scenario, path: Path) -> None:
+    rows = []
+    for t, z in zip(sc.times_s, sc.plots, strict=True):
+        for p in z:
+            rows.append(f"{t:.3f},R1,{p[0]:.3f},{p[1]:.3f},{p[2]:.3f}")
+    path.write_text("time_s,sensor_id,x_m,y_m,z_m\n" + "\n".join(rows) + "\n")
+
+
+def mean_gospa(sc: Scenario, estimates: list[np.ndarray]) -> dict[str, float]:
+    parts = np.array(
+        [
+            (r.distance, r.localisation, r.missed, r.false)
+            for r in (
+                gospa(x, y, c=C_M, p=P_ORDER, alpha=ALPHA)
+                for x, y in zip(sc.truth, estimates, strict=True)
+            )
+        ]
+    )
+    return {
+        "gospa": float(parts[:, 0].mean()),
+        "loc": float(parts[:, 1].mean()),
+        "missed": float(parts[:, 2].mean()),
+        "false": float(parts[:, 3].mean()),
+    }
+
+
+def shieldlab_tracker() -> Tracker:
+    return Tracker(
+        filter=KalmanFilter(motion=ConstantVelocity(q=Q_M2_S3)),
+        gater=MahalanobisGater(max_distance=GATE),
+        associator=GNN(cost="distance"),
+        initiator=MOfNInitiator(m=MIN_POINTS, n=0, velocity_sigma_mps=SPEED_SIGMA_MPS),
+        deleter=MissedUpdatesDeleter(max_misses=MISSES),
+    )
+
+
+def run_shieldlab(sc: Scenario) -> tuple[list[np.ndarray], float]:
+    r = np.eye(3) * SIGMA_M**2
+    model = CartesianPosition()
+    scans = [
+        Scan(time_s=float(t), z=z, r=r, model=model)
+        for t, z in zip(sc.times_s, sc.plots, strict=True)
+    ]
+    tracker = shieldlab_tracker()
+    t0 = time.perf_counter()
+    res = replay(tracker, scans)
+    elapsed = time.perf_counter() - t0
+    return _rows_to_estimates(sc, res.rows), elapsed
+
+
+def _rows_to_estimates(sc: Scenario, rows: np.ndarray) -> list[np.ndarray]:
+    out = []
+    for t in sc.times_s:
+        sel = rows[:, 0] == t
+        out.append(rows[sel, 2:5])
+    return out
+
+
+def run_shieldlab_cli(sc: Scenario, tmp: Path) -> tuple[list[np.ndarray], float]:
+    det = tmp / "detections.csv"
+    out = tmp / "tracks.csv"
+    write_csv(sc, det)
+    cmd = [
+        sys.executable, "-m", "shieldlab.cli.main", "track", str(det), "--out", str(out),
+        "--measurement-sigma-m", str(SIGMA_M), "--process-noise", str(Q_M2_S3),
+        "--gate", str(GATE), "--confirm", str(MIN_POINTS), "--delete-after", str(MISSES),
+        "--initial-speed-sigma-mps", str(SPEED_SIGMA_MPS), "--json",
+    ]  # fmt: skip
+    t0 = time.perf_counter()
+    subprocess.run(cmd, check=True, capture_output=True)
+    elapsed = time.perf_counter() - t0
+    rows = np.loadtxt(out, delimiter=",", skiprows=1, ndmin=2)
+    return _rows_to_estimates(sc, rows), elapsed
+
+
+def run_stonesoup(sc: Scenario) -> tuple[list[np.ndarray], float] | None:
+    try:
+        import stonesoup  # noqa: F401
+    except ImportError:
+        return None
+    from datetime import datetime, timedelta
+
+    from stonesoup.dataassociator.neighbour import GNNWith2DAssignment
+    from stonesoup.deleter.time import UpdateTimeStepsDeleter
+    from stonesoup.hypothesiser.distance import DistanceHypothesiser
+    from stonesoup.initiator.simple import MultiMeasurementInitiator
+    from stonesoup.measures import Mahalanobis
+    from stonesoup.models.measurement.linear import LinearGaussian
+    from stonesoup.models.transition.linear import (
+        CombinedLinearGaussianTransitionModel,
+        ConstantVelocity,
+    )
+    from stonesoup.predictor.kalman import KalmanPredictor
+    from stonesoup.tracker.simple import MultiTargetTracker
+    from stonesoup.types.detection import Detection
+    from stonesoup.types.state import GaussianState
+    from stonesoup.updater.kalman import KalmanUpdater
+
+    start = datetime(2026, 1, 1)
+    transition = CombinedLinearGaussianTransitionModel([ConstantVelocity(Q_M2_S3)] * 3)
+    meas = LinearGaussian(ndim_state=6, mapping=(0, 2, 4), noise_covar=np.eye(3) * SIGMA_M**2)
+    predictor = KalmanPredictor(transition)
+    updater = KalmanUpdater(meas)
+    hyp = DistanceHypothesiser(predictor, updater, measure=Mahalanobis(), missed_distance=GATE)
+    assoc = GNNWith2DAssignment(hyp)
+    prior = GaussianState(
+        np.zeros((6, 1)), np.diag([0.0, SPEED_SIGMA_MPS**2] * 3), timestamp=start
+    )
+    initiator = MultiMeasurementInitiator(
+        prior_state=prior,
+        measurement_model=meas,
+        deleter=UpdateTimeStepsDeleter(MISSES),
+        data_associator=assoc,
+        updater=updater,
+        min_points=MIN_POINTS,
+    )
+    feed = []
+    for t, z in zip(sc.times_s, sc.plots, strict=True):
+        ts = start + timedelta(seconds=float(t))
+        feed.append(
+            (ts, {Detection(p.reshape(3, 1), timestamp=ts, measurement_model=meas) for p in z})
+        )
+    tracker = MultiTargetTracker(
+        initiator=initiator,
+        deleter=UpdateTimeStepsDeleter(MISSES),
+        detector=feed,
+        data_associator=assoc,
+        updater=updater,
+    )
+    estimates = []
+    t0 = time.perf_counter()
+    for _, tracks in tracker:
+        estimates.append(
+            np.array([np.ravel(tr.state_vector)[[0, 2, 4]] for tr in tracks]).reshape(-1, 3)
+        )
+    elapsed = time.perf_counter() - t0
+    return estimates, elapsed
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="10 targets x 50 scans only")
+    ap.add_argument("--sizes", type=int, nargs="*", default=None)
+    ap.add_argument("--scans", type=int, default=None)
+    ap.add_argument("--seed", type=int, default=2026)
+    args = ap.parse_args()
+    sizes = args.sizes or ([10] if args.quick else [10, 30, 100])
+    n_scans = args.scans or (50 if args.quick else 200)
+    print(
+        f"GOSPA c={C_M:g} m p={P_ORDER:g} alpha={ALPHA:g}; sigma={SIGMA_M:g} m, Pd={P_DETECT}, "
+        f"clutter={CLUTTER_PER_SCAN:g}/scan, q={Q_M2_S3:g} m^2/s^3, {n_scans} scans of "
+        f"{SCAN_PERIOD_S:g} s"
+    )
+    header = (
+        f"{'targets':>7} {'tracker':<16} {'GOSPA m':>9} {'loc':>10} {'missed':>10} "
+        f"{'false':>10} {'time s':>9} {'speed-up':>9}"
+    )
+    print(header)
+    print("-" * len(header))
+    with tempfile.TemporaryDirectory() as tmpdir:
+        tmp = Path(tmpdir)
+        for n in sizes:
+            sc = make_scenario(n, n_scans, args.seed + n)
+            est_lib, t_lib = run_shieldlab(sc)
+            est_cli, t_cli = run_shieldlab_cli(sc, tmp)
+            ss = run_stonesoup(sc)
+            if ss is None:
+                print("(Stone Soup not installed: pip install stonesoup to compare)")
+            t_ss = ss[1] if ss is not None else float("nan")
+            results = [("shieldlab lib", est_lib, t_lib), ("shieldlab track", est_cli, t_cli)]
+            if ss is not None:
+                results.append(("Stone Soup", ss[0], t_ss))
+            for name, est, t in results:
+                g = mean_gospa(sc, est)
+                speedup = t_ss / t if ss is not None else float("nan")
+                print(
+                    f"{n:>7} {name:<16} {g['gospa']:>9.1f} {g['loc']:>10.3g} "
+                    f"{g['missed']:>10.3g} {g['false']:>10.3g} {t:>9.3f} {speedup:>8.1f}x",
+                    flush=True,
+                )
+    print("(GOSPA parts are means over scans of the p-th powers, m^2; speed-up = Stone Soup / row)")
+
+
+if __name__ == "__main__":
+    main()
