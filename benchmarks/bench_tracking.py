@@ -209,9 +209,7 @@ def run_stonesoup(sc: Scenario) -> tuple[list[np.ndarray], float] | None:
     updater = KalmanUpdater(meas)
     hyp = DistanceHypothesiser(predictor, updater, measure=Mahalanobis(), missed_distance=GATE)
     assoc = GNNWith2DAssignment(hyp)
-    prior = GaussianState(
-        np.zeros((6, 1)), np.diag([0.0, SPEED_SIGMA_MPS**2] * 3), timestamp=start
-    )
+    prior = GaussianState(np.zeros((6, 1)), np.diag([0.0, SPEED_SIGMA_MPS**2] * 3), timestamp=start)
     initiator = MultiMeasurementInitiator(
         prior_state=prior,
         measurement_model=meas,

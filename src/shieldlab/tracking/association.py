@@ -38,16 +38,29 @@ class GNN(Associator):
     cost: Literal["distance", "likelihood"] = "distance"
 
     def associate(self, gating: Gating) -> Association:
-        from scipy.optimize import linear_sum_assignment
-
         n, m = gating.d2.shape
         assigned = np.full(n, -1, dtype=np.int64)
         if n == 0 or m == 0:
             return Association(assigned=assigned)
-        rows = np.flatnonzero(gating.valid.any(axis=1))
-        cols = np.flatnonzero(gating.valid[rows].any(axis=0))
+        valid = gating.valid
+        per_row = valid.sum(axis=1)
+        per_col = valid.sum(axis=0)
+        # A track whose gate holds one plot that no other track gates is a cluster of its
+        # own: taking the plot (cost <= gate) beats the miss (cost = gate), so it is assigned
+        # without the solver. Only the clusters with conflicts go to the 2-D assignment.
+        lone = (per_row == 1) & (per_col[np.argmax(valid, axis=1)] == 1)
+        assigned[lone] = np.argmax(valid[lone], axis=1)
+        rows = np.flatnonzero((per_row > 0) & ~lone)
         if rows.size == 0:
             return Association(assigned=assigned)
+        cols = np.flatnonzero(valid[rows].any(axis=0))
+        self._solve(gating, rows, cols, assigned)
+        return Association(assigned=assigned)
+
+    def _solve(self, gating: Gating, rows: IntArray, cols: IntArray, assigned: IntArray) -> None:
+        """Optimal assignment of ``rows`` to ``cols`` (or to a miss), into ``assigned``."""
+        from scipy.optimize import linear_sum_assignment
+
         sub_valid = gating.valid[np.ix_(rows, cols)]
         if self.cost == "distance":
             c = np.sqrt(gating.d2[np.ix_(rows, cols)])
@@ -63,7 +76,6 @@ class GNN(Associator):
         r_idx, c_idx = linear_sum_assignment(matrix)
         hit = c_idx < cols.size
         assigned[rows[r_idx[hit]]] = cols[c_idx[hit]]
-        return Association(assigned=assigned)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -144,40 +144,70 @@ class ContinuityResult:
         return float(np.mean(vals)) if vals else float("nan")
 
 
+def _mot_assignment(fr: Frame, previous: Mapping[int, int], c: float) -> dict[int, int]:
+    """Truth id -> track id at one frame, CLEAR-MOT style (Bernardin & Stiefelhagen 2008):
+    a truth keeps last frame's track while it is still within c; the others are paired by
+    the optimal assignment on min(d, c)^2, pairs at d >= c left out."""
+    truth_ids = np.asarray(fr.truth_ids).tolist()
+    track_ids = np.asarray(fr.track_ids).tolist()
+    col_of = {tid: j for j, tid in enumerate(track_ids)}
+    out: dict[int, int] = {}
+    used_rows: set[int] = set()
+    used_cols: set[int] = set()
+    tp = np.asarray(fr.truth_pos, dtype=float)
+    yp = np.asarray(fr.track_pos, dtype=float)
+    for i, tid in enumerate(truth_ids):
+        trk = previous.get(tid)
+        if trk is not None and trk in col_of and col_of[trk] not in used_cols:
+            j = col_of[trk]
+            if np.linalg.norm(tp[i] - yp[j]) < c:
+                out[tid] = trk
+                used_rows.add(i)
+                used_cols.add(j)
+    rows = [i for i in range(len(truth_ids)) if i not in used_rows]
+    cols = [j for j in range(len(track_ids)) if j not in used_cols]
+    if rows and cols:
+        rr, cc, d = _assign(tp[rows], yp[cols], c, 2.0)
+        for a, b, dist in zip(rr.tolist(), cc.tolist(), d.tolist(), strict=True):
+            if dist < c:
+                out[truth_ids[rows[a]]] = track_ids[cols[b]]
+    return out
+
+
 def track_continuity(
     frames: Sequence[Frame],
     *,
     c: float,
     first_detectable_s: Mapping[int, float] | None = None,
 ) -> ContinuityResult:
-    """ID switches, breaks and time to track, from the per-frame GOSPA assignment (d < c).
+    """ID switches, breaks and time to track over a sequence of frames.
 
+    Truths are matched to tracks frame by frame as in CLEAR MOT (a truth keeps its track
+    while that track stays within ``c``; the rest by optimal assignment, pairs closer than
+    ``c``), so two targets passing through the same point do not count as swapping.
     ``first_detectable_s`` gives, per truth id, the first time it could have been detected
     (default: the first frame in which it appears).
     """
     last_track: dict[int, int] = {}
-    tracked_before: dict[int, bool] = {}
     gap_open: dict[int, bool] = {}
     first_seen: dict[int, float] = {}
     first_tracked: dict[int, float] = {}
     switches = 0
     breaks = 0
     for fr in frames:
-        res = gospa(fr.truth_pos, fr.track_pos, c=c, p=2.0)
-        for i, tid in enumerate(np.asarray(fr.truth_ids).tolist()):
+        match = _mot_assignment(fr, last_track, c)
+        for tid in np.asarray(fr.truth_ids).tolist():
             first_seen.setdefault(tid, fr.time_s)
-            j = int(res.assignment[i]) if i < res.assignment.size else -1
-            if j >= 0:
-                trk = int(fr.track_ids[j])
+            trk = match.get(tid)
+            if trk is not None:
                 if tid in last_track and last_track[tid] != trk:
                     switches += 1
                 if gap_open.get(tid, False):
                     breaks += 1
                     gap_open[tid] = False
                 last_track[tid] = trk
-                tracked_before[tid] = True
                 first_tracked.setdefault(tid, fr.time_s)
-            elif tracked_before.get(tid, False):
+            elif tid in last_track:
                 gap_open[tid] = True
     start = dict(first_seen)
     if first_detectable_s is not None:
