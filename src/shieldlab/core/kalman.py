@@ -73,7 +73,7 @@ def predict(
     x: FloatArray, p: FloatArray, f: FloatArray, q: FloatArray
 ) -> tuple[FloatArray, FloatArray]:
     """Kalman prediction x' = F x, P' = F P F^T + Q, batched (n, d), (n, d, d)."""
-    x_new = np.einsum("nij,nj->ni", f, x)
+    x_new = np.matmul(f, x[:, :, None])[:, :, 0]
     p_new = f @ p @ np.swapaxes(f, -1, -2) + q
     return x_new, 0.5 * (p_new + np.swapaxes(p_new, -1, -2))
 
@@ -89,7 +89,7 @@ def update(
     pht = p @ np.swapaxes(h, -1, -2)
     s = h @ pht + r
     k = np.swapaxes(np.linalg.solve(s, np.swapaxes(pht, -1, -2)), -1, -2)
-    x_new = x + np.einsum("nij,nj->ni", k, nu)
+    x_new = x + np.matmul(k, nu[:, :, None])[:, :, 0]
     i_kh = np.eye(x.shape[-1]) - k @ h
     p_new = i_kh @ p @ np.swapaxes(i_kh, -1, -2) + k @ r @ np.swapaxes(k, -1, -2)
     return x_new, 0.5 * (p_new + np.swapaxes(p_new, -1, -2))

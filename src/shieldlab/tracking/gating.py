@@ -35,7 +35,8 @@ class MahalanobisGater(Gater):
         n, m, dz = nu.shape
         if s.ndim == 3:
             s_inv = np.linalg.inv(s)
-            d2 = np.einsum("nmi,nij,nmj->nm", nu, s_inv, nu)
+            # matmul batches through BLAS-style kernels; einsum here is several times slower.
+            d2 = np.sum(np.matmul(nu, s_inv) * nu, axis=-1)
             _, logdet = np.linalg.slogdet(s)
             log_det_s = np.broadcast_to(logdet[:, None], (n, m))
         else:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,60 +93,70 @@ def read_detections_csv(path: str | Path) -> Detections:
         raise InputError(f"duplicate column {dup[0]}", file=name, line=1, field=dup[0])
     col = {c: header.index(c) for c in wanted}
     numeric = [c for c in wanted if c != "sensor_id"]
-    times: list[float] = []
-    sensors: list[str] = []
-    rows: list[list[float]] = []
-    lines: list[int] = []
-    last_t = -math.inf
+    records: list[list[str]] = []
+    lines_list: list[int] = []
+    width = len(header)
     for record in reader:
-        line_no = reader.line_num
-        if not record or all(not f.strip() for f in record):
-            continue
-        if len(record) != len(header):
+        if len(record) != width:
+            if not record or all(not f.strip() for f in record):
+                continue
             raise InputError(
-                f"expected {len(header)} fields, found {len(record)}", file=name, line=line_no
+                f"expected {width} fields, found {len(record)}", file=name, line=reader.line_num
             )
-        vals: list[float] = []
-        for c in numeric:
-            raw = record[col[c]].strip()
-            try:
-                v = float(raw)
-            except ValueError:
-                raise InputError(
-                    f"not a number: {raw!r}", file=name, line=line_no, field=c
-                ) from None
-            if not math.isfinite(v):
-                raise InputError(f"not a finite number: {raw!r}", file=name, line=line_no, field=c)
-            vals.append(v)
-        t = vals[0]
-        if t < last_t:
+        records.append(record)
+        lines_list.append(reader.line_num)
+    lines = np.asarray(lines_list, dtype=np.int64)
+    n = len(records)
+    # Whole-column conversion (C speed); on failure, find the first bad cell for the message.
+    table = np.asarray(records, dtype=str).reshape(n, width)
+    values = np.empty((n, len(numeric)))
+    for k, c in enumerate(numeric):
+        cells = np.char.strip(table[:, col[c]])
+        try:
+            values[:, k] = cells.astype(float)
+        except ValueError:
+            for i, raw in enumerate(cells.tolist()):
+                try:
+                    float(raw)
+                except ValueError:
+                    raise InputError(
+                        f"not a number: {raw!r}", file=name, line=int(lines[i]), field=c
+                    ) from None
+            raise  # pragma: no cover - astype and float() agree
+        bad = np.flatnonzero(~np.isfinite(values[:, k]))
+        if bad.size:
+            i = int(bad[0])
             raise InputError(
-                f"time {t:g} s is earlier than the previous row's {last_t:g} s "
-                "(rows must be sorted by time)",
-                file=name,
-                line=line_no,
-                field="time_s",
+                f"not a finite number: {cells[i]!r}", file=name, line=int(lines[i]), field=c
             )
-        last_t = t
-        sid = record[col["sensor_id"]].strip()
-        if not sid:
-            raise InputError("empty sensor id", file=name, line=line_no, field="sensor_id")
-        if kind == "polar" and vals[1] < 0.0:
-            raise InputError("negative range", file=name, line=line_no, field="range_m")
-        times.append(t)
-        sensors.append(sid)
-        rows.append(vals[1:])
-        lines.append(line_no)
-    values = np.asarray(rows, dtype=float).reshape(len(rows), len(numeric) - 1)
+    times = values[:, 0]
+    back = np.flatnonzero(np.diff(times) < 0.0)
+    if back.size:
+        i = int(back[0]) + 1
+        raise InputError(
+            f"time {times[i]:g} s is earlier than the previous row's {times[i - 1]:g} s "
+            "(rows must be sorted by time)",
+            file=name,
+            line=int(lines[i]),
+            field="time_s",
+        )
+    sensors = np.char.strip(table[:, col["sensor_id"]]).tolist() if n else []
+    empty = [i for i, sid in enumerate(sensors) if not sid]
+    if empty:
+        raise InputError("empty sensor id", file=name, line=int(lines[empty[0]]), field="sensor_id")
+    values = values[:, 1:]
     if kind == "polar":
+        neg = np.flatnonzero(values[:, 0] < 0.0)
+        if neg.size:
+            raise InputError("negative range", file=name, line=int(lines[neg[0]]), field="range_m")
         values[:, 1:3] = np.radians(values[:, 1:3])
     return Detections(
         file=name,
         kind=kind,
-        time_s=np.asarray(times, dtype=float),
+        time_s=np.ascontiguousarray(times),
         sensor_id=sensors,
-        values=values,
-        line=np.asarray(lines, dtype=np.int64),
+        values=np.ascontiguousarray(values),
+        line=lines,
     )
 
 
