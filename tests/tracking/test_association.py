@@ -19,7 +19,7 @@ def _gating(d2: np.ndarray, gate: float = 3.0):  # type: ignore[no-untyped-def]
     )
 
 
-def _brute_force_gnn(d2: np.ndarray, gate: float) -> float:
+def _brute_force_gnn(d2: np.ndarray, gate: float, squared: bool = False) -> float:
     n, m = d2.shape
     best = math.inf
     for choice in itertools.product(range(-1, m), repeat=n):
@@ -28,21 +28,33 @@ def _brute_force_gnn(d2: np.ndarray, gate: float) -> float:
             continue
         if any(c >= 0 and d2[i, c] > gate**2 for i, c in enumerate(choice)):
             continue
-        cost = sum(gate if c < 0 else math.sqrt(d2[i, c]) for i, c in enumerate(choice))
+        if squared:
+            cost = sum(gate**2 if c < 0 else d2[i, c] for i, c in enumerate(choice))
+        else:
+            cost = sum(gate if c < 0 else math.sqrt(d2[i, c]) for i, c in enumerate(choice))
         best = min(best, cost)
     return best
 
 
-def test_gnn_finds_the_optimal_assignment() -> None:
-    rng = np.random.default_rng(0)
-    for _ in range(200):
-        n, m = rng.integers(1, 5), rng.integers(1, 5)
+@pytest.mark.parametrize("max_enumeration", [0, 64, 10_000])
+@pytest.mark.parametrize("cost", ["distance", "likelihood"])
+def test_gnn_finds_the_optimal_assignment(max_enumeration: int, cost: str) -> None:
+    # Both paths (enumeration of small clusters, linear_sum_assignment for the others)
+    # against brute force over every feasible assignment.
+    rng = np.random.default_rng(max_enumeration)
+    for _ in range(150):
+        n, m = rng.integers(1, 6), rng.integers(1, 6)
         d2 = rng.uniform(0.0, 14.0, (n, m))
-        a = GNN().associate(_gating(d2)).assigned
+        gnn = GNN(cost=cost, max_enumeration=max_enumeration)  # type: ignore[arg-type]
+        a = gnn.associate(_gating(d2)).assigned
         taken = a[a >= 0]
         assert len(taken) == len(set(taken.tolist()))
-        cost = sum(3.0 if c < 0 else math.sqrt(d2[i, c]) for i, c in enumerate(a))
-        assert cost == pytest.approx(_brute_force_gnn(d2, 3.0))
+        if cost == "distance":
+            total = sum(3.0 if c < 0 else math.sqrt(d2[i, c]) for i, c in enumerate(a))
+            assert total == pytest.approx(_brute_force_gnn(d2, 3.0))
+        else:  # log det S = 0 here: costs d^2, miss 9
+            total = sum(9.0 if c < 0 else d2[i, c] for i, c in enumerate(a))
+            assert total == pytest.approx(_brute_force_gnn(d2, 3.0, squared=True))
 
 
 def test_gnn_prefers_the_global_optimum_over_greedy() -> None:
