@@ -46,7 +46,7 @@ from shieldlab.tracking import (
     Scan,
     Tracker,
 )
-from shieldlab.tracking.metrics import gospa
+from shieldlab.tracking.metrics import Frame, gospa, track_continuity
 from shieldlab.tracking.replay import replay
 
 SCAN_PERIOD_S = 1.0
@@ -113,21 +113,30 @@ def write_csv(sc: Scenario, path: Path) -> None:
     path.write_text("time_s,sensor_id,x_m,y_m,z_m\n" + "\n".join(rows) + "\n")
 
 
-def mean_gospa(sc: Scenario, estimates: list[np.ndarray]) -> dict[str, float]:
+def scores(sc: Scenario, estimates: Estimates) -> dict[str, float]:
+    """Mean GOSPA and its parts over scans; ID switches, breaks, mean time to track."""
     parts = np.array(
         [
             (r.distance, r.localisation, r.missed, r.false)
             for r in (
                 gospa(x, y, c=C_M, p=P_ORDER, alpha=ALPHA)
-                for x, y in zip(sc.truth, estimates, strict=True)
+                for x, (_, y) in zip(sc.truth, estimates, strict=True)
             )
         ]
     )
+    frames = [
+        Frame(time_s=float(t), truth_ids=ids, truth_pos=x, track_ids=tid, track_pos=y)
+        for t, ids, x, (tid, y) in zip(sc.times_s, sc.truth_ids, sc.truth, estimates, strict=True)
+    ]
+    cont = track_continuity(frames, c=C_M)
     return {
         "gospa": float(parts[:, 0].mean()),
         "loc": float(parts[:, 1].mean()),
         "missed": float(parts[:, 2].mean()),
         "false": float(parts[:, 3].mean()),
+        "switches": cont.id_switches,
+        "breaks": cont.breaks,
+        "ttt": cont.mean_time_to_track_s,
     }
 
 
@@ -141,7 +150,7 @@ def shieldlab_tracker() -> Tracker:
     )
 
 
-def run_shieldlab(sc: Scenario) -> tuple[list[np.ndarray], float, float]:
+def run_shieldlab(sc: Scenario) -> tuple[Estimates, float, float]:
     r = np.eye(3) * SIGMA_M**2
     model = CartesianPosition()
     scans = [
@@ -155,11 +164,14 @@ def run_shieldlab(sc: Scenario) -> tuple[list[np.ndarray], float, float]:
     return _rows_to_estimates(sc, res.rows), elapsed, cpu
 
 
-def _rows_to_estimates(sc: Scenario, rows: np.ndarray) -> list[np.ndarray]:
+Estimates = list[tuple[np.ndarray, np.ndarray]]  # per scan: (track ids, positions (n, 3))
+
+
+def _rows_to_estimates(sc: Scenario, rows: np.ndarray) -> Estimates:
     out = []
     for t in sc.times_s:
         sel = rows[:, 0] == t
-        out.append(rows[sel, 2:5])
+        out.append((rows[sel, 1].astype(np.int64), rows[sel, 2:5]))
     return out
 
 
@@ -168,7 +180,7 @@ def _children_cpu_s() -> float:
     return ru.ru_utime + ru.ru_stime
 
 
-def run_shieldlab_cli(sc: Scenario, tmp: Path) -> tuple[list[np.ndarray], float, float]:
+def run_shieldlab_cli(sc: Scenario, tmp: Path) -> tuple[Estimates, float, float]:
     det = tmp / "detections.csv"
     out = tmp / "tracks.csv"
     write_csv(sc, det)
@@ -185,7 +197,7 @@ def run_shieldlab_cli(sc: Scenario, tmp: Path) -> tuple[list[np.ndarray], float,
     return _rows_to_estimates(sc, rows), elapsed, cpu
 
 
-def run_stonesoup(sc: Scenario) -> tuple[list[np.ndarray], float, float] | None:
+def run_stonesoup(sc: Scenario) -> tuple[Estimates, float, float] | None:
     try:
         import stonesoup  # noqa: F401
     except ImportError:
@@ -237,13 +249,19 @@ def run_stonesoup(sc: Scenario) -> tuple[list[np.ndarray], float, float] | None:
         data_associator=assoc,
         updater=updater,
     )
-    estimates = []
+    raw = []
     t0, c0 = time.perf_counter(), time.process_time()
     for _, tracks in tracker:
-        estimates.append(
-            np.array([np.ravel(tr.state_vector)[[0, 2, 4]] for tr in tracks]).reshape(-1, 3)
-        )
+        raw.append([(tr.id, np.ravel(tr.state_vector)[[0, 2, 4]]) for tr in tracks])
     elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
+    number: dict[str, int] = {}
+    estimates = [
+        (
+            np.array([number.setdefault(i, len(number)) for i, _ in scan], dtype=np.int64),
+            np.array([p for _, p in scan]).reshape(-1, 3),
+        )
+        for scan in raw
+    ]
     return estimates, elapsed, cpu
 
 
@@ -262,8 +280,9 @@ def main() -> None:
         f"{SCAN_PERIOD_S:g} s"
     )
     header = (
-        f"{'targets':>7} {'tracker':<16} {'GOSPA m':>9} {'loc':>10} {'missed':>10} "
-        f"{'false':>10} {'wall s':>8} {'cpu s':>8} {'x wall':>8} {'x cpu':>8}"
+        f"{'targets':>7} {'tracker':<16} {'GOSPA m':>8} {'loc':>8} {'missed':>8} "
+        f"{'false':>8} {'IDsw':>5} {'brk':>4} {'ttt s':>6} "
+        f"{'wall s':>8} {'cpu s':>8} {'x wall':>7} {'x cpu':>7}"
     )
     print(header)
     print("-" * len(header))
@@ -283,16 +302,19 @@ def main() -> None:
                 results.append(("Stone Soup", *ss))
                 t_ss, c_ss = ss[1], ss[2]
             for name, est, t, c in results:
-                g = mean_gospa(sc, est)
+                g = scores(sc, est)
                 print(
-                    f"{n:>7} {name:<16} {g['gospa']:>9.1f} {g['loc']:>10.3g} "
-                    f"{g['missed']:>10.3g} {g['false']:>10.3g} {t:>8.3f} {c:>8.3f} "
-                    f"{t_ss / t:>7.1f}x {c_ss / c:>7.1f}x",
+                    f"{n:>7} {name:<16} {g['gospa']:>8.1f} {g['loc']:>8.3g} "
+                    f"{g['missed']:>8.3g} {g['false']:>8.3g} {g['switches']:>5d} "
+                    f"{g['breaks']:>4d} {g['ttt']:>6.2f} {t:>8.3f} {c:>8.3f} "
+                    f"{t_ss / t:>6.1f}x {c_ss / c:>6.1f}x",
                     flush=True,
                 )
     print(
-        "GOSPA parts: means over scans of the p-th powers (m^2). x wall / x cpu: Stone Soup's\n"
-        "time over the row's (cpu = user + system time of the process doing the work)."
+        "GOSPA parts: means over scans of the p-th powers (m^2). IDsw, brk: ID switches and\n"
+        "breaks (CLEAR-MOT matching within c); ttt: mean time from appearance to first matched\n"
+        "confirmed track. x wall / x cpu: Stone Soup's time over the row's (cpu = user +\n"
+        "system time of the process doing the work)."
     )
 
 
