@@ -263,3 +263,31 @@ def test_range_az_el_inverse_is_consistent_with_prediction() -> None:
     pos, cov = model.to_position(z, np.diag([1.0, 1e-6, 1e-6]))
     np.testing.assert_allclose(pos[0], x[0, :3], atol=1e-6)
     assert np.all(np.linalg.eigvalsh(cov[0]) > 0)
+
+
+@pytest.mark.parametrize("b_range_m", [20e3, np.inf])
+def test_scans_of_a_radar_that_cannot_see_the_track_are_not_misses(b_range_m: float) -> None:
+    # Radar A sees the target (missing it every 4th scan); radar B, 100 km away, never
+    # does. With B's coverage known, B's empty scans charge no miss and the track lives on;
+    # without it, A's miss plus B's scan make 2 misses in a row and the track is dropped.
+    a = RangeAzEl(sensor_enu_m=np.zeros(3))
+    b = RangeAzEl(sensor_enu_m=np.array([100e3, 0.0, 0.0]), max_range_m=b_range_m)
+    r = np.diag([30.0**2, 1e-3**2, 1e-3**2])
+    tracker = Tracker(
+        initiator=MOfNInitiator(m=2, n=3, velocity_sigma_mps=300.0),
+        deleter=MissedUpdatesDeleter(max_misses=2),
+    )
+    table = tracker.empty()
+    ids: set[int] = set()
+    rng = np.random.default_rng(0)
+    for k in range(40):
+        p = np.array([-30e3 + 200.0 * k, 20e3, 5e3])
+        z_true, _ = a.predict(np.concatenate([p, np.zeros(3)])[None])
+        z = z_true + rng.standard_normal((1, 3)) * np.sqrt(np.diag(r)) if k % 4 else z_true[:0]
+        table = tracker.step(table, Scan(time_s=float(k), z=z, r=r, model=a))
+        table = tracker.step(table, Scan(time_s=float(k), z=np.zeros((0, 3)), r=r, model=b))
+        ids |= set(table.track_id.tolist())
+    if np.isfinite(b_range_m):
+        assert ids == {1} and table.confirmed.all()
+    else:
+        assert len(ids) > 1

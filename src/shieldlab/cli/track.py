@@ -152,6 +152,10 @@ def track(
                     sensor_enu_m=np.asarray(g.position_enu_m),
                     radial_velocity=rv,
                     rotation=g.rotation_matrix(),
+                    max_range_m=np.inf if g.entry.max_range_m is None else g.entry.max_range_m,
+                    min_elevation_rad=-np.pi / 2
+                    if g.entry.min_elevation_deg is None
+                    else np.radians(g.entry.min_elevation_deg),
                 ),
                 r=r if rv else r[:3, :3],
             )

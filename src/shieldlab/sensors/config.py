@@ -13,6 +13,8 @@ line and field)::
         sigma_elevation_deg: 0.2
         sigma_radial_velocity_mps: 2        # optional: plots carry radial_velocity_mps
         sigma_position_m: 50                # optional: per-axis error of Cartesian plots
+        max_range_m: 250000                 # optional coverage: tracks outside are not
+        min_elevation_deg: 0                #   charged a miss by this radar's scans
 
 A radar given by geodetic position measures azimuth and elevation in its *own* ENU frame;
 the rotation from the tracker's frame is computed (:func:`shieldlab.core.coords.
@@ -57,6 +59,8 @@ class SensorEntry(_Model):
     sigma_elevation_deg: PositiveFloat = 0.2
     sigma_radial_velocity_mps: PositiveFloat | None = None
     sigma_position_m: PositiveFloat | None = None
+    max_range_m: PositiveFloat | None = None
+    min_elevation_deg: Annotated[float, Field(ge=-90.0, le=90.0, allow_inf_nan=False)] | None = None
 
     @model_validator(mode="after")
     def _one_position(self) -> SensorEntry:

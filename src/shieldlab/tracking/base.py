@@ -89,6 +89,10 @@ class MeasurementModel(ABC):
         """z - z_hat, with angles wrapped where the model has them."""
         return np.asarray(z - z_hat)
 
+    def covers(self, position_m: FloatArray) -> BoolArray:
+        """Which positions (n, 3) the sensor can see: a track outside is not charged a miss."""
+        return np.ones(position_m.shape[0], dtype=bool)
+
     @abstractmethod
     def to_position(self, z: FloatArray, r: FloatArray) -> tuple[FloatArray, FloatArray]:
         """Invert a measurement to an ENU position (m, 3) and its covariance (m, 3, 3)."""

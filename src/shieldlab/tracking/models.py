@@ -17,7 +17,7 @@ from typing import Literal
 import numpy as np
 
 from shieldlab.core import coords, kalman
-from shieldlab.tracking.base import FloatArray, MeasurementModel, MotionModel
+from shieldlab.tracking.base import BoolArray, FloatArray, MeasurementModel, MotionModel
 
 
 def _embed(f: FloatArray, q: FloatArray, state_dim: int) -> tuple[FloatArray, FloatArray]:
@@ -93,11 +93,19 @@ class RangeAzEl(MeasurementModel):
     positive when opening. The filter linearises at the predicted state (EKF).
     ``rotation`` (3, 3) takes vectors from the tracker's ENU frame into the radar's own ENU
     frame (:func:`shieldlab.core.coords.enu_frame_rotation`); None = the same frame.
+    ``max_range_m`` / ``min_elevation_rad`` bound the coverage (tracks outside are not
+    charged a miss by this radar's scans).
     """
 
     sensor_enu_m: FloatArray = field(default_factory=lambda: np.zeros(3))
     radial_velocity: bool = False
     rotation: FloatArray | None = None
+    max_range_m: float = np.inf
+    min_elevation_rad: float = -np.pi / 2
+
+    def covers(self, position_m: FloatArray) -> BoolArray:
+        aer = coords.enu_to_aer(self._local(position_m - np.asarray(self.sensor_enu_m)))
+        return np.asarray((aer[:, 0] <= self.max_range_m) & (aer[:, 2] >= self.min_elevation_rad))
 
     def _local(self, v: FloatArray) -> FloatArray:
         return v if self.rotation is None else v @ np.asarray(self.rotation).T

@@ -208,9 +208,17 @@ class Tracker:
                 hit[stage_rows] = stage_hit
                 free[cols[used]] = False
 
-        hist = ((table.hit_history << 1) | hit.astype(np.int64)) & np.int64(0x7FFF_FFFF_FFFF_FFFF)
-        misses = np.where(hit, 0, table.misses + 1)
-        age = table.age_scans + 1
+        # A track outside this sensor's coverage was not looked at: no hit, no miss, no age.
+        seen = hit.copy()
+        if n and not hit.all():
+            mean, _ = self.filter.estimate(state)
+            seen |= scan.model.covers(mean[:, :3])
+        shifted = ((table.hit_history << 1) | hit.astype(np.int64)) & np.int64(
+            0x7FFF_FFFF_FFFF_FFFF
+        )
+        hist = np.where(seen, shifted, table.hit_history)
+        misses = np.where(hit, 0, np.where(seen, table.misses + 1, table.misses))
+        age = table.age_scans + seen
         confirmed = table.confirmed.copy()
         newly = ~confirmed & self.initiator.confirmed(hist, age)
         confirmed |= newly
