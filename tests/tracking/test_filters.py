@@ -127,3 +127,21 @@ def test_imm_beats_cv_in_a_manoeuvre_and_switches_mode() -> None:
     assert mu[20:38].mean() < 0.4  # and is unlikely in straight flight
     # IMM state rows survive take_rows (the tracker's bookkeeping).
     assert take_rows(s_imm, np.array([0, 2])).x.shape == (2, 2, 9)
+
+
+def test_imm_pda_with_a_certain_plot_is_the_imm_update() -> None:
+    # beta one-hot on the true plot and no miss weight: the IMM-PDA reduces to the IMM
+    # update (same per-mode states, mode probabilities from the same likelihoods).
+    imm = IMMFilter(models=(ConstantVelocity(q=1.0), ConstantAcceleration(q=10.0)))
+    model = CartesianPosition()
+    rng = np.random.default_rng(2)
+    st = imm.initiate(rng.normal(0, 100, (3, 3)), np.eye(3)[None].repeat(3, 0) * 50.0**2, 100.0)
+    st = imm.predict(st, np.full(3, 1.0))
+    z = rng.normal(0, 100, (2, 3))
+    r = np.eye(3) * 40.0**2
+    beta = np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [0.0, 1.0, 0.0]])
+    pda = imm.pda_update(st, model, z, r, beta, miss_weight=0.0, plot_weight=1.0)
+    hard = imm.update(st, model, z[[0, 1, 0]], np.broadcast_to(r, (3, 3, 3)))
+    np.testing.assert_allclose(pda.x, hard.x, atol=1e-8)
+    np.testing.assert_allclose(pda.p, hard.p, atol=1e-6)
+    np.testing.assert_allclose(pda.mu, hard.mu, atol=1e-12)

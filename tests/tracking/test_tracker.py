@@ -185,8 +185,8 @@ JPDA_3 = JPDA(p_detect=0.9, clutter_density=5.0 / (8e4 * 8e4 * 1e4))
 
 @pytest.mark.parametrize(
     ("filt", "associator"),
-    [(FILTERS[0], GNN()), (FILTERS[1], GNN()), (FILTERS[0], JPDA_3)],
-    ids=["kalman-gnn", "imm-gnn", "kalman-jpda"],
+    [(FILTERS[0], GNN()), (FILTERS[1], GNN()), (FILTERS[0], JPDA_3), (FILTERS[1], JPDA_3)],
+    ids=["kalman-gnn", "imm-gnn", "kalman-jpda", "imm-jpda"],
 )
 def test_every_filter_and_associator_tracks_three_targets(filt, associator) -> None:  # type: ignore[no-untyped-def]
     tracker = Tracker(
@@ -204,14 +204,6 @@ def test_every_filter_and_associator_tracks_three_targets(filt, associator) -> N
         g.append(gospa(x, mean[:, :3], c=2000.0).distance)
     # With 3 targets, every one tracked within ~100 m and rare false tracks.
     assert np.median(g) < 150.0, np.round(g)
-
-
-def test_imm_with_jpda_is_refused_clearly() -> None:
-    # Documented limitation: the PDA update is implemented for single-model filters.
-    tracker = Tracker(filter=FILTERS[1], associator=JPDA_3)
-    scans, _ = _three_targets(np.random.default_rng(1), clutter=0.0, n_scans=3)
-    with pytest.raises(NotImplementedError, match="IMMFilter"):
-        list(tracker.run(scans))
 
 
 def test_same_input_same_output() -> None:

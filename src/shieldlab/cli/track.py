@@ -170,8 +170,6 @@ def track(
         )
     associator: Any = GNN()
     if association == "jpda":
-        if filter_kind == "imm":
-            raise InputError("JPDA is available with --filter cv only", field="--association")
         associator = JPDA(
             p_detect=p_detect,
             clutter_density=_clutter_density(dets, clutter_per_scan, measurement_sigma_m),

@@ -168,7 +168,10 @@ class JPDA(Associator):
     ``clutter_density`` is lambda, false plots per unit measurement volume (in the units of
     the measurement space: m^3 for Cartesian plots, m rad^2 for range/az/el). Clusters whose
     joint events exceed ``max_events`` fall back, with a logged warning, to independent PDA
-    per track (the tracks are then treated as if they did not share plots).
+    per track (the tracks are then treated as if they did not share plots). With the IMM,
+    every mode gets the PDA update with the same beta and the modes are weighed by the
+    scan's likelihood under each (the IMM-PDA of Houles & Bar-Shalom 1989; IMM-JPDA of
+    Blom & Bloem 2000 in its simplest form).
     """
 
     p_detect: float = 0.9
@@ -185,7 +188,7 @@ class JPDA(Associator):
         beta[:, 0] = 1.0
         assigned = np.full(n, -1, dtype=np.int64)
         if n == 0 or m == 0:
-            return Association(assigned=assigned, beta=beta)
+            return self._result(assigned, beta)
         # Likelihood ratios of track-plot pairs; zero outside the gate.
         norm = 0.5 * (gating.dim * np.log(2.0 * np.pi) + gating.log_det_s)
         lr = np.where(
@@ -218,7 +221,15 @@ class JPDA(Associator):
         best = beta[:, 1:].argmax(axis=1)
         take = beta[np.arange(n), best + 1] > beta[:, 0]
         assigned[take] = best[take]
-        return Association(assigned=assigned, beta=beta)
+        return self._result(assigned, beta)
+
+    def _result(self, assigned: IntArray, beta: FloatArray) -> Association:
+        return Association(
+            assigned=assigned,
+            beta=beta,
+            miss_weight=1.0 - self.p_detect * self.gate_probability,
+            plot_weight=self.p_detect / self.clutter_density,
+        )
 
 
 def _jpda_marginals(lr: FloatArray, miss: float, max_events: int) -> FloatArray | None:

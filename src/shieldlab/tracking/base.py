@@ -154,8 +154,16 @@ class Filter(ABC):
         z: FloatArray,
         r: FloatArray,
         beta: FloatArray,
+        *,
+        miss_weight: float = 1.0,
+        plot_weight: float = 0.0,
     ) -> FilterState:
-        """Update with all m plots z (m, dz) weighted by beta (n, m + 1) (column 0: none)."""
+        """Update with all m plots z (m, dz) weighted by beta (n, m + 1) (column 0: none).
+
+        ``miss_weight`` (1 - P_D P_G) and ``plot_weight`` (P_D / lambda) scale the likelihood
+        of the scan, miss_weight + plot_weight sum_j N(nu_j; 0, S), that multi-model filters
+        need to weigh their modes.
+        """
         raise NotImplementedError(f"{type(self).__name__} has no probabilistic update")
 
     @abstractmethod
@@ -189,6 +197,8 @@ class Association:
 
     assigned: IntArray
     beta: FloatArray | None = None
+    miss_weight: float = 1.0  # 1 - P_D P_G, for soft associators
+    plot_weight: float = 0.0  # P_D / lambda, for soft associators
 
 
 class Associator(ABC):

@@ -98,6 +98,9 @@ class KalmanFilter(Filter):
         z: FloatArray,
         r: FloatArray,
         beta: FloatArray,
+        *,
+        miss_weight: float = 1.0,
+        plot_weight: float = 0.0,
     ) -> GaussianState:
         assert isinstance(state, GaussianState)
         if r.ndim != 2:
@@ -238,6 +241,44 @@ class IMMFilter(Filter):
         mu = np.exp(logw)
         mu /= mu.sum(axis=1, keepdims=True)
         return IMMState(x=x_new.reshape(n, n_models, d), p=p_new.reshape(n, n_models, d, d), mu=mu)
+
+    def pda_update(
+        self,
+        state: FilterState,
+        model: MeasurementModel,
+        z: FloatArray,
+        r: FloatArray,
+        beta: FloatArray,
+        *,
+        miss_weight: float = 1.0,
+        plot_weight: float = 0.0,
+    ) -> IMMState:
+        """IMM-PDA (Houles & Bar-Shalom 1989): PDA update of every mode with the common beta;
+        mode j weighed by Lambda_j = miss_weight + plot_weight sum_k N(nu_jk; 0, S_j) over
+        the plots with beta_k > 0."""
+        assert isinstance(state, IMMState)
+        if r.ndim != 2:
+            raise ValueError("the PDA update needs one measurement covariance for the scan")
+        n_models = state.x.shape[1]
+        dz = z.shape[1]
+        gated = beta[:, 1:] > 0.0
+        xs, ps, lik = [], [], []
+        for j in range(n_models):
+            xj, pj = state.x[:, j], state.p[:, j]
+            z_hat, h = model.predict(xj)
+            s = h @ pj @ _swap(h) + r
+            nu = model.residual(z[None, :, :], z_hat[:, None, :])
+            x_new, p_new = kalman.pda_update(xj, pj, h, s, nu, beta)
+            xs.append(x_new)
+            ps.append(p_new)
+            d2 = np.sum(np.matmul(nu, np.linalg.inv(s)) * nu, axis=-1)
+            _, logdet = np.linalg.slogdet(s)
+            dens = np.exp(-0.5 * (d2 + logdet[:, None] + dz * np.log(2.0 * np.pi)))
+            lik.append(miss_weight + plot_weight * np.sum(np.where(gated, dens, 0.0), axis=1))
+        w = state.mu * np.column_stack(lik)
+        total = w.sum(axis=1, keepdims=True)
+        mu = np.where(total > 0.0, w / np.where(total > 0.0, total, 1.0), state.mu)
+        return IMMState(x=np.stack(xs, axis=1), p=np.stack(ps, axis=1), mu=mu)
 
     def estimate(self, state: FilterState) -> tuple[FloatArray, FloatArray]:
         assert isinstance(state, IMMState)

@@ -172,6 +172,8 @@ class Tracker:
                     scan.z[cols],
                     scan.r,
                     assoc.beta[gated],
+                    miss_weight=assoc.miss_weight,
+                    plot_weight=assoc.plot_weight,
                 )
                 state = put_rows(state, t_idx, new)
             hit = gated
