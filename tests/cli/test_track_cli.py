@@ -144,6 +144,21 @@ def test_malformed_csv_exit_2_with_line(
     assert not list(tmp_path.glob(".tracks.csv.*"))
 
 
+def test_directory_and_unwritable_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = _run(["track", str(tmp_path), "--out", str(tmp_path / "o.csv")], capsys)
+    assert code == 2 and "is a directory" in err
+    det = tmp_path / "det.csv"
+    _cartesian_csv(det, 3)
+    code, _, err = _run(["track", str(det), "--out", str(tmp_path)], capsys)
+    assert code == 2 and "--out" in err and "directory" in err
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    code, _, err = _run(["track", str(det), "--out", str(blocker / "o.csv")], capsys)
+    assert code == 2 and "--out" in err and "Traceback" not in err
+
+
 def test_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "t.csv"
     code, _, err = _run(["track", str(tmp_path / "nope.csv"), "--out", str(out)], capsys)

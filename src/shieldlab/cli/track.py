@@ -184,7 +184,12 @@ def track(
         max_tracks=max_tracks,
     )
     result = replay(tracker, scans)
-    write_tracks_csv(out, result.rows)
+    if out.is_dir():
+        raise InputError("is a directory, expected a file name", field="--out")
+    try:
+        write_tracks_csv(out, result.rows)
+    except OSError as exc:
+        raise InputError(f"cannot write {out}: {exc.strerror or exc}", field="--out") from None
     seconds = time.perf_counter() - t0
     summary = {
         "detections": len(dets),

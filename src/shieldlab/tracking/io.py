@@ -56,14 +56,20 @@ def read_detections_csv(path: str | Path) -> Detections:
     """Read and check a detections CSV (see the module docstring)."""
     p = Path(path)
     name = str(path)
-    if not p.is_file():
-        raise InputError("no such file", file=name)
-    if p.stat().st_size > MAX_CSV_BYTES:
-        raise InputError(f"file larger than {MAX_CSV_BYTES} bytes", file=name)
+    if p.is_dir():
+        raise InputError("is a directory, expected a CSV file", file=name)
     try:
+        if p.stat().st_size > MAX_CSV_BYTES:
+            raise InputError(f"file larger than {MAX_CSV_BYTES} bytes", file=name)
         text = p.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputError("no such file", file=name) from None
+    except PermissionError:
+        raise InputError("permission denied: cannot read the file", file=name) from None
     except UnicodeDecodeError as exc:
         raise InputError(f"not a UTF-8 text file ({exc.reason})", file=name) from None
+    except OSError as exc:
+        raise InputError(f"cannot read the file: {exc.strerror or exc}", file=name) from None
     if "\x00" in text:
         raise InputError("binary file, expected CSV text", file=name)
     reader = csv.reader(io.StringIO(text))
