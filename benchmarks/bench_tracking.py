@@ -188,7 +188,7 @@ def run_shieldlab_cli(sc: Scenario, tmp: Path) -> tuple[Estimates, float, float]
         sys.executable, "-m", "shieldlab.cli.main", "track", str(det), "--out", str(out),
         "--measurement-sigma-m", str(SIGMA_M), "--process-noise", str(Q_M2_S3),
         "--gate", str(GATE), "--confirm", str(MIN_POINTS), "--delete-after", str(MISSES),
-        "--initial-speed-sigma-mps", str(SPEED_SIGMA_MPS), "--json",
+        "--initial-speed-sigma-mps", str(SPEED_SIGMA_MPS),
     ]  # fmt: skip
     t0, c0 = time.perf_counter(), _children_cpu_s()
     subprocess.run(cmd, check=True, capture_output=True)

@@ -83,7 +83,6 @@ def track(
     t0 = time.perf_counter()
     import numpy as np
 
-    from shieldlab.cli._output import console, emit_json
     from shieldlab.tracking import (
         GNN,
         JPDA,
@@ -201,14 +200,15 @@ def track(
         "seconds": round(seconds, 4),
     }
     if as_json:
+        from shieldlab.cli._output import emit_json
+
         emit_json(summary)
     else:
-        console().print(
+        # One plain line: typer.echo, so that a summary does not pay for loading rich.
+        typer.echo(
             f"{summary['tracks_confirmed']} confirmed tracks from {summary['detections']} plots "
             f"in {summary['scans']} scans; {summary['rows']} rows written to {out} "
-            f"({seconds:.2f} s)",
-            soft_wrap=True,
-            markup=False,
+            f"({seconds:.2f} s)"
         )
 
 

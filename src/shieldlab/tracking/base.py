@@ -89,6 +89,11 @@ class MeasurementModel(ABC):
         """z - z_hat, with angles wrapped where the model has them."""
         return np.asarray(z - z_hat)
 
+    @property
+    def bounded(self) -> bool:
+        """Whether :meth:`covers` can ever say no (saves computing it when it cannot)."""
+        return False
+
     def covers(self, position_m: FloatArray) -> BoolArray:
         """Which positions (n, 3) the sensor can see: a track outside is not charged a miss."""
         return np.ones(position_m.shape[0], dtype=bool)

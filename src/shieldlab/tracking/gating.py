@@ -32,13 +32,13 @@ class MahalanobisGater(Gater):
     max_distance: float = 3.0
 
     def gate(self, nu: FloatArray, s: FloatArray) -> Gating:
-        n, m, dz = nu.shape
+        _, m, dz = nu.shape
         if s.ndim == 3:
             s_inv = np.linalg.inv(s)
             # matmul batches through BLAS-style kernels; einsum here is several times slower.
             d2 = np.sum(np.matmul(nu, s_inv) * nu, axis=-1)
             _, logdet = np.linalg.slogdet(s)
-            log_det_s = np.broadcast_to(logdet[:, None], (n, m))
+            log_det_s = np.repeat(logdet[:, None], m, axis=1)
         else:
             sol = np.linalg.solve(s, nu[..., None])[..., 0]
             d2 = np.sum(nu * sol, axis=-1)

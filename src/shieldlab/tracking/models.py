@@ -20,6 +20,20 @@ from shieldlab.core import coords, kalman
 from shieldlab.tracking.base import BoolArray, FloatArray, MeasurementModel, MotionModel
 
 
+def _distinct(dt_s: FloatArray) -> tuple[FloatArray, int]:
+    """All tracks usually share one time step: build F and Q once, not once per track."""
+    dt = np.asarray(dt_s, dtype=float).reshape(-1)
+    if dt.size > 1 and np.all(dt == dt[0]):
+        return dt[:1], dt.size
+    return dt, 0
+
+
+def _spread(f: FloatArray, q: FloatArray, n: int) -> tuple[FloatArray, FloatArray]:
+    if n == 0:
+        return f, q
+    return np.repeat(f, n, axis=0), np.repeat(q, n, axis=0)
+
+
 def _embed(f: FloatArray, q: FloatArray, state_dim: int) -> tuple[FloatArray, FloatArray]:
     n, d, _ = f.shape
     if state_dim == d:
@@ -46,12 +60,13 @@ class ConstantVelocity(MotionModel):
     noise: Literal["continuous", "discrete"] = "continuous"
 
     def matrices(self, dt_s: FloatArray, state_dim: int = 6) -> tuple[FloatArray, FloatArray]:
-        f = kalman.kinematic_transition(dt_s, 2)
+        dt, n = _distinct(dt_s)
+        f = kalman.kinematic_transition(dt, 2)
         if self.noise == "continuous":
-            q = kalman.continuous_white_noise(dt_s, 2, self.q)
+            q = kalman.continuous_white_noise(dt, 2, self.q)
         else:
-            q = kalman.discrete_white_noise(dt_s, 2, self.q)
-        return _embed(f, q, state_dim)
+            q = kalman.discrete_white_noise(dt, 2, self.q)
+        return _embed(*_spread(f, q, n), state_dim)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -61,9 +76,10 @@ class ConstantAcceleration(MotionModel):
     q: float
 
     def matrices(self, dt_s: FloatArray, state_dim: int = 9) -> tuple[FloatArray, FloatArray]:
-        f = kalman.kinematic_transition(dt_s, 3)
-        q = kalman.continuous_white_noise(dt_s, 3, self.q)
-        return _embed(f, q, state_dim)
+        dt, n = _distinct(dt_s)
+        f = kalman.kinematic_transition(dt, 3)
+        q = kalman.continuous_white_noise(dt, 3, self.q)
+        return _embed(*_spread(f, q, n), state_dim)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -102,6 +118,10 @@ class RangeAzEl(MeasurementModel):
     rotation: FloatArray | None = None
     max_range_m: float = np.inf
     min_elevation_rad: float = -np.pi / 2
+
+    @property
+    def bounded(self) -> bool:
+        return bool(np.isfinite(self.max_range_m) or self.min_elevation_rad > -np.pi / 2)
 
     def covers(self, position_m: FloatArray) -> BoolArray:
         aer = coords.enu_to_aer(self._local(position_m - np.asarray(self.sensor_enu_m)))

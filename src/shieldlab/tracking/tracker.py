@@ -211,10 +211,11 @@ class Tracker:
                 free[cols[used]] = False
 
         # A track outside this sensor's coverage was not looked at: no hit, no miss, no age.
-        seen = hit.copy()
-        if n and not hit.all():
+        if scan.model.bounded and n and not hit.all():
             mean, _ = self.filter.estimate(state)
-            seen |= scan.model.covers(mean[:, :3])
+            seen = hit | scan.model.covers(mean[:, :3])
+        else:
+            seen = np.ones(n, dtype=bool)
         shifted = ((table.hit_history << 1) | hit.astype(np.int64)) & np.int64(
             0x7FFF_FFFF_FFFF_FFFF
         )
