@@ -132,3 +132,17 @@ def test_invalid_spec_is_refused() -> None:
         RadarMeasurementSpec(pfa=0.0)
     with pytest.raises(ValueError):
         RadarMeasurementSpec(p_detect=1.5)
+
+
+def test_spec_from_a_scenario_radar() -> None:
+    from shieldlab.scenario.model import Radar
+
+    radar = Radar(
+        name="r", role="acquisition", snr_ref_db=13.0, ref_range_m=200e3, ref_rcs_m2=1.0,
+        pfa=1e-6, swerling=1, instrumented_range_m=400e3, min_elevation_deg=0.5,
+        scan_period_s=10.0, track_capacity=100,
+    )  # fmt: skip
+    spec = RadarMeasurementSpec.from_radar(radar, position_enu_m=(1.0, 2.0, 30.0))
+    assert spec.instrumented_range_m == 400e3 and spec.scan_period_s == 10.0
+    assert spec.min_elevation_rad == pytest.approx(math.radians(0.5))
+    assert snr_db(spec, 200e3, 1.0) == pytest.approx(13.0)

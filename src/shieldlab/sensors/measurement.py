@@ -31,6 +31,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from shieldlab.core import coords
 from shieldlab.core.radar import pd_from_snr
+from shieldlab.scenario.model import Radar
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -83,6 +84,42 @@ class RadarMeasurementSpec:
     @property
     def position(self) -> FloatArray:
         return np.asarray(self.position_enu_m, dtype=float)
+
+    @classmethod
+    def from_radar(
+        cls,
+        radar: Radar,
+        *,
+        position_enu_m: tuple[float, float, float],
+        frame_rotation: FloatArray | None = None,
+        sensor_id: int = 0,
+        sigma_range_m: float = 30.0,
+        sigma_azimuth_rad: float = math.radians(0.2),
+        sigma_elevation_rad: float = math.radians(0.2),
+        n_resolution_cells: float | None = None,
+        clutter_per_scan: float | None = None,
+    ) -> RadarMeasurementSpec:
+        """The measurement model of a scenario radar: detection, coverage and scan period
+        from the scenario; the errors (and false-alarm count) are not in the scenario
+        schema, so they are given here (defaults: 30 m, 0.2 degrees)."""
+        return cls(
+            sensor_id=sensor_id,
+            position_enu_m=position_enu_m,
+            frame_rotation=frame_rotation,
+            snr_ref_db=radar.snr_ref_db,
+            ref_range_m=radar.ref_range_m,
+            ref_rcs_m2=radar.ref_rcs_m2,
+            pfa=radar.pfa,
+            swerling=radar.swerling,
+            instrumented_range_m=radar.instrumented_range_m,
+            min_elevation_rad=radar.min_elevation_rad,
+            scan_period_s=radar.scan_period_s,
+            sigma_range_m=sigma_range_m,
+            sigma_azimuth_rad=sigma_azimuth_rad,
+            sigma_elevation_rad=sigma_elevation_rad,
+            n_resolution_cells=n_resolution_cells,
+            clutter_per_scan=clutter_per_scan,
+        )
 
     def to_local(self, v: FloatArray) -> FloatArray:
         """Vectors (n, 3) of the common ENU frame expressed in the radar's own frame."""
