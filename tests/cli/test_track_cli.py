@@ -228,3 +228,33 @@ def test_process_entry_point(tmp_path: Path) -> None:
     )
     assert res.returncode == 0, res.stderr
     assert "confirmed tracks" in res.stdout and out.exists()
+
+
+def test_radial_velocity_column(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    sensors = tmp_path / "s.yaml"
+    sensors.write_text(
+        "sensors:\n  - id: A\n    position_enu_m: [0, 0, 0]\n    sigma_range_m: 20\n"
+        "    sigma_azimuth_deg: 0.1\n    sigma_elevation_deg: 0.1\n"
+        "    sigma_radial_velocity_mps: 1\n"
+    )
+    rng = np.random.default_rng(3)
+    p0, v = np.array([3e4, 4e4, 5e3]), np.array([-200.0, 50.0, 0.0])
+    lines = ["time_s,sensor_id,range_m,azimuth_deg,elevation_deg,radial_velocity_mps"]
+    for k in range(12):
+        p = p0 + v * k
+        r, az, el = coords.enu_to_aer(p)
+        rdot = p @ v / r + rng.normal(0, 1.0)
+        lines.append(f"{k},A,{r + rng.normal(0, 20):.2f},{math.degrees(az):.5f},"
+                     f"{math.degrees(el):.5f},{rdot:.3f}")  # fmt: skip
+    det, out = tmp_path / "det.csv", tmp_path / "o.csv"
+    det.write_text("\n".join(lines) + "\n")
+    code, _, err = _run(
+        ["track", str(det), "--out", str(out), "--sensors", str(sensors), "--json"], capsys
+    )
+    assert code == 0, err
+    rows = np.loadtxt(out, delimiter=",", skiprows=1)
+    np.testing.assert_allclose(rows[-1, 5:8], v, atol=20.0)
+    # The same plots with a sensor that has no radial-velocity error: exit 2.
+    sensors.write_text("sensors:\n  - id: A\n    position_enu_m: [0, 0, 0]\n")
+    code, _, err = _run(["track", str(det), "--out", str(out), "--sensors", str(sensors)], capsys)
+    assert code == 2 and "sigma_radial_velocity_mps" in err
