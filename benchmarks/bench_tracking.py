@@ -269,6 +269,46 @@ def run_stonesoup(sc: Scenario) -> tuple[Estimates, float, float] | None:
     return estimates, elapsed, cpu
 
 
+def run_variants(sizes: list[int], n_scans: int, seed: int) -> None:
+    """shieldlab's own options on the same plots: GNN/JPDA x constant velocity/IMM."""
+    from shieldlab.tracking import JPDA, ConstantAcceleration, IMMFilter
+
+    lam = CLUTTER_PER_SCAN / float(np.prod(BOX_HI - BOX_LO))
+    cv = KalmanFilter(motion=ConstantVelocity(q=Q_M2_S3))
+    imm = IMMFilter(models=(ConstantVelocity(q=Q_M2_S3), ConstantAcceleration(q=Q_M2_S3)))
+    variants = [
+        ("GNN + Kalman CV", GNN(), cv),
+        ("JPDA + Kalman CV", JPDA(p_detect=P_DETECT, clutter_density=lam), cv),
+        ("GNN + IMM CV/CA", GNN(), imm),
+        ("JPDA + IMM CV/CA", JPDA(p_detect=P_DETECT, clutter_density=lam), imm),
+    ]
+    print(f"{'targets':>7} {'variant':<18} {'GOSPA m':>8} {'IDsw':>5} {'brk':>4} {'time s':>7}")
+    for n in sizes:
+        sc = make_scenario(n, n_scans, seed + n)
+        scans = [
+            Scan(time_s=float(t), z=z, r=np.eye(3) * SIGMA_M**2, model=CartesianPosition())
+            for t, z in zip(sc.times_s, sc.plots, strict=True)
+        ]
+        for name, assoc, filt in variants:
+            tracker = Tracker(
+                filter=filt,
+                gater=MahalanobisGater(max_distance=GATE),
+                associator=assoc,
+                tentative_associator=GNN(),
+                initiator=MOfNInitiator(m=MIN_POINTS, n=0, velocity_sigma_mps=SPEED_SIGMA_MPS),
+                deleter=MissedUpdatesDeleter(max_misses=MISSES),
+            )
+            t0 = time.perf_counter()
+            res = replay(tracker, scans)
+            elapsed = time.perf_counter() - t0
+            g = scores(sc, _rows_to_estimates(sc, res.rows))
+            print(
+                f"{n:>7} {name:<18} {g['gospa']:>8.1f} {g['switches']:>5d} {g['breaks']:>4d} "
+                f"{elapsed:>7.3f}",
+                flush=True,
+            )
+
+
 def _median_of(
     repeats: int, run: Callable[[], tuple[Estimates, float, float]]
 ) -> tuple[Estimates, float, float]:
@@ -288,9 +328,15 @@ def main() -> None:
     ap.add_argument("--scans", type=int, default=None)
     ap.add_argument("--seed", type=int, default=2026)
     ap.add_argument("--repeats", type=int, default=3, help="shieldlab runs per size (median time)")
+    ap.add_argument(
+        "--variants", action="store_true", help="compare shieldlab's GNN/JPDA x CV/IMM instead"
+    )
     args = ap.parse_args()
     sizes = args.sizes or ([10] if args.quick else [10, 30, 100])
     n_scans = args.scans or (50 if args.quick else 200)
+    if args.variants:
+        run_variants(sizes, n_scans, args.seed)
+        return
     print(
         f"GOSPA c={C_M:g} m p={P_ORDER:g} alpha={ALPHA:g}; sigma={SIGMA_M:g} m, Pd={P_DETECT}, "
         f"clutter={CLUTTER_PER_SCAN:g}/scan, q={Q_M2_S3:g} m^2/s^3, {n_scans} scans of "

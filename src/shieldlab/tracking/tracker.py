@@ -176,7 +176,9 @@ class Tracker:
                     plot_weight=assoc.plot_weight,
                 )
                 state = put_rows(state, t_idx, new)
-            hit = gated
+            # A hit is a scan where some plot is more likely the track's than none is;
+            # counting any gated plot as a hit would keep tracks alive on clutter alone.
+            hit = np.asarray(assoc.assigned >= 0, dtype=bool)
             used = np.asarray(valid.any(axis=0), dtype=bool)
         return state, hit, used
 
