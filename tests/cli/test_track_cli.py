@@ -57,7 +57,10 @@ def test_cartesian_happy_path_json(tmp_path: Path, capsys: pytest.CaptureFixture
     np.testing.assert_allclose(vel, [[200.0, 0, 0], [-100.0, 150.0, 0]], atol=15.0)
 
 
-@pytest.mark.parametrize("extra", [["--association", "jpda"], ["--filter", "imm"]])
+@pytest.mark.parametrize(
+    "extra",
+    [["--association", "jpda"], ["--filter", "imm"], ["--filter", "imm", "--association", "jpda"]],
+)
 def test_options_run(tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: list[str]) -> None:
     det, out = tmp_path / "det.csv", tmp_path / "tracks.csv"
     _cartesian_csv(det)

@@ -145,3 +145,38 @@ def test_imm_pda_with_a_certain_plot_is_the_imm_update() -> None:
     np.testing.assert_allclose(pda.x, hard.x, atol=1e-8)
     np.testing.assert_allclose(pda.p, hard.p, atol=1e-6)
     np.testing.assert_allclose(pda.mu, hard.mu, atol=1e-12)
+
+
+def test_ballistic_model_is_consistent_on_ballistic_truth_and_cv_is_not() -> None:
+    # Truth: unpowered flight under gravity with the ballistic model's own process noise.
+    from shieldlab.tracking import Ballistic
+
+    g, q, sigma = 9.80665, 1.0, 40.0
+    rng = np.random.default_rng(21)
+    model = CartesianPosition()
+    bal = KalmanFilter(motion=Ballistic(q=q, g_mps2=g))
+    cv = KalmanFilter(motion=ConstantVelocity(q=q))
+    x0 = np.array([0.0, 0.0, 60e3, 1500.0, 500.0, 800.0])
+    p0 = np.diag([100.0**2] * 3 + [30.0**2] * 3)
+    truth = x0 + rng.multivariate_normal(np.zeros(6), p0, RUNS)
+    f, qm = bal.motion.matrices(np.full(RUNS, T), 6)
+    u = bal.motion.drift(np.full(RUNS, T), 6)
+    chol_q = np.linalg.cholesky(qm[0])
+    states = {
+        name: GaussianState(x=np.tile(x0, (RUNS, 1)), p=np.tile(p0, (RUNS, 1, 1)))
+        for name in ("bal", "cv")
+    }
+    nees_bal, nees_cv = [], []
+    r = np.broadcast_to(np.eye(3) * sigma**2, (RUNS, 3, 3))
+    for _ in range(STEPS):
+        truth = truth @ f[0].T + u + rng.standard_normal((RUNS, 6)) @ chol_q.T
+        z = truth[:, :3] + rng.normal(0.0, sigma, (RUNS, 3))
+        for name, filt in (("bal", bal), ("cv", cv)):
+            states[name] = filt.update(filt.predict(states[name], np.full(RUNS, T)), model, z, r)
+        for name, filt, out in (("bal", bal, nees_bal), ("cv", cv, nees_cv)):
+            mean, cov = filt.estimate(states[name])
+            out.append(kalman.nees(truth, mean, cov).mean())
+    _check_nees(np.asarray(nees_bal))
+    # Without gravity the filter lags the fall: its NEES sits far above its chi-square bound.
+    hi = stats.chi2.ppf(0.975, RUNS * 6) / RUNS
+    assert np.mean(nees_cv[10:]) > 3 * hi

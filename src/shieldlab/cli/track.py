@@ -62,7 +62,9 @@ def track(
     ] = None,
     association: str = typer.Option("gnn", "--association", help="gnn or jpda."),
     filter_kind: str = typer.Option(
-        "cv", "--filter", help="cv (Kalman/EKF, constant velocity) or imm (CV + CA)."
+        "cv",
+        "--filter",
+        help="cv (Kalman/EKF, constant velocity), imm (CV + CA) or ballistic (CV + gravity).",
     ),
     gate: float = typer.Option(
         3.4, "--gate", help="Gate on the Mahalanobis distance (3.37 holds 99% of 3-D plots)."
@@ -86,6 +88,7 @@ def track(
     from shieldlab.tracking import (
         GNN,
         JPDA,
+        Ballistic,
         CartesianPosition,
         ConstantAcceleration,
         ConstantVelocity,
@@ -110,8 +113,8 @@ def track(
         raise InputError(f"must be >= 0, got {clutter_per_scan}", field="--clutter-per-scan")
     if association not in ("gnn", "jpda"):
         raise InputError(f"expected gnn or jpda, got {association!r}", field="--association")
-    if filter_kind not in ("cv", "imm"):
-        raise InputError(f"expected cv or imm, got {filter_kind!r}", field="--filter")
+    if filter_kind not in ("cv", "imm", "ballistic"):
+        raise InputError(f"expected cv, imm or ballistic, got {filter_kind!r}", field="--filter")
     m, n = _parse_confirm(confirm)
 
     dets = read_detections_csv(detections)
@@ -163,6 +166,8 @@ def track(
     filt: Any
     if filter_kind == "cv":
         filt = KalmanFilter(motion=ConstantVelocity(q=process_noise))
+    elif filter_kind == "ballistic":
+        filt = KalmanFilter(motion=Ballistic(q=process_noise))
     else:
         filt = IMMFilter(
             models=(ConstantVelocity(q=process_noise), ConstantAcceleration(q=process_noise))

@@ -37,6 +37,7 @@ from shieldlab.tracking.filters import (
 from shieldlab.tracking.gating import MahalanobisGater, chi2_gate
 from shieldlab.tracking.initiation import MissedUpdatesDeleter, MOfNInitiator
 from shieldlab.tracking.models import (
+    Ballistic,
     CartesianPosition,
     ConstantAcceleration,
     ConstantVelocity,
@@ -49,6 +50,7 @@ __all__ = [
     "JPDA",
     "Association",
     "Associator",
+    "Ballistic",
     "CartesianPosition",
     "ConstantAcceleration",
     "ConstantVelocity",

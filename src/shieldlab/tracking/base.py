@@ -66,11 +66,18 @@ def put_rows(state: S, index: NDArray[Any], rows: S) -> S:
 
 # --------------------------------------------------------------------------- models
 class MotionModel(ABC):
-    """Linear Gauss-Markov motion: x_k+1 = F(T) x_k + w, w ~ N(0, Q(T)), batched over T."""
+    """Linear Gauss-Markov motion: x_k+1 = F(T) x_k + u(T) + w, w ~ N(0, Q(T)), batched over T.
+
+    ``u`` is a known input (gravity for a ballistic model); most models have none.
+    """
 
     @abstractmethod
     def matrices(self, dt_s: FloatArray, state_dim: int) -> tuple[FloatArray, FloatArray]:
         """Transition F and process noise Q, shape (n, state_dim, state_dim)."""
+
+    def drift(self, dt_s: FloatArray, state_dim: int) -> FloatArray | None:
+        """Known input u(T) added to the predicted mean, shape (n, state_dim), or None."""
+        return None
 
 
 class MeasurementModel(ABC):

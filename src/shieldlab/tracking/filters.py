@@ -74,7 +74,8 @@ class KalmanFilter(Filter):
         assert isinstance(state, GaussianState)
         f, q = self.motion.matrices(dt_s, self.state_dim)
         x, p = kalman.predict(state.x, state.p, f, q)
-        return GaussianState(x=x, p=p)
+        u = self.motion.drift(dt_s, self.state_dim)
+        return GaussianState(x=x if u is None else x + u, p=p)
 
     def measurement_prediction(
         self, state: FilterState, model: MeasurementModel
@@ -205,7 +206,8 @@ class IMMFilter(Filter):
         for j, model in enumerate(self.models):
             f, q = model.matrices(dt, self.state_dim)
             xj, pj = kalman.predict(x0[:, j], p0[:, j], f, q)
-            xs.append(xj)
+            u = model.drift(dt, self.state_dim)
+            xs.append(xj if u is None else xj + u)
             ps.append(pj)
         return IMMState(
             x=np.stack(xs, axis=1), p=np.stack(ps, axis=1), mu=c / c.sum(axis=1, keepdims=True)

@@ -83,6 +83,33 @@ class ConstantAcceleration(MotionModel):
 
 
 @dataclass(frozen=True, kw_only=True)
+class Ballistic(MotionModel):
+    """Unpowered flight in a flat-Earth local frame: constant velocity plus gravity.
+
+    x_k+1 = F x_k + u with per-axis CV F and u = [0, 0, -g T^2/2, 0, 0, -g T] (up axis),
+    white acceleration of density ``q`` (m^2/s^3) for drag and the curvature the flat frame
+    ignores (the "constant-gravity" ballistic model of Li & Jilkov, *Survey of Maneuvering
+    Target Tracking, Part II: Motion Models of Ballistic and Space Targets*, IEEE TAES 46(1),
+    2010, sec. III). In a 9-D state the acceleration components are pinned to (0, 0, -g).
+    """
+
+    q: float
+    g_mps2: float = 9.80665
+
+    def matrices(self, dt_s: FloatArray, state_dim: int = 6) -> tuple[FloatArray, FloatArray]:
+        return ConstantVelocity(q=self.q).matrices(dt_s, state_dim)
+
+    def drift(self, dt_s: FloatArray, state_dim: int = 6) -> FloatArray:
+        dt = np.asarray(dt_s, dtype=float).reshape(-1)
+        u = np.zeros((dt.size, state_dim))
+        u[:, 2] = -0.5 * self.g_mps2 * dt**2
+        u[:, 5] = -self.g_mps2 * dt
+        if state_dim >= 9:
+            u[:, 8] = -self.g_mps2
+        return u
+
+
+@dataclass(frozen=True, kw_only=True)
 class CartesianPosition(MeasurementModel):
     """z = [x, y, z] in the tracker's ENU frame: H = [I 0]."""
 
