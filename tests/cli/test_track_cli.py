@@ -59,7 +59,12 @@ def test_cartesian_happy_path_json(tmp_path: Path, capsys: pytest.CaptureFixture
 
 @pytest.mark.parametrize(
     "extra",
-    [["--association", "jpda"], ["--filter", "imm"], ["--filter", "imm", "--association", "jpda"]],
+    [
+        ["--association", "jpda"],
+        ["--filter", "imm"],
+        ["--filter", "ukf"],
+        ["--filter", "imm", "--association", "jpda"],
+    ],
 )
 def test_options_run(tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: list[str]) -> None:
     det, out = tmp_path / "det.csv", tmp_path / "tracks.csv"
@@ -178,7 +183,7 @@ def test_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
         ("--process-noise", "nan"),
         ("--confirm", "5/3"),
         ("--association", "mht"),
-        ("--filter", "ukf"),
+        ("--filter", "mht"),
     ],
 )
 def test_bad_option_values(

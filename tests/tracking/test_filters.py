@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 from scipy import stats
 
 from shieldlab.core import kalman
@@ -16,6 +17,7 @@ from shieldlab.tracking import (
     IMMFilter,
     KalmanFilter,
     RangeAzEl,
+    UnscentedKalmanFilter,
 )
 from shieldlab.tracking.base import take_rows
 
@@ -61,8 +63,10 @@ def test_kalman_cv_nees_within_chi2_bounds() -> None:
     _check_nees(avg)
 
 
-def test_ekf_range_az_el_nees_within_chi2_bounds() -> None:
-    filt = KalmanFilter(motion=ConstantVelocity(q=2.0))
+@pytest.mark.parametrize("kind", ["ekf", "ukf"])
+def test_ekf_and_ukf_range_az_el_nees_within_chi2_bounds(kind: str) -> None:
+    cls = UnscentedKalmanFilter if kind == "ukf" else KalmanFilter
+    filt = cls(motion=ConstantVelocity(q=2.0))
     model = RangeAzEl(sensor_enu_m=np.array([0.0, 0.0, 20.0]))
     r = np.diag([20.0**2, 1e-3**2, 1e-3**2])
     x0 = np.array([4e4, 3e4, 6e3, -150.0, 100.0, 0.0])
@@ -70,9 +74,11 @@ def test_ekf_range_az_el_nees_within_chi2_bounds() -> None:
     _check_nees(avg)
 
 
-def test_ekf_with_radial_velocity_is_consistent_and_sharper() -> None:
+@pytest.mark.parametrize("kind", ["ekf", "ukf"])
+def test_ekf_and_ukf_with_radial_velocity_are_consistent(kind: str) -> None:
     x0 = np.array([4e4, 3e4, 6e3, -150.0, 100.0, 0.0])
-    filt = KalmanFilter(motion=ConstantVelocity(q=2.0))
+    cls = UnscentedKalmanFilter if kind == "ukf" else KalmanFilter
+    filt = cls(motion=ConstantVelocity(q=2.0))
     model = RangeAzEl(sensor_enu_m=np.zeros(3), radial_velocity=True)
     r = np.diag([20.0**2, 1e-3**2, 1e-3**2, 1.0])
     avg = _nees_run(filt, model, r, x0, seed=13)
@@ -180,3 +186,27 @@ def test_ballistic_model_is_consistent_on_ballistic_truth_and_cv_is_not() -> Non
     # Without gravity the filter lags the fall: its NEES sits far above its chi-square bound.
     hi = stats.chi2.ppf(0.975, RUNS * 6) / RUNS
     assert np.mean(nees_cv[10:]) > 3 * hi
+
+
+def test_ukf_equals_kalman_for_a_linear_measurement() -> None:
+    # With h linear the unscented transform is exact: the UKF update is the Kalman update.
+    rng = np.random.default_rng(8)
+    a = rng.normal(size=(4, 6, 6))
+    st = GaussianState(x=rng.normal(size=(4, 6)) * 100, p=a @ np.swapaxes(a, 1, 2) + np.eye(6))
+    z, r = rng.normal(size=(4, 3)), np.broadcast_to(np.eye(3) * 4.0, (4, 3, 3))
+    kf, ukf = KalmanFilter(), UnscentedKalmanFilter()
+    a_ = kf.update(st, CartesianPosition(), z, r)
+    b_ = ukf.update(st, CartesianPosition(), z, r)
+    np.testing.assert_allclose(b_.x, a_.x, atol=1e-6)
+    np.testing.assert_allclose(b_.p, a_.p, atol=1e-6)
+
+
+def test_ukf_handles_azimuth_across_north() -> None:
+    # A target just east of north seen from the origin: sigma points straddle az = 0/2pi.
+    ukf = UnscentedKalmanFilter()
+    model = RangeAzEl(sensor_enu_m=np.zeros(3))
+    x = np.array([[5.0, 3e4, 1e3, 0.0, 0.0, 0.0]])
+    st = GaussianState(x=x, p=np.diag([200.0**2] * 3 + [10.0**2] * 3)[None])
+    z_hat, pzz = ukf.measurement_prediction(st, model)
+    assert z_hat[0, 1] < 0.01 or z_hat[0, 1] > 2 * np.pi - 0.01
+    assert np.sqrt(pzz[0, 1, 1]) < 0.02  # ~200 m / 30 km, not ~pi

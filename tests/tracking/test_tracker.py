@@ -22,6 +22,7 @@ from shieldlab.tracking import (
     RangeAzEl,
     Scan,
     Tracker,
+    UnscentedKalmanFilter,
 )
 from shieldlab.tracking.metrics import Frame, gospa, track_continuity
 
@@ -177,6 +178,7 @@ def _three_targets(rng: np.random.Generator, clutter: float, n_scans: int = 40):
 FILTERS = [
     KalmanFilter(motion=ConstantVelocity(q=5.0)),
     IMMFilter(models=(ConstantVelocity(q=5.0), ConstantAcceleration(q=5.0))),
+    UnscentedKalmanFilter(motion=ConstantVelocity(q=5.0)),
 ]
 
 
@@ -185,8 +187,15 @@ JPDA_3 = JPDA(p_detect=0.9, clutter_density=5.0 / (8e4 * 8e4 * 1e4))
 
 @pytest.mark.parametrize(
     ("filt", "associator"),
-    [(FILTERS[0], GNN()), (FILTERS[1], GNN()), (FILTERS[0], JPDA_3), (FILTERS[1], JPDA_3)],
-    ids=["kalman-gnn", "imm-gnn", "kalman-jpda", "imm-jpda"],
+    [
+        (FILTERS[0], GNN()),
+        (FILTERS[1], GNN()),
+        (FILTERS[2], GNN()),
+        (FILTERS[0], JPDA_3),
+        (FILTERS[1], JPDA_3),
+        (FILTERS[2], JPDA_3),
+    ],
+    ids=["kalman-gnn", "imm-gnn", "ukf-gnn", "kalman-jpda", "imm-jpda", "ukf-jpda"],
 )
 def test_every_filter_and_associator_tracks_three_targets(filt, associator) -> None:  # type: ignore[no-untyped-def]
     tracker = Tracker(
@@ -227,8 +236,11 @@ def test_centralised_fusion_of_two_radars_beats_one() -> None:
     r = np.diag([30.0**2, 2e-3**2, 2e-3**2])
     p0, v = np.array([30e3, 60e3, 8e3]), np.array([-100.0, -200.0, 0.0])
 
-    def run(which: list[int]) -> float:
-        tracker = Tracker(initiator=MOfNInitiator(m=2, n=3, velocity_sigma_mps=300.0))
+    def run(which: list[int], filt=None) -> float:  # type: ignore[no-untyped-def]
+        tracker = Tracker(
+            filter=filt or KalmanFilter(),
+            initiator=MOfNInitiator(m=2, n=3, velocity_sigma_mps=300.0),
+        )
         table = tracker.empty()
         errs = []
         for k in range(60):
@@ -245,6 +257,8 @@ def test_centralised_fusion_of_two_radars_beats_one() -> None:
 
     one, both = run([0]), run([0, 1])
     assert both < 0.8 * one, (one, both)
+    both_ukf = run([0, 1], UnscentedKalmanFilter())
+    assert both_ukf < 0.8 * one, (one, both_ukf)
 
 
 def test_range_az_el_inverse_is_consistent_with_prediction() -> None:

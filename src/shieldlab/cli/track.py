@@ -64,7 +64,8 @@ def track(
     filter_kind: str = typer.Option(
         "cv",
         "--filter",
-        help="cv (Kalman/EKF, constant velocity), imm (CV + CA) or ballistic (CV + gravity).",
+        help="cv (Kalman/EKF, constant velocity), ukf (unscented, constant velocity), "
+        "imm (CV + CA) or ballistic (CV + gravity).",
     ),
     gate: float = typer.Option(
         3.4, "--gate", help="Gate on the Mahalanobis distance (3.37 holds 99% of 3-D plots)."
@@ -99,6 +100,7 @@ def track(
         MOfNInitiator,
         RangeAzEl,
         Tracker,
+        UnscentedKalmanFilter,
     )
     from shieldlab.tracking.io import read_detections_csv, write_tracks_csv
     from shieldlab.tracking.replay import SensorView, replay, scans_from_detections
@@ -113,8 +115,10 @@ def track(
         raise InputError(f"must be >= 0, got {clutter_per_scan}", field="--clutter-per-scan")
     if association not in ("gnn", "jpda"):
         raise InputError(f"expected gnn or jpda, got {association!r}", field="--association")
-    if filter_kind not in ("cv", "imm", "ballistic"):
-        raise InputError(f"expected cv, imm or ballistic, got {filter_kind!r}", field="--filter")
+    if filter_kind not in ("cv", "ukf", "imm", "ballistic"):
+        raise InputError(
+            f"expected cv, ukf, imm or ballistic, got {filter_kind!r}", field="--filter"
+        )
     m, n = _parse_confirm(confirm)
 
     dets = read_detections_csv(detections)
@@ -166,6 +170,8 @@ def track(
     filt: Any
     if filter_kind == "cv":
         filt = KalmanFilter(motion=ConstantVelocity(q=process_noise))
+    elif filter_kind == "ukf":
+        filt = UnscentedKalmanFilter(motion=ConstantVelocity(q=process_noise))
     elif filter_kind == "ballistic":
         filt = KalmanFilter(motion=Ballistic(q=process_noise))
     else:

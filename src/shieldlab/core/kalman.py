@@ -98,10 +98,12 @@ def update(
 def pda_update(
     x: FloatArray,
     p: FloatArray,
-    h: FloatArray,
+    h: FloatArray | None,
     s: FloatArray,
     nu: FloatArray,
     beta: FloatArray,
+    *,
+    pht: FloatArray | None = None,
 ) -> tuple[FloatArray, FloatArray]:
     """Probabilistic-data-association update (Bar-Shalom & Fortmann, *Tracking and Data
     Association*, 1988, ch. 6), batched over tracks.
@@ -111,8 +113,12 @@ def pda_update(
     nu_bar = sum_j beta_j nu_j:
     x+ = x + K nu_bar,
     P+ = beta_0 P + (1 - beta_0)(P - K S K^T) + K (sum_j beta_j nu_j nu_j^T - nu_bar nu_bar^T) K^T.
+    ``pht`` replaces P H^T when the cross-covariance comes from elsewhere (sigma points).
     """
-    pht = p @ np.swapaxes(h, -1, -2)
+    if pht is None:
+        if h is None:
+            raise ValueError("pda_update needs H or P H^T")
+        pht = p @ np.swapaxes(h, -1, -2)
     k = np.swapaxes(np.linalg.solve(s, np.swapaxes(pht, -1, -2)), -1, -2)
     b0 = beta[:, 0]
     bj = beta[:, 1:]

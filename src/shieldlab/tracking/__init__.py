@@ -33,6 +33,7 @@ from shieldlab.tracking.filters import (
     IMMFilter,
     IMMState,
     KalmanFilter,
+    UnscentedKalmanFilter,
 )
 from shieldlab.tracking.gating import MahalanobisGater, chi2_gate
 from shieldlab.tracking.initiation import MissedUpdatesDeleter, MOfNInitiator
@@ -74,5 +75,6 @@ __all__ = [
     "Scan",
     "TrackTable",
     "Tracker",
+    "UnscentedKalmanFilter",
     "chi2_gate",
 ]

@@ -122,6 +122,83 @@ ExtendedKalmanFilter = KalmanFilter
 
 
 @dataclass(frozen=True, kw_only=True)
+class UnscentedKalmanFilter(KalmanFilter):
+    """Kalman prediction (the motion models are linear) with the unscented update.
+
+    Scaled sigma points (Julier 2002; Wan & van der Merwe 2000): chi_0 = x,
+    chi_+-i = x +- sqrt(n + lambda) L_i with L L^T = P, lambda = alpha^2 (n + kappa) - n;
+    mean weights W0 = lambda/(n + lambda), Wi = 1/(2(n + lambda)), covariance weight
+    W0 + 1 - alpha^2 + beta. z_bar = sum W h(chi), S = sum W (Z - z_bar)(..)^T + R,
+    P_xz = sum W (chi - x)(Z - z_bar)^T, K = P_xz S^-1. Angles are averaged as residuals
+    about the central point, so azimuth near north does not wrap into nonsense.
+    """
+
+    alpha: float = 1.0
+    beta: float = 2.0
+    kappa: float = 0.0
+
+    def _sigma(
+        self, x: FloatArray, p: FloatArray, model: MeasurementModel
+    ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+        n, d = x.shape
+        lam = self.alpha**2 * (d + self.kappa) - d
+        # A tiny diagonal load keeps Cholesky defined for the IMM-style zero blocks.
+        chol = np.linalg.cholesky(p + 1e-9 * np.eye(d))
+        offs = np.sqrt(d + lam) * np.swapaxes(chol, 1, 2)  # rows = columns of L
+        chi = np.concatenate([x[:, None, :], x[:, None, :] + offs, x[:, None, :] - offs], axis=1)
+        wm = np.full(2 * d + 1, 1.0 / (2.0 * (d + lam)))
+        wc = wm.copy()
+        wm[0] = lam / (d + lam)
+        wc[0] = wm[0] + 1.0 - self.alpha**2 + self.beta
+        z_pts, _ = model.predict(chi.reshape(n * (2 * d + 1), d))
+        z_pts = z_pts.reshape(n, 2 * d + 1, -1)
+        dz = model.residual(z_pts, z_pts[:, :1, :])  # about the central point
+        z_bar = z_pts[:, 0, :] + np.einsum("k,nkj->nj", wm, dz)
+        dzc = model.residual(z_pts, z_bar[:, None, :])
+        pzz = np.einsum("k,nki,nkj->nij", wc, dzc, dzc)
+        pxz = np.einsum("k,nki,nkj->nij", wc, chi - x[:, None, :], dzc)
+        return z_bar, pzz, pxz, dzc
+
+    def measurement_prediction(
+        self, state: FilterState, model: MeasurementModel
+    ) -> tuple[FloatArray, FloatArray]:
+        assert isinstance(state, GaussianState)
+        z_bar, pzz, _, _ = self._sigma(state.x, state.p, model)
+        return z_bar, pzz
+
+    def update(
+        self, state: FilterState, model: MeasurementModel, z: FloatArray, r: FloatArray
+    ) -> GaussianState:
+        assert isinstance(state, GaussianState)
+        z_bar, pzz, pxz, _ = self._sigma(state.x, state.p, model)
+        s = pzz + r
+        k = np.swapaxes(np.linalg.solve(s, np.swapaxes(pxz, 1, 2)), 1, 2)
+        nu = model.residual(z, z_bar)
+        x = state.x + np.matmul(k, nu[:, :, None])[:, :, 0]
+        p = state.p - k @ s @ np.swapaxes(k, 1, 2)
+        return GaussianState(x=x, p=0.5 * (p + np.swapaxes(p, 1, 2)))
+
+    def pda_update(
+        self,
+        state: FilterState,
+        model: MeasurementModel,
+        z: FloatArray,
+        r: FloatArray,
+        beta: FloatArray,
+        *,
+        miss_weight: float = 1.0,
+        plot_weight: float = 0.0,
+    ) -> GaussianState:
+        assert isinstance(state, GaussianState)
+        if r.ndim != 2:
+            raise ValueError("the PDA update needs one measurement covariance for the scan")
+        z_bar, pzz, pxz, _ = self._sigma(state.x, state.p, model)
+        nu = model.residual(z[None, :, :], z_bar[:, None, :])
+        x, p = kalman.pda_update(state.x, state.p, None, pzz + r, nu, beta, pht=pxz)
+        return GaussianState(x=x, p=p)
+
+
+@dataclass(frozen=True, kw_only=True)
 class IMMState(FilterState):
     """Per-mode means (n, M, d), covariances (n, M, d, d) and mode probabilities (n, M)."""
 
