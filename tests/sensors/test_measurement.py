@@ -146,3 +146,13 @@ def test_spec_from_a_scenario_radar() -> None:
     assert spec.instrumented_range_m == 400e3 and spec.scan_period_s == 10.0
     assert spec.min_elevation_rad == pytest.approx(math.radians(0.5))
     assert snr_db(spec, 200e3, 1.0) == pytest.approx(13.0)
+
+
+def test_given_pd_and_detection_uniforms_decide_the_detections() -> None:
+    spec = RadarMeasurementSpec(clutter_per_scan=0.0)
+    pos = np.array([[5e4, 0.0, 5e3], [0.0, 6e4, 5e3], [3e4, 3e4, 5e3]])
+    plots = simulate_scan(
+        spec, pos, 1.0, scan_generator(0, 0, 0),
+        p_detect=[0.5, 0.5, 0.0], detect_uniforms=[0.4, 0.6, 0.0],
+    )  # fmt: skip
+    assert plots.target_index.tolist() == [0]

@@ -224,14 +224,27 @@ def simulate_scan(
     *,
     time_s: float = 0.0,
     target_vel_enu_mps: ArrayLike | None = None,
+    p_detect: ArrayLike | None = None,
+    detect_uniforms: ArrayLike | None = None,
 ) -> RadarPlots:
-    """One scan: detections of the targets (Pd from SNR) plus Poisson false alarms."""
+    """One scan: detections of the targets (Pd from SNR) plus Poisson false alarms.
+
+    A caller that already knows each target's Pd this scan (an engine with its own
+    visibility and detection tables) passes it as ``p_detect`` (n,); one that draws its
+    detection decisions from its own keyed stream passes those uniforms as
+    ``detect_uniforms`` (n,) -- target k is detected when u_k < Pd_k -- so that two
+    fidelities of a simulation see the same detections (common random numbers).
+    """
     pos = np.asarray(target_enu_m, dtype=float).reshape(-1, 3)
     n = pos.shape[0]
     rel = spec.to_local(pos - spec.position)
     aer = coords.enu_to_aer(rel)
-    pd = detection_probability(spec, pos, rcs_m2)
-    detected = np.flatnonzero(rng.random(n) < pd)
+    if p_detect is None:
+        pd = detection_probability(spec, pos, rcs_m2)
+    else:
+        pd = np.broadcast_to(np.asarray(p_detect, dtype=float), (n,))
+    u = rng.random(n) if detect_uniforms is None else np.asarray(detect_uniforms, dtype=float)
+    detected = np.flatnonzero(u < pd)
     dim = 4 if spec.measures_radial_velocity else 3
     sig = np.sqrt(np.diag(spec.measurement_covariance()))
     z_true = np.empty((detected.size, dim))
