@@ -92,3 +92,15 @@ def test_continuity_counts_switches_breaks_and_time_to_track() -> None:
     assert res.breaks == 1
     assert res.time_to_track_s == {0: 1.0, 1: 1.5}
     assert res.mean_time_to_track_s == pytest.approx(1.25)
+
+
+@settings(max_examples=100, deadline=None)
+@given(x=points, y=points, z=points)
+def test_ospa_is_a_bounded_metric(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> None:
+    # Schuhmacher et al. (2008): OSPA is a metric with values in [0, c].
+    c = 20.0
+    dxy = ospa(x, y, c=c, p=2.0)
+    assert 0.0 <= dxy <= c + 1e-9
+    assert dxy == pytest.approx(ospa(y, x, c=c, p=2.0), abs=1e-9)
+    assert ospa(x, x, c=c, p=2.0) == pytest.approx(0.0, abs=1e-9)
+    assert dxy <= ospa(x, z, c=c, p=2.0) + ospa(z, y, c=c, p=2.0) + 1e-9
