@@ -73,7 +73,8 @@ class MotionModel(ABC):
 
     @abstractmethod
     def matrices(self, dt_s: FloatArray, state_dim: int) -> tuple[FloatArray, FloatArray]:
-        """Transition F and process noise Q, shape (n, state_dim, state_dim)."""
+        """Transition F and process noise Q, shape (n, state_dim, state_dim), or
+        (1, state_dim, state_dim) when every track has the same step (broadcasts)."""
 
     def drift(self, dt_s: FloatArray, state_dim: int) -> FloatArray | None:
         """Known input u(T) added to the predicted mean, shape (n, state_dim), or None."""

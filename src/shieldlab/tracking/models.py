@@ -21,7 +21,8 @@ from shieldlab.tracking.base import BoolArray, FloatArray, MeasurementModel, Mot
 
 
 def _distinct(dt_s: FloatArray) -> tuple[FloatArray, int]:
-    """All tracks usually share one time step: build F and Q once, not once per track."""
+    """All tracks usually share one time step: build F and Q once, not once per track
+    (the result then has a leading dimension of 1 and broadcasts over the tracks)."""
     dt = np.asarray(dt_s, dtype=float).reshape(-1)
     if dt.size > 1 and np.all(dt == dt[0]):
         return dt[:1], dt.size
@@ -29,9 +30,8 @@ def _distinct(dt_s: FloatArray) -> tuple[FloatArray, int]:
 
 
 def _spread(f: FloatArray, q: FloatArray, n: int) -> tuple[FloatArray, FloatArray]:
-    if n == 0:
-        return f, q
-    return np.repeat(f, n, axis=0), np.repeat(q, n, axis=0)
+    # One shared (1, d, d) pair broadcasts over the tracks in the batched matmuls; no copies.
+    return f, q
 
 
 def _embed(f: FloatArray, q: FloatArray, state_dim: int) -> tuple[FloatArray, FloatArray]:

@@ -148,18 +148,17 @@ class Tracker:
         cols: IntArray,
         assoc: Association,
         valid: BoolArray,
+        pending: list[tuple[IntArray, IntArray]],
     ) -> tuple[FilterState, BoolArray, BoolArray]:
-        """Update tracks ``rows`` from plots ``cols``; return state, hit mask, used-plot mask."""
+        """Apply an association of tracks ``rows`` with plots ``cols``: soft ones update now,
+        hard ones are queued in ``pending`` as (tracks, plots) for one batched update.
+        Returns state, hit mask and used-plot mask."""
         hit = np.zeros(rows.size, dtype=bool)
         used = np.zeros(cols.size, dtype=bool)
         if assoc.beta is None:
             got = assoc.assigned >= 0
             if got.any():
-                t_idx = rows[got]
-                p_idx = cols[assoc.assigned[got]]
-                r = scan.r_per_plot()[p_idx]
-                new = self.filter.update(take_rows(state, t_idx), scan.model, scan.z[p_idx], r)
-                state = put_rows(state, t_idx, new)
+                pending.append((rows[got], cols[assoc.assigned[got]]))
                 hit = got
                 used[assoc.assigned[got]] = True
         else:
@@ -199,6 +198,9 @@ class Tracker:
             s = hph + scan.r if scan.r.ndim == 2 else hph[:, None] + scan.r[None]
             gating = self.gater.gate(nu, s)
             all_cols = np.arange(m)
+            # Gating is done once up front and the stages touch disjoint tracks, so the
+            # hard assignments of both stages can be applied in one batched update.
+            pending: list[tuple[IntArray, IntArray]] = []
             for stage_rows, associator in (
                 (np.flatnonzero(table.confirmed), self.associator),
                 (np.flatnonzero(~table.confirmed), self.tentative_associator or self.associator),
@@ -208,9 +210,17 @@ class Tracker:
                     continue
                 assoc = self._associate(associator, gating, stage_rows, cols)
                 valid = gating.valid[np.ix_(stage_rows, cols)]
-                state, stage_hit, used = self._apply(state, scan, stage_rows, cols, assoc, valid)
+                state, stage_hit, used = self._apply(
+                    state, scan, stage_rows, cols, assoc, valid, pending
+                )
                 hit[stage_rows] = stage_hit
                 free[cols[used]] = False
+            if pending:
+                t_idx = np.concatenate([p[0] for p in pending])
+                p_idx = np.concatenate([p[1] for p in pending])
+                r = scan.r_per_plot()[p_idx]
+                new = self.filter.update(take_rows(state, t_idx), scan.model, scan.z[p_idx], r)
+                state = put_rows(state, t_idx, new)
 
         # A track outside this sensor's coverage was not looked at: no hit, no miss, no age.
         if scan.model.bounded and n and not hit.all():
