@@ -66,3 +66,27 @@ def enu_to_geodetic(
         np.asarray(lon, dtype=np.float64),
         np.asarray(alt, dtype=np.float64),
     )
+
+
+#: Mean Earth radius (m) for great-circle distances (IUGG mean radius R1, rounded).
+MEAN_EARTH_RADIUS_M = 6_371_000.0
+
+
+def great_circle_distance_m(
+    lat1_deg: ArrayLike,
+    lon1_deg: ArrayLike,
+    lat2_deg: ArrayLike,
+    lon2_deg: ArrayLike,
+    radius_m: float = MEAN_EARTH_RADIUS_M,
+) -> FloatArray:
+    """Great-circle distance on a sphere (haversine formula), arrays broadcast.
+
+    d = 2 R asin(sqrt(sin^2(dphi/2) + cos phi1 cos phi2 sin^2(dlambda/2)))
+    (Sinnott, "Virtues of the Haversine", Sky and Telescope 68(2), 1984).
+    """
+    p1 = np.radians(np.asarray(lat1_deg, dtype=np.float64))
+    p2 = np.radians(np.asarray(lat2_deg, dtype=np.float64))
+    dp = p2 - p1
+    dl = np.radians(np.asarray(lon2_deg, dtype=np.float64) - np.asarray(lon1_deg, dtype=np.float64))
+    h = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return np.asarray(2.0 * radius_m * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0))), dtype=np.float64)

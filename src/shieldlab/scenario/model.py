@@ -41,6 +41,12 @@ Read, in list order (list order is the index order for arrays):
 Index helpers: :meth:`Scenario.asset_index`, :meth:`Scenario.threat_type_index`,
 :meth:`Scenario.interceptor_type_index`. Models are frozen; make variants with
 :meth:`Scenario.replace` (re-validates).
+
+Guarantees the engine may rely on: every float is finite; names are unique per list and
+every reference resolves; each battery has an engagement radar; min <= max for range,
+altitude and M-of-N; every launch point is more than ``MIN_LAUNCH_DISTANCE_M`` from its
+aimpoint; at most ``MAX_THREATS`` threats, launched within ``MAX_LAUNCH_TIME_S``;
+``scan_period_s`` >= 0.01 s and ``decision_cycle_s`` >= 0.05 s.
 """
 
 from __future__ import annotations
@@ -57,9 +63,13 @@ from pydantic import (
     model_validator,
 )
 
+from shieldlab.core.geodesy import great_circle_distance_m
 from shieldlab.scenario.yamlio import PathValueError
 
 SCHEMA_VERSION = 1
+
+#: Least distance (m) between any launch point and its aimpoint.
+MIN_LAUNCH_DISTANCE_M = 1000.0
 
 ThreatClass = Literal["ballistic", "cruise", "aircraft", "decoy"]
 THREAT_CLASSES: tuple[ThreatClass, ...] = ("ballistic", "cruise", "aircraft", "decoy")
@@ -80,9 +90,18 @@ FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
 PositiveInt = Annotated[int, Field(ge=1)]
 NonNegInt = Annotated[int, Field(ge=0)]
 
+# Upper limits keep a typo (count: 1e9) from turning into an hour-long run or an
+# out-of-memory crash; they are far above anything a study of this kind needs.
+MAX_THREATS = 100_000
+MAX_LAUNCH_TIME_S = 86_400.0
+Count = Annotated[int, Field(ge=1, le=1_000_000)]
+LaunchTime = Annotated[float, Field(ge=0.0, le=MAX_LAUNCH_TIME_S, allow_inf_nan=False)]
+
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, validate_default=True, allow_inf_nan=False
+    )
 
 
 def _unique(items: list[Any], what: str, list_field: str) -> None:
@@ -132,8 +151,8 @@ class Radar(_Model):
     instrumented_range_m: PositiveFloat
     min_elevation_deg: Annotated[float, Field(ge=-10.0, lt=90.0)] = 0.0
     antenna_height_m: NonNegFloat = 10.0
-    scan_period_s: PositiveFloat
-    track_capacity: PositiveInt
+    scan_period_s: Annotated[float, Field(ge=0.01, le=3600.0)]
+    track_capacity: Count
     position: GeoPoint | None = Field(
         default=None, description="radar position; omitted = at the battery"
     )
@@ -146,25 +165,27 @@ class Radar(_Model):
 class CommandPost(_Model):
     """Fire-control channels: targets engaged at once and interceptors guided at once."""
 
-    max_targets_engaged: PositiveInt
-    max_interceptors_guided: PositiveInt
+    max_targets_engaged: Count
+    max_interceptors_guided: Count
 
 
 class LoadoutItem(_Model):
     """Rounds of one interceptor type carried by one launcher."""
 
     interceptor: Name
-    rounds: PositiveInt
+    rounds: Annotated[int, Field(ge=1, le=1000)]
 
 
 class Launcher(_Model):
     """``count`` identical launchers, each loaded with ``loadout``; reloadable ``reloads`` times."""
 
     name: Name
-    count: PositiveInt = 1
+    count: Annotated[int, Field(ge=1, le=1000)] = 1
     loadout: Annotated[list[LoadoutItem], Field(min_length=1)]
     reload_time_s: NonNegFloat
-    reloads: NonNegInt = Field(default=0, description="full reloads available per launcher")
+    reloads: Annotated[int, Field(ge=0, le=100)] = Field(
+        default=0, description="full reloads available per launcher"
+    )
 
     @model_validator(mode="after")
     def _distinct_types(self) -> Launcher:
@@ -255,9 +276,14 @@ class ThreatType(_Model):
 
     name: Name
     threat_class: ThreatClass
-    trajectory: Literal["ballistic", "level"]
+    # The defaults below are placeholders: a missing trajectory or lethal flag is filled
+    # from threat_class before validation (see _defaults_from_class).
+    trajectory: Literal["ballistic", "level"] = Field(
+        default="ballistic",
+        description="default from threat_class: ballistic for ballistic and decoy, else level",
+    )
     rcs_m2: PositiveFloat
-    lethal: bool
+    lethal: bool = Field(default=True, description="default from threat_class: false for decoy")
     unit_cost_usd: NonNegFloat
     speed_mps: PositiveFloat | None = None
     cruise_altitude_m: NonNegFloat | None = None
@@ -319,11 +345,11 @@ class Wave(_Model):
 
     name: Name | None = None
     threat: Name
-    count: PositiveInt
+    count: Annotated[int, Field(ge=1, le=MAX_THREATS)]
     launch_area: LaunchArea
-    start_s: NonNegFloat = 0.0
-    interval_s: NonNegFloat = 0.0
-    times_s: list[NonNegFloat] | None = None
+    start_s: LaunchTime = 0.0
+    interval_s: LaunchTime = 0.0
+    times_s: list[LaunchTime] | None = None
     aimpoints: Annotated[list[Name], Field(min_length=1)]
 
     @model_validator(mode="after")
@@ -339,6 +365,14 @@ class Wave(_Model):
                     raise PathValueError(
                         f"give either times_s or start_s/interval_s, not both ({f})", path=(f,)
                     )
+        else:
+            last = self.start_s + (self.count - 1) * self.interval_s
+            if last > MAX_LAUNCH_TIME_S:
+                raise PathValueError(
+                    f"the last launch would be at {last:g} s, after the limit of "
+                    f"{MAX_LAUNCH_TIME_S:g} s (one day)",
+                    path=("interval_s",),
+                )
         return self
 
     def launch_times_s(self) -> tuple[float, ...]:
@@ -353,6 +387,15 @@ class Raid(_Model):
 
     waves: Annotated[list[Wave], Field(min_length=1)]
 
+    @model_validator(mode="after")
+    def _total(self) -> Raid:
+        if self.total_threats > MAX_THREATS:
+            raise PathValueError(
+                f"the raid has {self.total_threats} threats; the limit is {MAX_THREATS}",
+                path=("waves",),
+            )
+        return self
+
     @property
     def total_threats(self) -> int:
         return sum(w.count for w in self.waves)
@@ -361,8 +404,8 @@ class Raid(_Model):
 class TrackInitiation(_Model):
     """M-of-N track initiation: a track forms after ``m`` detections in ``n`` scans."""
 
-    m: PositiveInt = 2
-    n: PositiveInt = 3
+    m: Annotated[int, Field(ge=1, le=100)] = 2
+    n: Annotated[int, Field(ge=1, le=100)] = 3
 
     @model_validator(mode="after")
     def _m_le_n(self) -> TrackInitiation:
@@ -382,12 +425,12 @@ class Doctrine(_Model):
     battery assign its own tracks.
     """
 
-    salvo_size: PositiveInt = 2
+    salvo_size: Annotated[int, Field(ge=1, le=16)] = 2
     shoot_look_shoot: bool = True
-    max_engagements_per_threat: PositiveInt = 2
+    max_engagements_per_threat: Annotated[int, Field(ge=1, le=16)] = 2
     engagement_priority: Literal["time_to_impact", "asset_value"] = "time_to_impact"
     c2_mode: Literal["centralised", "autonomous"] = "centralised"
-    decision_cycle_s: PositiveFloat = 2.0
+    decision_cycle_s: Annotated[float, Field(ge=0.05, le=3600.0)] = 2.0
     assigner: Name = "greedy"
     track_initiation: TrackInitiation = TrackInitiation()
     track_position_noise_m: NonNegFloat = Field(
@@ -441,11 +484,24 @@ class Scenario(_Model):
                     f"unknown threat type '{wave.threat}'; known: {', '.join(sorted(threats))}",
                     path=("raid", "waves", w, "threat"),
                 )
+            area = wave.launch_area
             for a, aim in enumerate(wave.aimpoints):
                 if aim not in assets:
                     raise PathValueError(
                         f"aimpoint '{aim}' names no asset; assets: {', '.join(sorted(assets))}",
                         path=("raid", "waves", w, "aimpoints", a),
+                    )
+                pos = self.assets[self.asset_index(aim)].position
+                dist = float(
+                    great_circle_distance_m(area.lat_deg, area.lon_deg, pos.lat_deg, pos.lon_deg)
+                )
+                # A threat launched on top of its aimpoint has no flight to simulate.
+                if dist <= area.radius_m + MIN_LAUNCH_DISTANCE_M:
+                    raise PathValueError(
+                        f"launch area (radius {area.radius_m:g} m) comes within "
+                        f"{MIN_LAUNCH_DISTANCE_M:g} m of aimpoint '{aim}' "
+                        f"({dist:.0f} m from its centre)",
+                        path=("raid", "waves", w, "launch_area"),
                     )
         for b, bat in enumerate(self.batteries):
             for li, launcher in enumerate(bat.launchers):

@@ -16,6 +16,7 @@ Used for scenarios, and reused for postures (stability) and sensor files (tracki
 
 from __future__ import annotations
 
+import re
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -110,6 +111,51 @@ def _key_id(node: yaml.Node) -> Hashable:
 
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_FLOAT_TAG = "tag:yaml.org,2002:float"
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader, reading ``1e9`` and ``3.0e6`` as numbers.
+
+    YAML 1.1 (PyYAML) reads an exponent without a sign, or a mantissa without a dot, as a
+    string; people write ``2e6`` for two million, and YAML 1.2 agrees with them.
+    """
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != _FLOAT_TAG]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    _FLOAT_TAG,
+    re.compile(
+        r"""^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+        |[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+
+        |[-+]?\.[0-9_]+(?:[eE][-+]?[0-9]+)?
+        |[-+]?\.(?:inf|Inf|INF)
+        |\.(?:nan|NaN|NAN))$""",
+        re.X,
+    ),
+    list("-+0123456789."),
+)
+
+#: Most values a document may expand to once aliases are followed ("billion laughs" guard).
+MAX_EXPANDED_VALUES = 1_000_000
+
+
+def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
+    """Number of values ``node`` stands for once every alias is expanded (memoised)."""
+    key = id(node)
+    if key not in memo:
+        memo[key] = 1  # provisional; YAML cannot build true cycles for these node kinds
+        if isinstance(node, yaml.MappingNode):
+            n = 1 + sum(_expanded_size(k, memo) + _expanded_size(v, memo) for k, v in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            n = 1 + sum(_expanded_size(v, memo) for v in node.value)
+        else:
+            n = 1
+        memo[key] = n
+    return memo[key]
 
 
 def _path_key(node: yaml.ScalarNode) -> PathElem:
@@ -167,7 +213,7 @@ def load_yaml_text(
     if not text.strip():
         raise InputError("file is empty (expected a YAML mapping of fields)", file=fname)
     try:
-        loader = yaml.SafeLoader(text)
+        loader = _Loader(text)
     except yaml.reader.ReaderError as exc:
         code = ord(exc.character) if isinstance(exc.character, str) else int(exc.character)
         raise InputError(
@@ -180,10 +226,15 @@ def load_yaml_text(
         if node is None:
             raise InputError("file has no YAML document (only comments or blank lines)", file=fname)
         lines = _record_lines(node, fname)
+        if _expanded_size(node, {}) > MAX_EXPANDED_VALUES:
+            # Validation walks the expanded tree; refuse before it takes forever.
+            raise InputError(
+                f"YAML aliases expand to more than {MAX_EXPANDED_VALUES} values", file=fname
+            )
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        what = " ".join(s for s in (exc.context, exc.problem) if s) or "malformed YAML"
+        what = "; ".join(s for s in (exc.context, exc.problem) if s) or "syntax error"
         raise InputError(
             f"malformed YAML: {what}", file=fname, line=None if mark is None else mark.line + 1
         ) from None
@@ -216,6 +267,9 @@ def load_yaml(
     try:
         if p.is_dir():
             raise InputError("is a directory, expected a YAML file", file=fname)
+        if p.exists() and not p.is_file():
+            # A FIFO or device could block or never end; only regular files are read.
+            raise InputError("not a regular file, expected a YAML file", file=fname)
         size = p.stat().st_size
         if size > max_bytes:
             raise InputError(
@@ -288,7 +342,8 @@ def _message(err: dict[str, Any], model_fields: Sequence[str] | None) -> str:
     if etype in bounds:
         key, op = bounds[etype]
         limit = err.get("ctx", {}).get(key)
-        return f"must be {op} {limit} (got {err.get('input')!r})"
+        shown = f"{limit:g}" if isinstance(limit, int | float) else str(limit)
+        return f"must be {op} {shown} (got {err.get('input')!r})"
     msg = str(err.get("msg", "invalid value"))
     for prefix in ("Value error, ", "Assertion failed, "):
         if msg.startswith(prefix):
@@ -336,11 +391,14 @@ def validate(
     file: str | Path | None,
     *,
     context: dict[str, Any] | None = None,
+    base_path: Sequence[PathElem] = (),
 ) -> M:
     """Validate ``data`` against ``model_cls``; a failure becomes ONE ``InputError``.
 
-    The first pydantic error is reported with the file, the line of the offending key (or
-    of its nearest ancestor, for a missing field) and the dotted field path.
+    The first pydantic error (unknown fields first) is reported with the file, the line of
+    the offending key (or of its nearest ancestor, for a missing field) and the dotted field
+    path. ``base_path`` says where ``data`` sits in the file ``linemap`` describes, when it
+    is a part of a larger document.
     """
     try:
         return model_cls.model_validate(data, context=context)
@@ -360,7 +418,7 @@ def validate(
                 err,
                 _allowed_fields(model_cls, loc) if err.get("type") == "extra_forbidden" else None,
             )
-        path = _data_path(data, loc)
+        path = (*base_path, *_data_path(data, loc))
         line = linemap.line_for(path) if linemap is not None else None
         more = len(errors) - 1
         if more:
