@@ -74,17 +74,19 @@ def test_same_seed_same_tracks_whatever_the_batch(single) -> None:  # type: igno
 
 @pytest.mark.parametrize(
     ("name", "unscented"),
-    [("closed-form", False), ("closed-form", True), ("single-battery", True)],
+    [
+        ("closed-form", False),
+        ("closed-form", True),
+        ("single-battery", False),
+        ("single-battery", True),
+    ],
 )
 def test_near_perfect_plots_reproduce_the_ideal_m_of_n(name: str, unscented: bool) -> None:
     # Metre-level errors and no clutter: the tracker confirms exactly when M of the
     # (shared) detection draws have come in -- the measured path reduces to the ideal
     # one. (For a radar whose scans are far apart compared with the spacing of the
     # threats, two-plot initiation is ambiguous and tracks form later: that is what the
-    # measured fidelity is for, so only the 1-second radars are compared there.) The
-    # EKF is left out of the ballistic case on purpose: with metre-level errors its
-    # first update from a 2 km-off prediction leaves a ~15 m linearisation error that
-    # its (sub-metre) covariance does not admit; the UKF has no such error.
+    # measured fidelity is for, so only the 1-second radars are compared there.)
     sc = builtin_scenario(name)
     cs = compile_scenario(sc)
     tables = measured.prepare(

@@ -297,3 +297,23 @@ def test_scans_of_a_radar_that_cannot_see_the_track_are_not_misses(b_range_m: fl
         assert ids == {1} and table.confirmed.all()
     else:
         assert len(ids) > 1
+
+
+def test_tracks_carry_the_label_of_their_last_plot() -> None:
+    # Labels ride along (never used to associate): after a clean crossing each confirmed
+    # track's label is the target it follows; tracks started on clutter carry -1.
+    tracker = Tracker(initiator=MOfNInitiator(m=2, n=3, velocity_sigma_mps=400.0))
+    rng = np.random.default_rng(1)
+    table = tracker.empty()
+    for k, truth in enumerate(_crossing(60.0)):
+        clutter = rng.uniform([-5e4, -5e4, 0.0], [5e4, 5e4, 1e4], (1, 3))
+        z = np.vstack([truth + rng.normal(0.0, 30.0, truth.shape), clutter])
+        labels = np.array([0, 1, -1], dtype=np.int64)
+        scan = Scan(time_s=float(k), z=z, r=np.eye(3) * 900.0, model=CART, labels=labels)
+        table = tracker.step(table, scan)
+    mean, _ = tracker.filter.estimate(table.state)
+    for j in np.flatnonzero(table.confirmed):
+        nearest = int(np.argmin(np.linalg.norm(truth - mean[j, :3], axis=1)))
+        assert table.label[j] == nearest
+    assert set(table.label[table.confirmed].tolist()) == {0, 1}
+    assert -1 in table.label[~table.confirmed].tolist()  # the last clutter plot's track

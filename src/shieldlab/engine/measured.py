@@ -12,9 +12,10 @@ fidelity replaces that rule with the real thing: per replication and radar,
 2. a multi-target tracker (:class:`shieldlab.tracking.Tracker`: EKF with a constant-velocity
    model, Mahalanobis gate, GNN, the doctrine's M-of-N confirmation, the radar's track
    capacity) run over the radar's scans;
-3. the first scan at which a threat lies inside a *confirmed* track's position uncertainty
-   (squared Mahalanobis distance below the chi-square quantile of ``match_probability``)
-   becomes the formation time of (r, i); the kernel then runs unchanged from there
+3. the first scan at which a *confirmed* track was last updated by a plot of threat i
+   (plots carry their origin as a label the tracker keeps but never uses to associate)
+   becomes the formation time of (r, i) -- a track living on clutter or on a neighbour's
+   plots does not count; the kernel then runs unchanged from there
    (engagement can only start on a confirmed track).
 
 Everything that does not depend on random draws (truth positions and Pd per scan) is
@@ -46,7 +47,6 @@ from shieldlab.tracking import (
     Scan,
     Tracker,
     UnscentedKalmanFilter,
-    chi2_gate,
 )
 
 F64 = npt.NDArray[np.float64]
@@ -65,7 +65,6 @@ class MeasuredSettings:
     gate_distance: float = 4.0
     speed_sigma_mps: float = 2500.0
     delete_after_misses: int = 3
-    match_probability: float = 0.999
     unscented: bool = False
 
 
@@ -196,7 +195,6 @@ def formation_scans(
     st = tables.settings
     n_t = cs.n_threats
     out = np.full(len(tables.radars) * n_t, -1, dtype=np.int64)
-    match_d2 = chi2_gate(st.match_probability, 3)
     for r, rt in enumerate(tables.radars):
         if rt.times_s.size == 0:
             continue
@@ -229,6 +227,7 @@ def formation_scans(
                 p_detect=rt.pd[s, vis],
                 detect_uniforms=u[s, vis],
             )
+            labels = np.where(plots.target_index >= 0, vis[plots.target_index], -1)
             table = tracker.step(
                 table,
                 Scan(
@@ -236,19 +235,12 @@ def formation_scans(
                     z=plots.z,
                     r=rt.spec.measurement_covariance(),
                     model=rt.model,
+                    labels=labels.astype(np.int64),
                 ),
             )
-            conf = table.confirmed
-            look = np.intersect1d(pending, vis)
-            if look.size == 0 or not conf.any():
-                continue
-            mean, cov = tracker.filter.estimate(table.state)
-            # A threat has a track when it lies inside a confirmed track's position
-            # uncertainty (squared Mahalanobis distance below the chi-square gate).
-            diff = rt.pos_m[s, look][:, None, :] - mean[None, conf, :3]
-            p_inv = np.linalg.inv(cov[conf, :3, :3])
-            d2 = np.einsum("tki,kij,tkj->tk", diff, p_inv, diff)
-            got = look[d2.min(axis=1) < match_d2]
+            # Threat i has a track when a confirmed track was last updated by a plot of i
+            # (a track living on clutter, or on a neighbour's plots, does not count for i).
+            got = np.intersect1d(pending, table.label[table.confirmed])
             if got.size:
                 out[r * n_t + got] = int(scans_idx[s])
                 pending = np.setdiff1d(pending, got)

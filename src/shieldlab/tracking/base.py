@@ -116,6 +116,7 @@ class Scan:
     """Plots of one sensor at one time, in that sensor's measurement space.
 
     ``r`` is either one covariance shared by all plots (dz, dz) or one per plot (m, dz, dz).
+    ``labels`` (m,) are carried into :attr:`TrackTable.label` and never used to associate.
     """
 
     time_s: float
@@ -123,6 +124,9 @@ class Scan:
     r: FloatArray
     model: MeasurementModel
     sensor_id: int = 0
+    # Optional label per plot (a simulation's ground truth: which target made it, -1 for
+    # clutter); tracks remember the label of the last plot that updated them.
+    labels: IntArray | None = None
 
     @property
     def size(self) -> int:

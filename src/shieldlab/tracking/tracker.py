@@ -59,6 +59,7 @@ class TrackTable:
     time_s: FloatArray  # time of each track's state
     born_time_s: FloatArray
     confirmed_time_s: FloatArray  # NaN while tentative
+    label: IntArray  # label of the last plot that updated the track (-1: none/unlabelled)
     next_id: int = 1
 
     def __len__(self) -> int:
@@ -76,6 +77,7 @@ class TrackTable:
             time_s=self.time_s[index],
             born_time_s=self.born_time_s[index],
             confirmed_time_s=self.confirmed_time_s[index],
+            label=self.label[index],
         )
 
 
@@ -122,6 +124,7 @@ class Tracker:
             time_s=zf,
             born_time_s=zf,
             confirmed_time_s=zf,
+            label=zi,
         )
 
     def run(self, scans: Iterable[Scan], table: TrackTable | None = None) -> Iterator[TrackTable]:
@@ -187,6 +190,7 @@ class Tracker:
         state = table.state
         hit = np.zeros(n, dtype=bool)
         free = np.ones(m, dtype=bool)
+        label = table.label.copy()
         if n:
             dt = scan.time_s - table.time_s
             if np.any(dt < 0.0):
@@ -215,9 +219,14 @@ class Tracker:
                 )
                 hit[stage_rows] = stage_hit
                 free[cols[used]] = False
+                if assoc.beta is not None and scan.labels is not None:
+                    soft = stage_rows[assoc.assigned >= 0]
+                    label[soft] = scan.labels[cols[assoc.assigned[assoc.assigned >= 0]]]
             if pending:
                 t_idx = np.concatenate([p[0] for p in pending])
                 p_idx = np.concatenate([p[1] for p in pending])
+                if scan.labels is not None:
+                    label[t_idx] = scan.labels[p_idx]
                 r = scan.r_per_plot()[p_idx]
                 new = self.filter.update(take_rows(state, t_idx), scan.model, scan.z[p_idx], r)
                 state = put_rows(state, t_idx, new)
@@ -251,6 +260,7 @@ class Tracker:
             age_scans=age,
             time_s=np.full(n, scan.time_s),
             confirmed_time_s=confirmed_time,
+            label=label,
         ).select(keep)
 
         plots = np.flatnonzero(free)
@@ -273,6 +283,14 @@ class Tracker:
             born_time_s=np.concatenate([kept.born_time_s, np.full(k, scan.time_s)]),
             confirmed_time_s=np.concatenate(
                 [kept.confirmed_time_s, np.where(new_confirmed, scan.time_s, np.nan)]
+            ),
+            label=np.concatenate(
+                [
+                    kept.label,
+                    np.full(k, -1, dtype=np.int64)
+                    if scan.labels is None
+                    else scan.labels[plots].astype(np.int64),
+                ]
             ),
             next_id=int(kept.next_id + k),
         )
