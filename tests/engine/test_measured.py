@@ -125,3 +125,20 @@ def test_simulate_runs_the_measured_fidelity() -> None:
         run=lambda c, f, n: run_replications(c, seed=9, first=f, count=n),
     )  # fmt: skip
     assert rows.shape == (4, run_replications(cs, seed=9, first=0, count=1).shape[1])
+
+
+def test_no_confirmed_track_means_no_engagement(single) -> None:  # type: ignore[no-untyped-def]
+    # A gate too small for any second plot: tentative tracks never confirm (M = 2), so fire
+    # control never gets a track and every lethal threat leaks; the ideal path engages.
+    sc, cs, _ = single
+    assert cs.track_m >= 2
+    tables = measured.prepare(cs, sc, measured.MeasuredSettings(gate_distance=1e-9))
+    run = lambda c, f, n: run_replications(c, seed=4, first=f, count=n)  # noqa: E731
+    rows = measured.run_measured(cs, tables, seed=4, first=0, count=3, run=run)
+    ideal = run_replications(cs, seed=4, first=0, count=3)
+    from shieldlab.engine.outcomes import layout_of
+
+    col = layout_of(cs).columns()
+    assert np.all(rows[:, col["leakers"]] == cs.n_lethal)
+    assert np.all(rows[:, col["interceptors_fired"]] == 0)
+    assert ideal[:, col["leakers"]].mean() < cs.n_lethal

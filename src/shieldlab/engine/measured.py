@@ -227,7 +227,9 @@ def formation_scans(
                 p_detect=rt.pd[s, vis],
                 detect_uniforms=u[s, vis],
             )
-            labels = np.where(plots.target_index >= 0, vis[plots.target_index], -1)
+            labels = np.full(plots.target_index.size, -1, dtype=np.int64)
+            real = plots.target_index >= 0
+            labels[real] = vis[plots.target_index[real]]
             table = tracker.step(
                 table,
                 Scan(
@@ -235,7 +237,7 @@ def formation_scans(
                     z=plots.z,
                     r=rt.spec.measurement_covariance(),
                     model=rt.model,
-                    labels=labels.astype(np.int64),
+                    labels=labels,
                 ),
             )
             # Threat i has a track when a confirmed track was last updated by a plot of i
