@@ -22,6 +22,7 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -33,6 +34,9 @@ from shieldlab.montecarlo.aggregate import BLOCK, Accumulator, BlockSummary, sum
 from shieldlab.montecarlo.results import Results, build_results
 from shieldlab.scenario.model import Scenario
 
+if TYPE_CHECKING:
+    from shieldlab.engine.measured import MeasuredTables
+
 log = logging.getLogger(__name__)
 
 F64 = npt.NDArray[np.float64]
@@ -43,7 +47,27 @@ PRECISION_DEFAULT_MAX = 1_000_000  # replication cap with --precision unless giv
 ProgressFn = Callable[[int, int], None]
 
 
-def _run_chunk(cs: CompiledScenario, seed: int, first: int, count: int, python: bool) -> F64:
+def _run_chunk(
+    cs: CompiledScenario,
+    seed: int,
+    first: int,
+    count: int,
+    python: bool,
+    measured: MeasuredTables | None = None,
+) -> F64:
+    if measured is not None:
+        # Fidelity "measured": per replication, tracks from the tracker decide when the
+        # engine's tracks form (engine.measured); the engine path below runs unchanged.
+        from shieldlab.engine.measured import run_measured
+
+        return run_measured(
+            cs,
+            measured,
+            seed=seed,
+            first=first,
+            count=count,
+            run=lambda cs_k, f, n: _run_chunk(cs_k, seed, f, n, python),
+        )
     if python:
         from shieldlab.c2.registry import make_assigner
         from shieldlab.engine.oracle import run_replications_py
@@ -60,7 +84,9 @@ def _run_chunk(cs: CompiledScenario, seed: int, first: int, count: int, python: 
 _WORKER: dict[str, object] = {}
 
 
-def _worker_init(cs: CompiledScenario, seed: int, python: bool) -> None:
+def _worker_init(
+    cs: CompiledScenario, seed: int, python: bool, measured: MeasuredTables | None = None
+) -> None:
     try:  # one compute thread per worker process; the pool gives the parallelism
         import numba
 
@@ -70,12 +96,21 @@ def _worker_init(cs: CompiledScenario, seed: int, python: bool) -> None:
     _WORKER["cs"] = cs
     _WORKER["seed"] = seed
     _WORKER["python"] = python
+    _WORKER["measured"] = measured
 
 
 def _worker_task(first: int, count: int) -> list[BlockSummary]:
     cs = _WORKER["cs"]
     assert isinstance(cs, CompiledScenario)
-    rows = _run_chunk(cs, int(_WORKER["seed"]), first, count, bool(_WORKER["python"]))  # type: ignore[call-overload]
+    measured = _WORKER.get("measured")
+    rows = _run_chunk(
+        cs,
+        int(_WORKER["seed"]),  # type: ignore[call-overload]
+        first,
+        count,
+        bool(_WORKER["python"]),
+        measured,  # type: ignore[arg-type]
+    )
     return summarise(rows, first=first, leak_col=layout_of(cs).columns()["leakers"])
 
 
@@ -133,6 +168,15 @@ def simulate(
             "assigner '%s' is not compiled: running the Python event loop (much slower)",
             cs.assigner,
         )
+    measured: MeasuredTables | None = None
+    if isinstance(scenario, Scenario) and scenario.fidelity == "measured":
+        from shieldlab.engine.measured import prepare
+
+        measured = prepare(cs, scenario)
+        log.warning(
+            "fidelity 'measured': plots and a tracker per radar and replication, in Python "
+            "(about a second per replication of a mid-size raid)"
+        )
     lay = layout_of(cs)
     leak_col = lay.columns()["leakers"]
     acc = Accumulator(n_cols=lay.n_columns)
@@ -152,7 +196,7 @@ def simulate(
             max_workers=workers,
             mp_context=mp.get_context("spawn"),
             initializer=_worker_init,
-            initargs=(cs, seed, python),
+            initargs=(cs, seed, python, measured),
         )
     try:
         done = 0
@@ -161,7 +205,7 @@ def simulate(
             tasks = list(_chunks(done, stop))
             if pool is None:
                 for first, count in tasks:
-                    rows = _run_chunk(cs, seed, first, count, python)
+                    rows = _run_chunk(cs, seed, first, count, python, measured)
                     for blk in summarise(rows, first=first, leak_col=leak_col):
                         acc.add(blk)
                     if progress is not None:
@@ -191,7 +235,8 @@ def simulate(
         "run_s": t_run,
         "replications_per_s": acc.n / t_run if t_run > 0 else math.inf,
         "workers": workers,
-        "path": "python" if python else "compiled",
+        "path": ("python" if python else "compiled")
+        + (" + measured tracks" if measured is not None else ""),
     }
     return build_results(
         cs,
