@@ -222,3 +222,11 @@ def test_swerling4_many_pulses_no_overflow(n: int) -> None:
         assert got == pytest.approx(mixture, rel=1e-9)
         clt = stats.norm.sf((t - n * (1 + snr)) / np.sqrt(n * (1 + 2 * snr + snr**2 / 2)))
         assert got == pytest.approx(clt, abs=0.01)
+
+
+def test_swerling4_exactly_monotone_near_certain_detection() -> None:
+    # Summing Pd itself near 1 gathered ~1e-15 of rounding (Pd(24 dB) < Pd(23.5 dB) at
+    # Pfa 0.1, N 5); formed as 1 - miss it is monotone to the last bit.
+    snr_db = np.linspace(15.0, 40.0, 501)
+    pd = radar.pd_from_snr(snr_db, 0.1, 5, 4)
+    assert np.all(np.diff(pd) >= 0.0)
