@@ -29,6 +29,8 @@ written as a plain Python loop and must give identical outcomes):
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
 from numba import njit
@@ -659,7 +661,7 @@ def simulate_one(
 
 
 @njit(cache=True)
-def run_batch(seed: int, rep0: int, n_rep: int, n_cols: int, *tables: object) -> F64:
+def run_batch(seed: int, rep0: int, n_rep: int, n_cols: int, *tables: Any) -> F64:
     """Outcomes (n_rep, n_cols) of replications rep0 .. rep0 + n_rep - 1.
 
     ``tables`` are ``simulate_one``'s arguments after ``out``, in its order (numba passes
