@@ -39,7 +39,7 @@ def test_default_run_prints_the_summary_table() -> None:
     out = res.stdout
     assert "four-batteries" in out
     assert "leakers" in out and "95 % interval" in out
-    assert "interceptors fired" in out and "hits per defended asset" in out
+    assert "interceptors fired" in out and "leakers per defended asset" in out
     assert "Parameter cards used" in out and "s400-class-battery" in out
 
 
