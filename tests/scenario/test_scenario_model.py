@@ -347,6 +347,14 @@ BAD_VALUES = [
         "launch_area: {lat_deg: -20.0",
     ),
     (
+        "ballistic launch near the antipode of its aimpoint",
+        "launch_area: {lat_deg: -16.0, lon_deg: -15.0, radius_m: 10000}",
+        "launch_area: {lat_deg: 20.0, lon_deg: 165.0, radius_m: 0}",
+        "raid.waves.0.launch_area",
+        "ballistic range to aimpoint 'site-a' reaches 20,015 km; at most 19,014 km",
+        "launch_area: {lat_deg: 20.0",
+    ),
+    (
         "launch area reaching the aimpoint",
         "radius_m: 10000}",
         "radius_m: 500000}",

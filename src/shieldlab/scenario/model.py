@@ -63,13 +63,17 @@ from pydantic import (
     model_validator,
 )
 
-from shieldlab.core.geodesy import great_circle_distance_m
+from shieldlab.core.geodesy import MEAN_EARTH_RADIUS_M, great_circle_distance_m
 from shieldlab.scenario.yamlio import PathValueError
 
 SCHEMA_VERSION = 1
 
 #: Least distance (m) between any launch point and its aimpoint.
 MIN_LAUNCH_DISTANCE_M = 1000.0
+# Longest launch-to-aimpoint range of a ballistic wave: 95 % of half the Earth's
+# circumference. Near the antipode the great-circle plane of the arc is undefined (and the
+# minimum-energy arc of core.ballistic needs a range below half the circumference).
+MAX_BALLISTIC_RANGE_M = 0.95 * math.pi * MEAN_EARTH_RADIUS_M
 
 ThreatClass = Literal["ballistic", "cruise", "aircraft", "decoy"]
 THREAT_CLASSES: tuple[ThreatClass, ...] = ("ballistic", "cruise", "aircraft", "decoy")
@@ -501,6 +505,15 @@ class Scenario(_Model):
                         f"launch area (radius {area.radius_m:g} m) comes within "
                         f"{MIN_LAUNCH_DISTANCE_M:g} m of aimpoint '{aim}' "
                         f"({dist:.0f} m from its centre)",
+                        path=("raid", "waves", w, "launch_area"),
+                    )
+                ballistic = self.threat_types[self.threat_type_index(wave.threat)].trajectory
+                if ballistic == "ballistic" and dist + area.radius_m > MAX_BALLISTIC_RANGE_M:
+                    raise PathValueError(
+                        f"ballistic range to aimpoint '{aim}' reaches "
+                        f"{(dist + area.radius_m) / 1000:,.0f} km; at most "
+                        f"{MAX_BALLISTIC_RANGE_M / 1000:,.0f} km (95 % of half the Earth's "
+                        "circumference: near the antipode the arc has no defined plane)",
                         path=("raid", "waves", w, "launch_area"),
                     )
         for b, bat in enumerate(self.batteries):
