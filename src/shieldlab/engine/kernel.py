@@ -119,6 +119,26 @@ def _act_remove(act_list: I64, act_n: I64, act_pos: I64, g: int, i: int) -> None
 
 
 @njit(cache=True)
+def _retire(
+    i: int,
+    n_t: int,
+    act_list: I64,
+    act_n: I64,
+    act_pos: I64,
+    track_on: npt.NDArray[np.bool_],
+    active: I64,
+) -> None:
+    """Threat i is gone (killed or impacted): off every node's list, its radar slots freed."""
+    for g in range(act_n.shape[0]):
+        _act_remove(act_list, act_n, act_pos, g, i)
+    for r in range(active.shape[0]):
+        ri = r * n_t + i
+        if track_on[ri]:
+            track_on[ri] = False
+            active[r] -= 1
+
+
+@njit(cache=True)
 def _better(
     k1: float,
     k2: float,
@@ -411,13 +431,7 @@ def simulate_one(
                     out[COL_DECOYS_KILLED] += 1
                 out[col_kills + weapon_type[w]] += 1
                 out[col_layer + type_layer[weapon_type[w]]] += 1
-                for g2 in range(n_g):
-                    _act_remove(act_list, act_n, act_pos, g2, i)
-                for r in range(n_r):
-                    ri = r * n_t + i
-                    if track_on[ri]:
-                        track_on[ri] = False
-                        active[r] -= 1
+                _retire(i, n_t, act_list, act_n, act_pos, track_on, active)
             elif sls:
                 look_wait[g, i] -= 1
                 if look_wait[g, i] == 0:
@@ -436,13 +450,7 @@ def simulate_one(
                 out[col_hits + threat_asset[i]] += 1
                 if threat_impact_s[i] < first_leak:
                     first_leak = threat_impact_s[i]
-            for g2 in range(n_g):
-                _act_remove(act_list, act_n, act_pos, g2, i)
-            for r in range(n_r):
-                ri = r * n_t + i
-                if track_on[ri]:
-                    track_on[ri] = False
-                    active[r] -= 1
+            _retire(i, n_t, act_list, act_n, act_pos, track_on, active)
             # (An impact frees no fire channel -- salvos at it resolved earlier -- and a
             # freed radar slot is taken below, where a new track marks the cycle.)
 
