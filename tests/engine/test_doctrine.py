@@ -92,3 +92,40 @@ def test_min_elevation_mask_keeps_a_low_threat_out_but_not_a_high_one() -> None:
     high = compile_scenario(_with_radar(base, min_elevation_deg=1.0))
     # First scan with Pd > 0 comes later with the higher floor (threat must come closer).
     assert low.det_s0[0, 0] > high.det_s0[0, 0]
+
+
+def test_waypoint_route_flies_through_its_turning_point() -> None:
+    # A dog-leg through a waypoint 0.3 deg east of the straight path: the flight lasts
+    # (leg 1 + leg 2) / speed (haversine legs, Snyder 1987 eq. 5-3a) and passes over the
+    # waypoint; without it the threat flies straight in, sooner.
+    from shieldlab.core.geodesy import great_circle_distance_m
+
+    direct = small_scenario(threats=1)
+    data = direct.model_dump(mode="json", exclude_none=True)
+    wp = {"lat_deg": -19.7, "lon_deg": -14.7}
+    data["raid"]["waves"][0]["launch_area"]["radius_m"] = 0.0
+    direct = scenario_from_data(data)
+    data["raid"]["waves"][0]["waypoints"] = [wp]
+    routed = scenario_from_data(data)
+    cs_d, cs_r = compile_scenario(direct), compile_scenario(routed)
+    area = data["raid"]["waves"][0]["launch_area"]
+    aim = data["assets"][0]["position"]
+    legs_m = float(
+        great_circle_distance_m(area["lat_deg"], area["lon_deg"], wp["lat_deg"], wp["lon_deg"])
+        + great_circle_distance_m(wp["lat_deg"], wp["lon_deg"], aim["lat_deg"], aim["lon_deg"])
+    )
+    assert cs_r.threat_impact_s[0] == pytest.approx(legs_m / 300.0, rel=1e-9)
+    assert cs_r.threat_impact_s[0] > cs_d.threat_impact_s[0] + 60.0
+    # Closest trajectory sample to the waypoint: within one 1-s step at 300 m/s.
+    wp_local = _local_of(cs_r, wp["lat_deg"], wp["lon_deg"], 2000.0)
+    gap = np.min(np.linalg.norm(cs_r.trajectories["pos_m"] - wp_local, axis=-1))
+    assert gap <= 300.0
+
+
+def _local_of(cs: CompiledScenario, lat_deg: float, lon_deg: float, alt_m: float) -> Rows:
+    import math
+
+    from shieldlab.core.kinematics import LocalFrame
+
+    frame = LocalFrame(lat0_rad=math.radians(-20.0), lon0_rad=math.radians(-15.0))
+    return frame.to_local(math.radians(lat_deg), math.radians(lon_deg), alt_m)
