@@ -35,6 +35,15 @@ def _ci(m: Metric, digits: int = 2, scale: float = 1.0) -> str:
     return f"[{_fmt(lo * scale, digits)}, {_fmt(hi * scale, digits)}]"
 
 
+def _pm(m: Metric, digits: int = 2) -> str:
+    """Mean ± half-width of its (symmetric, Student t) 95 % interval: a narrow column."""
+    if math.isnan(m.mean):
+        return "-"
+    if math.isnan(m.half_width):
+        return _fmt(m.mean, digits)
+    return f"{_fmt(m.mean, digits)} ±{_fmt(m.half_width, digits)}"
+
+
 def _table(res: Results, sources: list[Any], catalog_path: str, elapsed_note: str) -> None:
     from rich.table import Table
 
@@ -93,22 +102,17 @@ def _table(res: Results, sources: list[Any], catalog_path: str, elapsed_note: st
     bt = Table(title="What stops what: by layer and interceptor type", title_justify="left")
     bt.add_column("layer", no_wrap=True)
     bt.add_column("interceptor type", overflow="fold")
-    bt.add_column("fired [95 % interval]", justify="right", no_wrap=True)
-    bt.add_column("kills [95 % interval]", justify="right", no_wrap=True)
+    bt.add_column("fired ±95 %", justify="right", no_wrap=True)
+    bt.add_column("kills ±95 %", justify="right", no_wrap=True)
     fired = res.by_type["interceptors_fired_by_type"]
     kills = res.by_type["kills_by_type"]
     layer_of = dict(zip(fired, res.layers, strict=True)) if res.layers else {}
     for layer, km in res.by_type["kills_by_layer"].items():
         in_layer = [n for n in fired if layer_of.get(n) == layer]
         for name in in_layer:
-            bt.add_row(
-                layer,
-                name,
-                f"{_fmt(fired[name].mean)} {_ci(fired[name])}",
-                f"{_fmt(kills[name].mean)} {_ci(kills[name])}",
-            )
+            bt.add_row(layer, name, _pm(fired[name]), _pm(kills[name]))
         if len(in_layer) != 1:
-            bt.add_row(layer, "(all types)", "", f"{_fmt(km.mean)} {_ci(km)}")
+            bt.add_row(layer, "(all types)", "", _pm(km))
     out.print(bt)
 
     ht = Table(title="What leaks through: leakers per defended asset", title_justify="left")
