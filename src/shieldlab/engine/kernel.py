@@ -1,7 +1,8 @@
 """The compiled replication kernel: one numba-compiled event loop per replication.
 
-``run_batch`` runs replications ``rep0 .. rep0 + n - 1`` (``prange`` over replications)
-and writes one row of outcomes per replication (columns: :mod:`shieldlab.engine.outcomes`).
+``run_batch`` runs replications ``rep0 .. rep0 + n - 1`` in a plain loop (parallelism comes
+from worker processes, docs/engine.md) and writes one row of outcomes per replication
+(columns: :mod:`shieldlab.engine.outcomes`).
 It reads only the plain arrays of a :class:`~shieldlab.engine.compiled.CompiledScenario`;
 every random draw is keyed by (seed, replication, threat, event kind, event index)
 (``core.rng``), so a replication's result does not depend on which batch or process ran it.
