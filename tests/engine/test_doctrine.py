@@ -129,3 +129,22 @@ def _local_of(cs: CompiledScenario, lat_deg: float, lon_deg: float, alt_m: float
 
     frame = LocalFrame(lat0_rad=math.radians(-20.0), lon0_rad=math.radians(-15.0))
     return frame.to_local(math.radians(lat_deg), math.radians(lon_deg), alt_m)
+
+
+@pytest.mark.parametrize("n", [1, 3, 62, 63])
+def test_m_of_n_window_up_to_its_limit_matches_the_oracle(n: int) -> None:
+    # The kernel holds the last n scans in the bits of an int64; at n = 65 it once formed no
+    # track at all while the oracle (a deque of n results) did. The model caps n at 63.
+    sc = small_scenario(threats=3, snr_ref_db=3.0, m=min(2, n), n=n)
+    cs = compile_scenario(sc)
+    kernel = run_replications(cs, seed=1, first=0, count=20)
+    oracle = run_replications_py(cs, seed=1, first=0, count=20)
+    np.testing.assert_array_equal(kernel, oracle)
+
+
+def test_m_of_n_window_over_63_is_bad_input() -> None:
+    from shieldlab.errors import InputError
+
+    with pytest.raises(InputError, match="must be <= 63") as exc:
+        small_scenario(m=2, n=64)
+    assert exc.value.location.field == "doctrine.track_initiation.n"

@@ -421,11 +421,16 @@ class Raid(_Model):
         return sum(w.count for w in self.waves)
 
 
+# The compiled kernel keeps the last n scan results of a radar-threat pair as the bits of
+# one 64-bit integer (engine.kernel): n is at most 63.
+MAX_TRACK_WINDOW = 63
+
+
 class TrackInitiation(_Model):
     """M-of-N track initiation: a track forms after ``m`` detections in ``n`` scans."""
 
-    m: Annotated[int, Field(ge=1, le=100)] = 2
-    n: Annotated[int, Field(ge=1, le=100)] = 3
+    m: Annotated[int, Field(ge=1, le=MAX_TRACK_WINDOW)] = 2
+    n: Annotated[int, Field(ge=1, le=MAX_TRACK_WINDOW)] = 3
 
     @model_validator(mode="after")
     def _m_le_n(self) -> TrackInitiation:
