@@ -193,6 +193,7 @@ def run_cmd(
             TimeRemainingColumn,
         )
 
+        err = console(stderr=True)
         label = "simulating" if precision is None else f"simulating until ±{precision:g} leakers"
         with Progress(
             SpinnerColumn(),
@@ -200,8 +201,9 @@ def run_cmd(
             BarColumn(),
             TextColumn("{task.completed:,}/{task.total:,}"),
             TimeRemainingColumn(),
-            console=console(stderr=True),
+            console=err,
             transient=True,
+            disable=not err.is_terminal,  # nothing at all on a pipe or in a log file
         ) as bar:
             task = bar.add_task("run", total=replications)
             res = simulate(
