@@ -39,7 +39,7 @@ def test_default_run_prints_the_summary_table() -> None:
     out = res.stdout
     assert "four-batteries" in out
     assert "leakers" in out and "95 % interval" in out
-    assert "interceptors fired" in out and "hits per defended asset" in out
+    assert "interceptors fired" in out and "leakers per defended asset" in out
     assert "Parameter cards used" in out and "s400-class-battery" in out
 
 
@@ -116,3 +116,11 @@ def test_malformed_scenario_file_exits_2(
     code, out, err = call(capsys, "run", str(bad))
     assert code == 2
     assert "bad.yaml" in err and out == ""
+
+
+def test_table_run_on_a_pipe_writes_nothing_to_stderr() -> None:
+    # The progress bar is for terminals only: a log file or pipe gets the table alone.
+    res = run_cli("run", "single-battery", "-n", "300")
+    assert res.returncode == 0
+    assert res.stderr == ""
+    assert "leakers" in res.stdout

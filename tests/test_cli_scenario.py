@@ -160,6 +160,15 @@ def test_schema_output_file(tmp_path: Path) -> None:
     assert [p.name for p in out.parent.iterdir()] == ["schema.json"]  # no temp file left
 
 
+def test_schema_output_to_a_directory_is_exit_2_naming_the_option(tmp_path: Path) -> None:
+    res = run_cli("schema", "--output", str(tmp_path))
+    assert res.returncode == 2
+    assert res.stderr.strip().splitlines() == [
+        f"shieldlab: error: option --output: '{tmp_path}' is a directory; give a file name"
+    ]
+    assert list(tmp_path.iterdir()) == [] and list(tmp_path.parent.glob(".*.tmp")) == []
+
+
 def test_scenarios_lists_builtins() -> None:
     res = run_cli("scenarios")
     assert res.returncode == 0, res.stderr

@@ -347,6 +347,30 @@ BAD_VALUES = [
         "launch_area: {lat_deg: -20.0",
     ),
     (
+        "waypoints on a ballistic wave",
+        "interval_s: 10\n",
+        "interval_s: 10\n      waypoints: [{lat_deg: -18.0, lon_deg: -14.0}]\n",
+        "raid.waves.0.waypoints",
+        "waypoints apply to cruise missiles and aircraft (level flight); threat type 'srbm'",
+        "waypoints:",
+    ),
+    (
+        "waypoint route longer than a day",
+        "times_s: [0, 30]\n",
+        "times_s: [0, 30]\n      waypoints: [{lat_deg: 60.0, lon_deg: 100.0}]\n",
+        "raid.waves.1.waypoints",
+        "the route to aimpoint 'site-a' (26,270 km at 240 m/s) takes 109,457 s",  # haversine
+        "waypoints:",
+    ),
+    (
+        "ballistic launch near the antipode of its aimpoint",
+        "launch_area: {lat_deg: -16.0, lon_deg: -15.0, radius_m: 10000}",
+        "launch_area: {lat_deg: 20.0, lon_deg: 165.0, radius_m: 0}",
+        "raid.waves.0.launch_area",
+        "ballistic range to aimpoint 'site-a' reaches 20,015 km; at most 19,014 km",
+        "launch_area: {lat_deg: 20.0",
+    ),
+    (
         "launch area reaching the aimpoint",
         "radius_m: 10000}",
         "radius_m: 500000}",

@@ -47,7 +47,13 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
     srbm["rcs_m2"] = draw(pos)
     if draw(st.booleans()):
         srbm["flight_path_angle_deg"] = draw(st.floats(1.0, 89.0, **finite))
-    cm["speed_mps"] = draw(pos)
+    # A level flight may last at most a day (model.MAX_FLIGHT_TIME_S): the 350 km route
+    # of this wave needs more than ~4 m/s.
+    cm["speed_mps"] = draw(st.floats(10.0, 1e7, **finite))
+    if draw(st.booleans()):
+        d["raid"]["waves"][1]["waypoints"] = [
+            {"lat_deg": draw(st.floats(-19.0, -17.0, **finite)), "lon_deg": -14.5}
+        ]
     cm["cruise_altitude_m"] = draw(st.floats(0.0, 20000.0, **finite))
     cm["lethal"] = draw(st.booleans())
     it = d["interceptor_types"][0]

@@ -168,6 +168,15 @@ def test_alias_bomb_is_refused() -> None:
         load_yaml_text(_alias_levels(9))
 
 
+@pytest.mark.parametrize("text", ["a: &a [*a]\n", "x: 1\na: &a {b: [1, *a]}\n"])
+def test_recursive_alias_is_refused_with_its_line(text: str) -> None:
+    # A node holding an alias to itself would recurse without end in validation.
+    with pytest.raises(InputError, match="recursive structure") as exc:
+        load_yaml_text(text, file="r.yaml")
+    assert exc.value.location.file == "r.yaml"
+    assert exc.value.location.line == text.count("\n")
+
+
 class _Inner(BaseModel):
     model_config = ConfigDict(extra="forbid")
     lo: float = Field(ge=0)

@@ -18,7 +18,6 @@ if TYPE_CHECKING:
     from shieldlab.montecarlo import Metric, Results
 
 DEFAULT_REPLICATIONS = 10_000
-PROGRESS_MIN_REPLICATIONS = 50_000
 
 
 def _fmt(x: float, digits: int = 2) -> str:
@@ -36,6 +35,15 @@ def _ci(m: Metric, digits: int = 2, scale: float = 1.0) -> str:
     return f"[{_fmt(lo * scale, digits)}, {_fmt(hi * scale, digits)}]"
 
 
+def _pm(m: Metric, digits: int = 2) -> str:
+    """Mean ± half-width of its (symmetric, Student t) 95 % interval: a narrow column."""
+    if math.isnan(m.mean):
+        return "-"
+    if math.isnan(m.half_width):
+        return _fmt(m.mean, digits)
+    return f"{_fmt(m.mean, digits)} ±{_fmt(m.half_width, digits)}"
+
+
 def _table(res: Results, sources: list[Any], catalog_path: str, elapsed_note: str) -> None:
     from rich.table import Table
 
@@ -44,14 +52,16 @@ def _table(res: Results, sources: list[Any], catalog_path: str, elapsed_note: st
     n_decoys = res.n_threats - res.n_lethal
     title = (
         f"{res.scenario}: {res.replications:,} replications, seed {res.seed} "
-        f"(means with 95 % intervals)"
+        f"(mean per raid, 95 % interval)"
     )
     t = Table(title=title, title_justify="left")
     t.add_column("outcome")
     t.add_column("mean", justify="right")
     t.add_column("95 % interval", justify="right")
     t.add_row(
-        "threats in the raid", f"{res.n_threats}", f"{res.n_lethal} lethal, {n_decoys} decoys"
+        f"threats in the raid ({res.n_lethal} lethal, {n_decoys} decoys)",
+        f"{res.n_threats}",
+        "",
     )
     t.add_row(
         "[bold]leakers[/bold] (lethal threats reaching their aimpoint)",
@@ -60,11 +70,12 @@ def _table(res: Results, sources: list[Any], catalog_path: str, elapsed_note: st
     )
     t.add_row("P(no leaker)", _fmt(m["p_zero_leakers"].mean, 4), _ci(m["p_zero_leakers"], 4))
     t.add_row(
-        "lethal threats stopped",
+        "lethal threats shot down",
         _fmt(m["lethal_threats_killed"].mean),
         _ci(m["lethal_threats_killed"]),
     )
-    t.add_row("decoys shot down", _fmt(m["decoys_killed"].mean), _ci(m["decoys_killed"]))
+    if n_decoys:
+        t.add_row("decoys shot down", _fmt(m["decoys_killed"].mean), _ci(m["decoys_killed"]))
     t.add_row("threats engaged", _fmt(m["threats_engaged"].mean), _ci(m["threats_engaged"]))
     t.add_row(
         "interceptors fired", _fmt(m["interceptors_fired"].mean), _ci(m["interceptors_fired"])
@@ -81,33 +92,32 @@ def _table(res: Results, sources: list[Any], catalog_path: str, elapsed_note: st
         _ci(m["interceptor_to_raid_cost_ratio"], 3),
     )
     first = m["time_of_first_leak_s"]
-    t.add_row("time of first leak (s, when any)", _fmt(first.mean, 0), _ci(first, 0))
+    t.add_row(
+        f"time of first leak, s ({first.n:,} raids with a leak)",
+        _fmt(first.mean, 0),
+        _ci(first, 0),
+    )
     out.print(t)
 
     bt = Table(title="What stops what: by layer and interceptor type", title_justify="left")
     bt.add_column("layer", no_wrap=True)
     bt.add_column("interceptor type", overflow="fold")
-    bt.add_column("fired [95 % interval]", justify="right", no_wrap=True)
-    bt.add_column("kills [95 % interval]", justify="right", no_wrap=True)
+    bt.add_column("fired ±95 %", justify="right", no_wrap=True)
+    bt.add_column("kills ±95 %", justify="right", no_wrap=True)
     fired = res.by_type["interceptors_fired_by_type"]
     kills = res.by_type["kills_by_type"]
     layer_of = dict(zip(fired, res.layers, strict=True)) if res.layers else {}
     for layer, km in res.by_type["kills_by_layer"].items():
         in_layer = [n for n in fired if layer_of.get(n) == layer]
         for name in in_layer:
-            bt.add_row(
-                layer,
-                name,
-                f"{_fmt(fired[name].mean)} {_ci(fired[name])}",
-                f"{_fmt(kills[name].mean)} {_ci(kills[name])}",
-            )
+            bt.add_row(layer, name, _pm(fired[name]), _pm(kills[name]))
         if len(in_layer) != 1:
-            bt.add_row(layer, "(all types)", "", f"{_fmt(km.mean)} {_ci(km)}")
+            bt.add_row(layer, "(all types)", "", _pm(km))
     out.print(bt)
 
-    ht = Table(title="What leaks through: hits per defended asset", title_justify="left")
-    ht.add_column("asset")
-    ht.add_column("hits", justify="right")
+    ht = Table(title="What leaks through: leakers per defended asset", title_justify="left")
+    ht.add_column("defended asset", min_width=24)
+    ht.add_column("leakers", justify="right")
     ht.add_column("95 % interval", justify="right")
     for name, hm in res.by_type["hits_by_asset"].items():
         ht.add_row(name, _fmt(hm.mean), _ci(hm))
@@ -127,8 +137,8 @@ def _table(res: Results, sources: list[Any], catalog_path: str, elapsed_note: st
         notional = sum(1 for s in sources for p in s.parameters if p.notional)
         out.print(
             f"Parameter cards used: {names}.\n"
-            f"Each value's unit, range and source are listed in the card files in "
-            f"{catalog_path} ({notional} values are marked NOTIONAL there)."
+            f"Every value's unit, range and source is in the card files in {catalog_path} "
+            f"({notional} values there are marked NOTIONAL)."
         )
     else:
         out.print("Parameter cards used: none (all values given in the scenario file).")
@@ -168,19 +178,32 @@ def run_cmd(
     check_run_options(replications=replications, seed=seed, workers=workers, precision=precision)
     t0 = time.perf_counter()
     sc = scenario_by_name_or_path(scenario)
-    show_progress = not json_out and (
-        replications >= PROGRESS_MIN_REPLICATIONS and precision is None
-    )
-    if show_progress:
-        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+    if json_out:
+        res = simulate(
+            sc, replications=replications, seed=seed, workers=workers, precision=precision
+        )
+    else:
+        # Always a (transient, stderr) bar: the first run spends ~15 s compiling the
+        # kernel, and a non-compiled assigner runs a few replications per second.
+        from rich.progress import (
+            BarColumn,
+            Progress,
+            SpinnerColumn,
+            TextColumn,
+            TimeRemainingColumn,
+        )
 
+        err = console(stderr=True)
+        label = "simulating" if precision is None else f"simulating until ±{precision:g} leakers"
         with Progress(
-            TextColumn("simulating"),
+            SpinnerColumn(),
+            TextColumn(label),
             BarColumn(),
             TextColumn("{task.completed:,}/{task.total:,}"),
             TimeRemainingColumn(),
-            console=console(stderr=True),
+            console=err,
             transient=True,
+            disable=not err.is_terminal,  # nothing at all on a pipe or in a log file
         ) as bar:
             task = bar.add_task("run", total=replications)
             res = simulate(
@@ -191,19 +214,16 @@ def run_cmd(
                 precision=precision,
                 progress=lambda done, total: bar.update(task, completed=done),
             )
-    else:
-        res = simulate(
-            sc, replications=replications, seed=seed, workers=workers, precision=precision
-        )
     wall = time.perf_counter() - t0
     if json_out:
         d = res.to_dict()
         d["timing"]["wall_s"] = wall
         emit_json(d)
         return
+    path = "compiled kernel" if res.timing["path"] == "compiled" else "Python event loop"
     note = (
-        f"{wall:.1f} s wall ({res.timing['replications_per_s']:,.0f} replications/s on "
-        f"{workers} worker{'s' if workers > 1 else ''}, {res.timing['path']} path)"
+        f"{wall:.1f} s in all; {res.timing['replications_per_s']:,.0f} replications/s on "
+        f"{workers} worker{'s' if workers > 1 else ''} ({path})"
     )
     _table(res, card_sources(sc), str(catalog_dir()), note)
 

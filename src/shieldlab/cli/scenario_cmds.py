@@ -92,7 +92,18 @@ def schema_cmd(
     if output is None:
         emit_json(schema)
         return
-    atomic_write_text(output, json.dumps(schema, indent=2) + "\n")
+    from pathlib import Path
+
+    from shieldlab.errors import InputError
+
+    if Path(output).is_dir():
+        raise InputError(f"'{output}' is a directory; give a file name", field="--output")
+    try:
+        atomic_write_text(output, json.dumps(schema, indent=2) + "\n")
+    except OSError as exc:
+        raise InputError(
+            f"cannot write '{output}': {exc.strerror or exc}", field="--output"
+        ) from None
     typer.echo(f"wrote {output}")
 
 

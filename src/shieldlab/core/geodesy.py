@@ -17,6 +17,10 @@ FloatArray = npt.NDArray[np.float64]
 ArrayLike = float | npt.ArrayLike
 
 
+def _f64(*xs: ArrayLike) -> tuple[FloatArray, ...]:
+    return tuple(np.asarray(x, dtype=np.float64) for x in xs)
+
+
 def geodetic_to_enu(
     lat_deg: ArrayLike,
     lon_deg: ArrayLike,
@@ -29,19 +33,12 @@ def geodetic_to_enu(
 
     ENU = R(lat0, lon0) (ECEF(lat, lon, alt) - ECEF(lat0, lon0, alt0)), WGS84 ellipsoid.
     """
-    e, n, u = pymap3d.geodetic2enu(
-        np.asarray(lat_deg, dtype=np.float64),
-        np.asarray(lon_deg, dtype=np.float64),
-        np.asarray(alt_m, dtype=np.float64),
-        float(lat0_deg),
-        float(lon0_deg),
-        float(alt0_m),
+    e, n, u = _f64(
+        *pymap3d.geodetic2enu(
+            *_f64(lat_deg, lon_deg, alt_m), float(lat0_deg), float(lon0_deg), float(alt0_m)
+        )
     )
-    return (
-        np.asarray(e, dtype=np.float64),
-        np.asarray(n, dtype=np.float64),
-        np.asarray(u, dtype=np.float64),
-    )
+    return e, n, u
 
 
 def enu_to_geodetic(
@@ -53,19 +50,12 @@ def enu_to_geodetic(
     alt0_m: float = 0.0,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Latitude (deg), longitude (deg), altitude (m) of ENU points; inverse of the above."""
-    lat, lon, alt = pymap3d.enu2geodetic(
-        np.asarray(east_m, dtype=np.float64),
-        np.asarray(north_m, dtype=np.float64),
-        np.asarray(up_m, dtype=np.float64),
-        float(lat0_deg),
-        float(lon0_deg),
-        float(alt0_m),
+    lat, lon, alt = _f64(
+        *pymap3d.enu2geodetic(
+            *_f64(east_m, north_m, up_m), float(lat0_deg), float(lon0_deg), float(alt0_m)
+        )
     )
-    return (
-        np.asarray(lat, dtype=np.float64),
-        np.asarray(lon, dtype=np.float64),
-        np.asarray(alt, dtype=np.float64),
-    )
+    return lat, lon, alt
 
 
 #: Mean Earth radius (m) for great-circle distances (IUGG mean radius R1, rounded).
@@ -84,9 +74,8 @@ def great_circle_distance_m(
     d = 2 R asin(sqrt(sin^2(dphi/2) + cos phi1 cos phi2 sin^2(dlambda/2)))
     (Sinnott, "Virtues of the Haversine", Sky and Telescope 68(2), 1984).
     """
-    p1 = np.radians(np.asarray(lat1_deg, dtype=np.float64))
-    p2 = np.radians(np.asarray(lat2_deg, dtype=np.float64))
+    p1, l1, p2, l2 = (np.radians(x) for x in _f64(lat1_deg, lon1_deg, lat2_deg, lon2_deg))
     dp = p2 - p1
-    dl = np.radians(np.asarray(lon2_deg, dtype=np.float64) - np.asarray(lon1_deg, dtype=np.float64))
+    dl = l2 - l1
     h = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
     return np.asarray(2.0 * radius_m * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0))), dtype=np.float64)

@@ -206,6 +206,8 @@ def compile_scenario(scenario: Scenario, *, dt_traj_s: float = 1.0) -> CompiledS
             math.radians(wave.launch_area.lat_deg), math.radians(wave.launch_area.lon_deg), de, dn
         )
         times = wave.launch_times_s()
+        route_lat = [math.radians(p.lat_deg) for p in wave.waypoints]
+        route_lon = [math.radians(p.lon_deg) for p in wave.waypoints]
         for k in range(wave.count):
             a = sc.asset_index(wave.aimpoints[k % len(wave.aimpoints)])
             ap = sc.assets[a].position
@@ -222,8 +224,8 @@ def compile_scenario(scenario: Scenario, *, dt_traj_s: float = 1.0) -> CompiledS
             else:
                 assert tt.speed_mps is not None and tt.cruise_altitude_m is not None
                 tr = waypoint_track(
-                    lat_rad=np.array([lats[k], alat]),
-                    lon_rad=np.array([lons[k], alon]),
+                    lat_rad=np.array([lats[k], *route_lat, alat]),
+                    lon_rad=np.array([lons[k], *route_lon, alon]),
                     alt_m=tt.cruise_altitude_m,
                     speed_mps=tt.speed_mps,
                     dt_s=dt_traj_s,

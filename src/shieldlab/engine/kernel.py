@@ -1,7 +1,8 @@
 """The compiled replication kernel: one numba-compiled event loop per replication.
 
-``run_batch`` runs replications ``rep0 .. rep0 + n - 1`` (``prange`` over replications)
-and writes one row of outcomes per replication (columns: :mod:`shieldlab.engine.outcomes`).
+``run_batch`` runs replications ``rep0 .. rep0 + n - 1`` in a plain loop (parallelism comes
+from worker processes, docs/engine.md) and writes one row of outcomes per replication
+(columns: :mod:`shieldlab.engine.outcomes`).
 It reads only the plain arrays of a :class:`~shieldlab.engine.compiled.CompiledScenario`;
 every random draw is keyed by (seed, replication, threat, event kind, event index)
 (``core.rng``), so a replication's result does not depend on which batch or process ran it.
@@ -28,6 +29,8 @@ written as a plain Python loop and must give identical outcomes):
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -114,6 +117,26 @@ def _act_remove(act_list: I64, act_n: I64, act_pos: I64, g: int, i: int) -> None
         act_pos[g, last] = k
         act_n[g] -= 1
         act_pos[g, i] = -1
+
+
+@njit(cache=True)
+def _retire(
+    i: int,
+    n_t: int,
+    act_list: I64,
+    act_n: I64,
+    act_pos: I64,
+    track_on: npt.NDArray[np.bool_],
+    active: I64,
+) -> None:
+    """Threat i is gone (killed or impacted): off every node's list, its radar slots freed."""
+    for g in range(act_n.shape[0]):
+        _act_remove(act_list, act_n, act_pos, g, i)
+    for r in range(active.shape[0]):
+        ri = r * n_t + i
+        if track_on[ri]:
+            track_on[ri] = False
+            active[r] -= 1
 
 
 @njit(cache=True)
@@ -409,13 +432,7 @@ def simulate_one(
                     out[COL_DECOYS_KILLED] += 1
                 out[col_kills + weapon_type[w]] += 1
                 out[col_layer + type_layer[weapon_type[w]]] += 1
-                for g2 in range(n_g):
-                    _act_remove(act_list, act_n, act_pos, g2, i)
-                for r in range(n_r):
-                    ri = r * n_t + i
-                    if track_on[ri]:
-                        track_on[ri] = False
-                        active[r] -= 1
+                _retire(i, n_t, act_list, act_n, act_pos, track_on, active)
             elif sls:
                 look_wait[g, i] -= 1
                 if look_wait[g, i] == 0:
@@ -434,13 +451,7 @@ def simulate_one(
                 out[col_hits + threat_asset[i]] += 1
                 if threat_impact_s[i] < first_leak:
                     first_leak = threat_impact_s[i]
-            for g2 in range(n_g):
-                _act_remove(act_list, act_n, act_pos, g2, i)
-            for r in range(n_r):
-                ri = r * n_t + i
-                if track_on[ri]:
-                    track_on[ri] = False
-                    active[r] -= 1
+            _retire(i, n_t, act_list, act_n, act_pos, track_on, active)
             # (An impact frees no fire channel -- salvos at it resolved earlier -- and a
             # freed radar slot is taken below, where a new track marks the cycle.)
 
@@ -659,121 +670,13 @@ def simulate_one(
 
 
 @njit(cache=True)
-def run_batch(
-    seed: int,
-    rep0: int,
-    n_rep: int,
-    n_cols: int,
-    threat_rng_id: I64,
-    threat_type: I64,
-    threat_class: I64,
-    threat_lethal: npt.NDArray[np.bool_],
-    threat_launch_s: F64,
-    threat_impact_s: F64,
-    threat_asset: I64,
-    threat_value: F64,
-    threat_speed_mps: F64,
-    track_pos_noise_m: float,
-    track_vel_noise_mps: float,
-    radar_battery: I64,
-    radar_scan_s: F64,
-    radar_capacity: I64,
-    det_off: I64,
-    det_s0: I64,
-    det_n: I64,
-    det_pd: F64,
-    track_m: int,
-    track_n: int,
-    weapon_battery: I64,
-    weapon_type: I64,
-    weapon_ready: I64,
-    weapon_reserve: I64,
-    weapon_load: I64,
-    weapon_reload_s: F64,
-    pk: F64,
-    interceptor_cost: F64,
-    battery_max_targets: I64,
-    battery_max_guided: I64,
-    cycle_s: float,
-    n_cycles: int,
-    it_c0: I64,
-    it_nc: I64,
-    it_off: I64,
-    it_time: npt.NDArray[np.float32],
-    it_any: npt.NDArray[np.bool_],
-    wake_ptr: I64,
-    wake_threat: I64,
-    loss_c: I64,
-    loss_ptr: I64,
-    loss_list: I64,
-    impact_order: I64,
-    salvo_size: int,
-    sls: bool,
-    max_eng: int,
-    priority: int,
-    centralised: bool,
-    n_assets: int,
-    n_types: int,
-    type_layer: I64,
-    n_layers: int,
-) -> F64:
-    """Outcomes (n_rep, n_cols) of replications rep0 .. rep0 + n_rep - 1."""
+def run_batch(seed: int, rep0: int, n_rep: int, n_cols: int, *tables: Any) -> F64:
+    """Outcomes (n_rep, n_cols) of replications rep0 .. rep0 + n_rep - 1.
+
+    ``tables`` are ``simulate_one``'s arguments after ``out``, in its order (numba passes
+    them on as one heterogeneous tuple, specialised at compile time: no cost per call).
+    """
     out = np.zeros((n_rep, n_cols), dtype=np.float64)
     for k in range(n_rep):
-        simulate_one(
-            rep_key(seed, rep0 + k),
-            out[k],
-            threat_rng_id,
-            threat_type,
-            threat_class,
-            threat_lethal,
-            threat_launch_s,
-            threat_impact_s,
-            threat_asset,
-            threat_value,
-            threat_speed_mps,
-            track_pos_noise_m,
-            track_vel_noise_mps,
-            radar_battery,
-            radar_scan_s,
-            radar_capacity,
-            det_off,
-            det_s0,
-            det_n,
-            det_pd,
-            track_m,
-            track_n,
-            weapon_battery,
-            weapon_type,
-            weapon_ready,
-            weapon_reserve,
-            weapon_load,
-            weapon_reload_s,
-            pk,
-            interceptor_cost,
-            battery_max_targets,
-            battery_max_guided,
-            cycle_s,
-            n_cycles,
-            it_c0,
-            it_nc,
-            it_off,
-            it_time,
-            it_any,
-            wake_ptr,
-            wake_threat,
-            loss_c,
-            loss_ptr,
-            loss_list,
-            impact_order,
-            salvo_size,
-            sls,
-            max_eng,
-            priority,
-            centralised,
-            n_assets,
-            n_types,
-            type_layer,
-            n_layers,
-        )
+        simulate_one(rep_key(seed, rep0 + k), out[k], *tables)
     return out

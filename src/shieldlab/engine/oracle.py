@@ -23,17 +23,6 @@ from shieldlab.c2.base import AssignmentProblem, WeaponAssigner, check_salvos, s
 from shieldlab.c2.greedy import GreedyAssigner
 from shieldlab.core.rng import KIND_DETECT, KIND_KILL, KIND_TRACK_NOISE, rep_key_py, uniform_py
 from shieldlab.engine.compiled import CompiledScenario
-from shieldlab.engine.kernel import (
-    COL_COST,
-    COL_DECOYS_KILLED,
-    COL_ENGAGED,
-    COL_FIRED,
-    COL_FIRST_LEAK,
-    COL_LEAKERS,
-    COL_LETHAL_KILLED,
-    COL_THREATS_KILLED,
-    N_FIXED,
-)
 from shieldlab.engine.outcomes import layout_of
 
 F64 = npt.NDArray[np.float64]
@@ -79,10 +68,10 @@ def simulate_replication(
     assigner = assigner or GreedyAssigner()
     lay = layout_of(cs)
     out = np.zeros(lay.n_columns)
-    col_fired = N_FIXED
-    col_kills = N_FIXED + lay.n_types
-    col_hits = N_FIXED + 2 * lay.n_types
-    col_layer = col_hits + len(lay.asset_names)
+    # Outcomes are written by column name (engine.outcomes), independently of the
+    # kernel's column constants, so a mix-up of columns in either shows as a mismatch.
+    col = lay.columns()
+    type_names, asset_names, layers = lay.interceptor_names, lay.asset_names, lay.layers
     key = rep_key_py(seed, replication)
     n_t, n_r, n_w, n_b = cs.n_threats, cs.n_radars, cs.n_weapons, cs.n_batteries
     n_g = 1 if cs.centralised else n_b
@@ -176,11 +165,11 @@ def simulate_replication(
             )
             if killed:
                 alive[i] = False
-                out[COL_THREATS_KILLED] += 1
-                out[COL_LETHAL_KILLED if cs.threat_lethal[i] else COL_DECOYS_KILLED] += 1
+                out[col["threats_killed"]] += 1
+                out[col["lethal_threats_killed" if cs.threat_lethal[i] else "decoys_killed"]] += 1
                 jt = int(cs.weapon_type[w])
-                out[col_kills + jt] += 1
-                out[col_layer + lay.type_layer[jt]] += 1
+                out[col[f"kills.{type_names[jt]}"]] += 1
+                out[col[f"kills_by_layer.{layers[lay.type_layer[jt]]}"]] += 1
                 drop_tracks(i)
             elif cs.shoot_look_shoot:
                 look_wait[g, i] -= 1
@@ -192,7 +181,7 @@ def simulate_replication(
                 alive[i] = False
                 if cs.threat_lethal[i]:
                     leakers += 1
-                    out[col_hits + int(cs.threat_asset[i])] += 1
+                    out[col[f"hits.{asset_names[int(cs.threat_asset[i])]}"]] += 1
                     first_leak = min(first_leak, float(cs.threat_impact_s[i]))
                 drop_tracks(i)
         # 4. Reloads.
@@ -291,9 +280,9 @@ def simulate_replication(
                 fired_w[w] += n
                 ready[w] -= n
                 jt = int(cs.weapon_type[w])
-                out[COL_FIRED] += n
-                out[col_fired + jt] += n
-                out[COL_COST] += n * float(cs.interceptor_cost_usd[jt])
+                out[col["interceptors_fired"]] += n
+                out[col[f"fired.{type_names[jt]}"]] += n
+                out[col["interceptor_cost_usd"]] += n * float(cs.interceptor_cost_usd[jt])
                 msl_busy[b] += n
                 if inflight[b, i] == 0:
                     tgt_busy[b] += 1
@@ -304,7 +293,7 @@ def simulate_replication(
                     look_wait[g, i] += 1
                 if not engaged[i]:
                     engaged[i] = True
-                    out[COL_ENGAGED] += 1
+                    out[col["threats_engaged"]] += 1
                 load = int(cs.weapon_load[w])
                 for _ in range(int(fired_w[w]) // load - before // load):
                     if reserve[w] >= load:
@@ -314,8 +303,8 @@ def simulate_replication(
                             reloads.append((rcy, w))
         if not alive.any():
             break
-    out[COL_LEAKERS] = leakers
-    out[COL_FIRST_LEAK] = first_leak if leakers > 0 else math.nan
+    out[col["leakers"]] = leakers
+    out[col["time_of_first_leak_s"]] = first_leak if leakers > 0 else math.nan
     return out
 
 

@@ -31,7 +31,9 @@ Read, in list order (list order is the index order for arrays):
   ``reloads`` full reloads per launcher).
 - ``raid.waves[w]``: ``threat`` (type name), ``count``, ``launch_area`` (centre
   ``lat_deg``/``lon_deg``, ``radius_m``), :meth:`Wave.launch_times_s`, ``aimpoints``
-  (asset names; threat ``i`` of the wave aims at ``aimpoints[i % len(aimpoints)]``).
+  (asset names; threat ``i`` of the wave aims at ``aimpoints[i % len(aimpoints)]``),
+  optional ``waypoints`` (cruise missiles and aircraft: great-circle legs from the launch
+  point through each waypoint in order to the aimpoint).
 - ``doctrine``: ``salvo_size``, ``shoot_look_shoot``, ``max_engagements_per_threat``,
   ``engagement_priority``, ``c2_mode``, ``decision_cycle_s``, ``assigner``,
   ``track_initiation.m``/``.n`` (M-of-N), ``track_position_noise_m``,
@@ -51,6 +53,7 @@ aimpoint; at most ``MAX_THREATS`` threats, launched within ``MAX_LAUNCH_TIME_S``
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Annotated, Any, Literal
 
@@ -63,13 +66,18 @@ from pydantic import (
     model_validator,
 )
 
-from shieldlab.core.geodesy import great_circle_distance_m
+from shieldlab.core.geodesy import MEAN_EARTH_RADIUS_M, great_circle_distance_m
 from shieldlab.scenario.yamlio import PathValueError
 
 SCHEMA_VERSION = 1
 
 #: Least distance (m) between any launch point and its aimpoint.
 MIN_LAUNCH_DISTANCE_M = 1000.0
+MAX_WAYPOINTS = 100  # turning points per wave route
+# Longest launch-to-aimpoint range of a ballistic wave: 95 % of half the Earth's
+# circumference. Near the antipode the great-circle plane of the arc is undefined (and the
+# minimum-energy arc of core.ballistic needs a range below half the circumference).
+MAX_BALLISTIC_RANGE_M = 0.95 * math.pi * MEAN_EARTH_RADIUS_M
 
 ThreatClass = Literal["ballistic", "cruise", "aircraft", "decoy"]
 THREAT_CLASSES: tuple[ThreatClass, ...] = ("ballistic", "cruise", "aircraft", "decoy")
@@ -94,6 +102,8 @@ NonNegInt = Annotated[int, Field(ge=0)]
 # out-of-memory crash; they are far above anything a study of this kind needs.
 MAX_THREATS = 100_000
 MAX_LAUNCH_TIME_S = 86_400.0
+# Longest flight of a cruise missile or aircraft (trajectories are sampled every second).
+MAX_FLIGHT_TIME_S = 86_400.0
 Count = Annotated[int, Field(ge=1, le=1_000_000)]
 LaunchTime = Annotated[float, Field(ge=0.0, le=MAX_LAUNCH_TIME_S, allow_inf_nan=False)]
 
@@ -336,11 +346,20 @@ class LaunchArea(_Model):
     radius_m: NonNegFloat = 0.0
 
 
+class Waypoint(_Model):
+    """A turning point of a cruise missile or aircraft route (at the type's altitude)."""
+
+    lat_deg: Annotated[float, Field(ge=-90.0, le=90.0)]
+    lon_deg: Annotated[float, Field(ge=-180.0, le=180.0)]
+
+
 class Wave(_Model):
     """``count`` threats of one type, launched from an area at given times at named assets.
 
     Launch times: ``times_s`` (one per threat), or ``start_s + i * interval_s``.
-    Threat ``i`` aims at ``aimpoints[i % len(aimpoints)]``.
+    Threat ``i`` aims at ``aimpoints[i % len(aimpoints)]``. Cruise missiles and aircraft
+    fly great-circle legs from their launch point through ``waypoints`` (in order, shared
+    by the wave) to their aimpoint; without waypoints, straight to the aimpoint.
     """
 
     name: Name | None = None
@@ -351,6 +370,7 @@ class Wave(_Model):
     interval_s: LaunchTime = 0.0
     times_s: list[LaunchTime] | None = None
     aimpoints: Annotated[list[Name], Field(min_length=1)]
+    waypoints: Annotated[list[Waypoint], Field(max_length=MAX_WAYPOINTS)] = []
 
     @model_validator(mode="after")
     def _times(self) -> Wave:
@@ -401,11 +421,16 @@ class Raid(_Model):
         return sum(w.count for w in self.waves)
 
 
+# The compiled kernel keeps the last n scan results of a radar-threat pair as the bits of
+# one 64-bit integer (engine.kernel): n is at most 63.
+MAX_TRACK_WINDOW = 63
+
+
 class TrackInitiation(_Model):
     """M-of-N track initiation: a track forms after ``m`` detections in ``n`` scans."""
 
-    m: Annotated[int, Field(ge=1, le=100)] = 2
-    n: Annotated[int, Field(ge=1, le=100)] = 3
+    m: Annotated[int, Field(ge=1, le=MAX_TRACK_WINDOW)] = 2
+    n: Annotated[int, Field(ge=1, le=MAX_TRACK_WINDOW)] = 3
 
     @model_validator(mode="after")
     def _m_le_n(self) -> TrackInitiation:
@@ -485,6 +510,13 @@ class Scenario(_Model):
                     path=("raid", "waves", w, "threat"),
                 )
             area = wave.launch_area
+            trajectory = self.threat_types[self.threat_type_index(wave.threat)].trajectory
+            if wave.waypoints and trajectory != "level":
+                raise PathValueError(
+                    f"waypoints apply to cruise missiles and aircraft (level flight); "
+                    f"threat type '{wave.threat}' flies a {trajectory} arc",
+                    path=("raid", "waves", w, "waypoints"),
+                )
             for a, aim in enumerate(wave.aimpoints):
                 if aim not in assets:
                     raise PathValueError(
@@ -503,6 +535,16 @@ class Scenario(_Model):
                         f"({dist:.0f} m from its centre)",
                         path=("raid", "waves", w, "launch_area"),
                     )
+                if trajectory == "level":
+                    self._check_route(w, wave, aim, pos)
+                if trajectory == "ballistic" and dist + area.radius_m > MAX_BALLISTIC_RANGE_M:
+                    raise PathValueError(
+                        f"ballistic range to aimpoint '{aim}' reaches "
+                        f"{(dist + area.radius_m) / 1000:,.0f} km; at most "
+                        f"{MAX_BALLISTIC_RANGE_M / 1000:,.0f} km (95 % of half the Earth's "
+                        "circumference: near the antipode the arc has no defined plane)",
+                        path=("raid", "waves", w, "launch_area"),
+                    )
         for b, bat in enumerate(self.batteries):
             for li, launcher in enumerate(bat.launchers):
                 for k, item in enumerate(launcher.loadout):
@@ -513,6 +555,25 @@ class Scenario(_Model):
                             path=("batteries", b, "launchers", li, "loadout", k, "interceptor"),
                         )
         return self
+
+    def _check_route(self, w: int, wave: Wave, aim: str, aim_pos: GeoPoint) -> None:
+        """A level route (launch centre, waypoints, aimpoint) must last at most a day."""
+        tt = self.threat_types[self.threat_type_index(wave.threat)]
+        pts = [(wave.launch_area.lat_deg, wave.launch_area.lon_deg)]
+        pts += [(p.lat_deg, p.lon_deg) for p in wave.waypoints]
+        pts.append((aim_pos.lat_deg, aim_pos.lon_deg))
+        length_m = wave.launch_area.radius_m + sum(
+            float(great_circle_distance_m(a[0], a[1], b[0], b[1]))
+            for a, b in itertools.pairwise(pts)
+        )
+        assert tt.speed_mps is not None  # level trajectories require it
+        if length_m / tt.speed_mps > MAX_FLIGHT_TIME_S:
+            raise PathValueError(
+                f"the route to aimpoint '{aim}' ({length_m / 1000:,.0f} km at "
+                f"{tt.speed_mps:g} m/s) takes {length_m / tt.speed_mps:,.0f} s, over the "
+                f"limit of {MAX_FLIGHT_TIME_S:g} s (one day)",
+                path=("raid", "waves", w, "waypoints" if wave.waypoints else "launch_area"),
+            )
 
     # --- helpers for the engine -------------------------------------------------------
 

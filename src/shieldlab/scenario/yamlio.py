@@ -143,19 +143,32 @@ _Loader.add_implicit_resolver(
 MAX_EXPANDED_VALUES = 1_000_000
 
 
-def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
-    """Number of values ``node`` stands for once every alias is expanded (memoised)."""
+def _expanded_size(node: yaml.Node, memo: dict[int, int], file: str) -> int:
+    """Number of values ``node`` stands for once every alias is expanded (memoised).
+
+    An alias inside the node it names (``a: &x [*x]``) makes a recursive structure that
+    no scenario field can hold: it is refused here, with its line.
+    """
     key = id(node)
-    if key not in memo:
-        memo[key] = 1  # provisional; YAML cannot build true cycles for these node kinds
-        if isinstance(node, yaml.MappingNode):
-            n = 1 + sum(_expanded_size(k, memo) + _expanded_size(v, memo) for k, v in node.value)
-        elif isinstance(node, yaml.SequenceNode):
-            n = 1 + sum(_expanded_size(v, memo) for v in node.value)
-        else:
-            n = 1
-        memo[key] = n
-    return memo[key]
+    if key in memo:
+        if memo[key] < 0:
+            raise InputError(
+                "a YAML alias refers to the node that contains it (recursive structure)",
+                file=file,
+                line=node.start_mark.line + 1,
+            )
+        return memo[key]
+    memo[key] = -1  # in progress
+    if isinstance(node, yaml.MappingNode):
+        n = 1 + sum(
+            _expanded_size(k, memo, file) + _expanded_size(v, memo, file) for k, v in node.value
+        )
+    elif isinstance(node, yaml.SequenceNode):
+        n = 1 + sum(_expanded_size(v, memo, file) for v in node.value)
+    else:
+        n = 1
+    memo[key] = n
+    return n
 
 
 def _path_key(node: yaml.ScalarNode) -> PathElem:
@@ -226,7 +239,7 @@ def load_yaml_text(
         if node is None:
             raise InputError("file has no YAML document (only comments or blank lines)", file=fname)
         lines = _record_lines(node, fname)
-        if _expanded_size(node, {}) > MAX_EXPANDED_VALUES:
+        if _expanded_size(node, {}, fname) > MAX_EXPANDED_VALUES:
             # Validation walks the expanded tree; refuse before it takes forever.
             raise InputError(
                 f"YAML aliases expand to more than {MAX_EXPANDED_VALUES} values", file=fname
