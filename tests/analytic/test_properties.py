@@ -55,16 +55,18 @@ def test_albersheim_round_trip_through_exact_pd(pd: float, lp: float, n: int) ->
     assert p_minus <= pd <= p_plus
 
 
-# Shnidman (2002) states "within about 1 dB"; measured against the exact Pd over
-# 0.1<=Pd<=0.99, 1e-9<=Pfa<=1e-3, N<=100 the largest error is 1.05 dB (Swerling 1/2 at
-# Pd 0.1, Pfa 1e-3, N 1).
+# Shnidman (2002) states "within about 1 dB". Measured against the exact Pd on a grid over
+# 0.1<=Pd<=0.99, 1e-9<=Pfa<=1e-3, N<=100, Swerling 0-4, the largest error is 1.16 dB
+# (Swerling 1, Pd 0.97, Pfa 1e-9, N 2); 1.2 dB is that figure rounded up, not a margin.
 @settings(max_examples=60, deadline=None)
 @given(st.floats(0.1, 0.99), st.floats(-9.0, -3.0), st.integers(1, 100), swerling)
+@example(0.96875, -9.0, 1, 1)
+@example(0.97, -9.0, 2, 1)
 def test_shnidman_within_about_1_db_of_exact(pd: float, lp: float, n: int, sw: int) -> None:
     pfa = 10.0**lp
     approx = float(analytic.shnidman_snr_db(pd, pfa, n, sw))
     exact = float(radar.snr_db_for_pd(pd, pfa, n, sw, tol_db=1e-4))
-    assert abs(approx - exact) <= 1.1
+    assert abs(approx - exact) <= 1.2
 
 
 counts = st.integers(0, 200)
