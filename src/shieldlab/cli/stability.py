@@ -415,7 +415,10 @@ def restore(
             ],
         ]
     _print_table(f"Restoring deterrence -- {p.name}", ["quantity", "value"], rows)
-    _note("cost-exchange ratio > 1: the defence is cost-effective at the margin (Nitze).")
+    _note(
+        "reading the cost-exchange ratio: above 1 the defence is cost-effective at the "
+        "margin (Nitze's criterion); below 1, more offence is the cheaper answer."
+    )
     _note(f"unit costs: {results[0].cost_source}")
     for f in out.get("figures", []):
         _note(f"wrote {f}")
