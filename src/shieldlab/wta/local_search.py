@@ -26,6 +26,7 @@ import time
 
 import numpy as np
 from numba import njit
+from numpy.typing import NDArray
 
 from shieldlab.wta.base import FloatArray, IntArray, WTAInstance, WTAResult, WTASolver, make_result
 from shieldlab.wta.base import objective as wta_objective
@@ -34,11 +35,12 @@ _Q_FLOOR = 1e-12
 
 
 @njit(cache=True)
-def _survival(values: FloatArray, q: FloatArray, x: IntArray, j: int) -> float:
+def _target_survival(q: FloatArray, wtype: IntArray, wtgt: IntArray, j: int) -> float:
+    """prod of q over the weapons on target j, recomputed (no drift from divisions)."""
     s = 1.0
-    for i in range(q.shape[0]):
-        if x[i, j] > 0:
-            s *= q[i, j] ** x[i, j]
+    for w in range(wtype.size):
+        if wtgt[w] == j:
+            s *= q[wtype[w], j]
     return s
 
 
@@ -46,60 +48,94 @@ def _survival(values: FloatArray, q: FloatArray, x: IntArray, j: int) -> float:
 def _descent(
     values: FloatArray,
     q: FloatArray,
-    x: IntArray,
     wtype: IntArray,
     wtgt: IntArray,
     surv: FloatArray,
+    dirty: NDArray[np.bool_],
 ) -> float:
-    """Move/swap descent to a local optimum; updates x, wtgt, surv in place; returns F."""
+    """Move/swap first-improvement descent driven by a queue of changed targets.
+
+    A move w: a -> b or a swap between targets a and b changes only S_a and S_b, so it
+    needs re-checking only after a or b changed. Processing target t checks every move
+    out of t, every move into t and every swap with a weapon on t: O(W + k (n + W)) for
+    k weapons on t, instead of O(W n + W^2) for a full pass. Updates ``wtgt`` and
+    ``surv`` in place, clears ``dirty``; returns F.
+    """
     n = q.shape[1]
     nw = wtype.size
-    improved = True
-    while improved:
-        improved = False
-        # moves: best target for each weapon
-        for w in range(nw):
-            i = wtype[w]
-            a = wtgt[w]
-            rem = values[a] * (surv[a] / q[i, a] - surv[a])
-            best = 0.0
-            bb = -1
-            for b in range(n):
-                if b != a:
-                    d = rem - values[b] * surv[b] * (1.0 - q[i, b])
-                    if d < best:
-                        best = d
-                        bb = b
-            if bb >= 0 and best < -1e-13 * (1.0 + rem):
-                x[i, a] -= 1
-                x[i, bb] += 1
-                wtgt[w] = bb
-                surv[a] = _survival(values, q, x, a)
-                surv[bb] = _survival(values, q, x, bb)
-                improved = True
-        # swaps
-        for w1 in range(nw):
-            i1 = wtype[w1]
-            a = wtgt[w1]
-            for w2 in range(w1 + 1, nw):
-                i2 = wtype[w2]
-                b = wtgt[w2]
-                if a == b or i1 == i2:
-                    continue
-                na = surv[a] / q[i1, a] * q[i2, a]
-                nb = surv[b] / q[i2, b] * q[i1, b]
-                d = values[a] * (na - surv[a]) + values[b] * (nb - surv[b])
-                if d < -1e-13 * (values[a] * surv[a] + values[b] * surv[b]):
-                    x[i1, a] -= 1
-                    x[i2, a] += 1
-                    x[i2, b] -= 1
-                    x[i1, b] += 1
-                    wtgt[w1] = b
-                    wtgt[w2] = a
-                    a = b
-                    surv[wtgt[w2]] = _survival(values, q, x, wtgt[w2])
-                    surv[b] = _survival(values, q, x, b)
-                    improved = True
+    stack = np.empty(n, dtype=np.int64)
+    top = 0
+    for j in range(n):
+        if dirty[j]:
+            stack[top] = j
+            top += 1
+    while top > 0:
+        top -= 1
+        t = stack[top]
+        dirty[t] = False
+        changed = True
+        while changed:
+            changed = False
+            for w in range(nw):
+                i = wtype[w]
+                a = wtgt[w]
+                if a == t:
+                    base_t = values[t] * surv[t]
+                    out = surv[t] / q[i, t]
+                    rem = values[t] * out - base_t
+                    best = 0.0
+                    bb = -1
+                    for b in range(n):
+                        if b != t:
+                            d = rem - values[b] * surv[b] * (1.0 - q[i, b])
+                            if d < best:
+                                best = d
+                                bb = b
+                    if bb >= 0 and best < -1e-12 * (base_t + values[bb] * surv[bb]):
+                        wtgt[w] = bb
+                        surv[t] = _target_survival(q, wtype, wtgt, t)
+                        surv[bb] = _target_survival(q, wtype, wtgt, bb)
+                        if not dirty[bb]:
+                            dirty[bb] = True
+                            stack[top] = bb
+                            top += 1
+                        changed = True
+                        break
+                    for w2 in range(nw):
+                        b = wtgt[w2]
+                        i2 = wtype[w2]
+                        if b == t or i2 == i:
+                            continue
+                        na = out * q[i2, t]
+                        nb = surv[b] / q[i2, b] * q[i, b]
+                        d = values[t] * na - base_t + values[b] * (nb - surv[b])
+                        if d < -1e-12 * (base_t + values[b] * surv[b]):
+                            wtgt[w] = b
+                            wtgt[w2] = t
+                            surv[t] = _target_survival(q, wtype, wtgt, t)
+                            surv[b] = _target_survival(q, wtype, wtgt, b)
+                            if not dirty[b]:
+                                dirty[b] = True
+                                stack[top] = b
+                                top += 1
+                            changed = True
+                            break
+                    if changed:
+                        break
+                else:
+                    d = values[a] * (surv[a] / q[i, a] - surv[a]) - values[t] * surv[t] * (
+                        1.0 - q[i, t]
+                    )
+                    if d < -1e-12 * (values[a] * surv[a] + values[t] * surv[t]):
+                        wtgt[w] = t
+                        surv[t] = _target_survival(q, wtype, wtgt, t)
+                        surv[a] = _target_survival(q, wtype, wtgt, a)
+                        if not dirty[a]:
+                            dirty[a] = True
+                            stack[top] = a
+                            top += 1
+                        changed = True
+                        break
     f = 0.0
     for j in range(n):
         f += values[j] * surv[j]
@@ -110,15 +146,15 @@ def _descent(
 def _ils(
     values: FloatArray,
     q: FloatArray,
-    x: IntArray,
     wtype: IntArray,
     wtgt: IntArray,
     uniforms: FloatArray,
 ) -> float:
-    """Iterated local search from x (in place, kept at the best found); returns best F.
+    """Iterated local search from ``wtgt`` (in place, left at the best found); best F.
 
     Row r of ``uniforms`` (iterations, 1 + 2 k_max) drives kick r: its size, then a
     weapon and a target for each moved weapon (drawn by the caller's numpy Generator).
+    A kick is kept only when the descent after it ends strictly better.
     """
     iterations = uniforms.shape[0]
     kick_size = (uniforms.shape[1] - 1) // 2
@@ -126,37 +162,34 @@ def _ils(
     nw = wtype.size
     surv = np.empty(n)
     for j in range(n):
-        surv[j] = _survival(values, q, x, j)
-    best = _descent(values, q, x, wtype, wtgt, surv)
+        surv[j] = _target_survival(q, wtype, wtgt, j)
+    dirty = np.ones(n, dtype=np.bool_)
+    best = _descent(values, q, wtype, wtgt, surv, dirty)
     if nw == 0 or n < 2:
         return best
-    cx = x.copy()
     ct = wtgt.copy()
     cs = surv.copy()
     for r in range(iterations):
         k = 1 + int(uniforms[r, 0] * kick_size)
         for kk in range(k):
             w = int(uniforms[r, 1 + 2 * kk] * nw)
-            i = wtype[w]
             a = ct[w]
             b = int(uniforms[r, 2 + 2 * kk] * (n - 1))
             if b >= a:
                 b += 1
-            cx[i, a] -= 1
-            cx[i, b] += 1
             ct[w] = b
-            cs[a] = _survival(values, q, cx, a)
-            cs[b] = _survival(values, q, cx, b)
-        f = _descent(values, q, cx, wtype, ct, cs)
-        if f < best - 1e-13 * best:
+            cs[a] = _target_survival(q, wtype, ct, a)
+            cs[b] = _target_survival(q, wtype, ct, b)
+            dirty[a] = True
+            dirty[b] = True
+        f = _descent(values, q, wtype, ct, cs, dirty)
+        if f < best - 1e-12 * best:
             best = f
-            x[:, :] = cx
             wtgt[:] = ct
+            surv[:] = cs
         else:
-            cx[:, :] = x
             ct[:] = wtgt
-            for j in range(n):
-                cs[j] = _survival(values, q, cx, j)
+            cs[:] = surv
     return best
 
 
@@ -230,14 +263,16 @@ def local_search(
     stats = {"rounds": 0, "ejections": 0, "kicks": 0}
     batch = 50
     # stop early once this many kicks in a row brought nothing (small instances)
-    patience = max(2000, 200 * int(instance.n_weapons))
+    patience = max(5000, 1000 * int(instance.n_weapons))
     since_gain = 0
     f_best = float(np.dot(v, np.prod(np.power(q, x), axis=0)))
     while True:
         stats["rounds"] += 1
         wt, wg = _weapons_of(x)
         t0 = time.perf_counter()
-        f = _ils(v, q, x, wt, wg, rng.random((batch, 1 + 2 * kick_size)))
+        _ils(v, q, wt, wg, rng.random((batch, 1 + 2 * kick_size)))
+        x = np.zeros_like(x)
+        np.add.at(x, (wt, wg), 1)
         dt = time.perf_counter() - t0
         stats["kicks"] += batch
         # ejection chains until they stop paying
@@ -255,11 +290,9 @@ def local_search(
         left = t_end - time.perf_counter()
         if left <= 0 or since_gain >= patience:
             break
-        # keep each batch around 0.2 s so the time limit is respected
-        if dt > 0:
-            batch = int(max(1, min(20000, batch * 0.2 / dt)))
-        if batch * dt / max(batch, 1) > left:
-            break
+        # keep each batch around 0.2 s (and within the time left)
+        per_kick = max(dt, 1e-6) / batch
+        batch = int(max(1, min(100_000, 0.2 / per_kick, left / per_kick)))
     return x, stats
 
 
