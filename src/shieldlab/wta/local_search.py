@@ -262,15 +262,18 @@ def local_search(
     rng = np.random.default_rng(seed)
     stats = {"rounds": 0, "ejections": 0, "kicks": 0}
     batch = 50
-    # stop early once this many kicks in a row brought nothing (small instances)
+    # after this many kicks in a row without gain the kicks grow (3, 6, 12 weapons, as
+    # in variable neighbourhood search); when the largest size stalls too, stop early
     patience = max(5000, 1000 * int(instance.n_weapons))
     since_gain = 0
+    level = 0
     f_best = float(np.dot(v, np.prod(np.power(q, x), axis=0)))
     while True:
         stats["rounds"] += 1
         wt, wg = _weapons_of(x)
         t0 = time.perf_counter()
-        _ils(v, q, wt, wg, rng.random((batch, 1 + 2 * kick_size)))
+        size = kick_size * 2**level
+        _ils(v, q, wt, wg, rng.random((batch, 1 + 2 * size)))
         x = np.zeros_like(x)
         np.add.at(x, (wt, wg), 1)
         dt = time.perf_counter() - t0
@@ -285,10 +288,16 @@ def local_search(
         if f < f_best * (1 - 1e-12):
             f_best = f
             since_gain = 0
+            level = 0
         else:
             since_gain += batch
+        if since_gain >= patience:
+            if level == 2:
+                break
+            level += 1
+            since_gain = 0
         left = t_end - time.perf_counter()
-        if left <= 0 or since_gain >= patience:
+        if left <= 0:
             break
         # keep each batch around 0.2 s (and within the time left)
         per_kick = max(dt, 1e-6) / batch
