@@ -20,9 +20,11 @@ from __future__ import annotations
 import logging
 import math
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from shieldlab.wta.base import FloatArray, IntArray, WTAInstance, WTAResult, WTASolver, make_result
 from shieldlab.wta.base import objective as wta_objective
@@ -64,10 +66,55 @@ def log_survival(prob: FloatArray) -> FloatArray:
     return np.log(np.maximum(1.0 - prob, _Q_FLOOR))
 
 
+@dataclass(frozen=True, kw_only=True)
+class SideLimits:
+    """Fire-control limits on top of the weapon counts (each part optional).
+
+    * ``target_max_weapons[j]``: at most this many weapons on target j (salvos a threat
+      may still receive);
+    * ``weapon_group[i]``, ``weapon_units[i]``, ``group_units[g]``: weapons of the types in
+      group g (a battery) use ``weapon_units[i]`` units each (rounds guided at once), at
+      most ``group_units[g]`` in all;
+    * ``group_new_targets[g]``, ``group_engaged[g, j]``: group g may start engaging at
+      most ``group_new_targets[g]`` targets it does not engage already (target channels).
+    """
+
+    target_max_weapons: IntArray | None = None
+    weapon_group: IntArray | None = None
+    weapon_units: IntArray | None = None
+    group_units: IntArray | None = None
+    group_new_targets: IntArray | None = None
+    group_engaged: NDArray[np.bool_] | None = None
+
+    def violations(self, x: IntArray) -> list[str]:
+        """Which limits ``x`` (m, n) breaks (empty when feasible)."""
+        out: list[str] = []
+        if self.target_max_weapons is not None and np.any(x.sum(axis=0) > self.target_max_weapons):
+            out.append("target_max_weapons")
+        if self.weapon_group is None:
+            return out
+        groups = int(self.weapon_group.max(initial=-1)) + 1
+        for g in range(groups):
+            rows = self.weapon_group == g
+            if self.group_units is not None and self.weapon_units is not None:
+                used = int((x[rows].sum(axis=1) * self.weapon_units[rows]).sum())
+                if used > self.group_units[g]:
+                    out.append(f"group_units[{g}]")
+            if self.group_new_targets is not None:
+                hit = x[rows].sum(axis=0) > 0
+                if self.group_engaged is not None:
+                    hit &= ~self.group_engaged[g]
+                if int(hit.sum()) > self.group_new_targets[g]:
+                    out.append(f"group_new_targets[{g}]")
+        return out
+
+
 class _OAModel:
     """The HiGHS model: integer x_ij (pairs with p > 0), survival z_j, tangent rows."""
 
-    def __init__(self, instance: WTAInstance, *, threads: int = 1) -> None:
+    def __init__(
+        self, instance: WTAInstance, *, threads: int = 1, limits: SideLimits | None = None
+    ) -> None:
         import highspy
 
         self.inst = instance
@@ -113,6 +160,57 @@ class _OAModel:
         self.cols_of_target = [np.flatnonzero(self.pj == j).astype(np.int32) for j in range(n)]
         self.n_cuts = 0
         self.finished = False
+        self.new_target_cols: list[tuple[int, int, int]] = []  # (column, group, target)
+        self.weapon_group = np.zeros(m, dtype=np.int64)
+        if limits is not None:
+            self._add_limits(limits)
+
+    def _add_row(self, cols: list[int], vals: list[float], lo: float, hi: float) -> None:
+        self.h.addRow(
+            lo, hi, len(cols), np.asarray(cols, dtype=np.int32), np.asarray(vals, dtype=np.float64)
+        )
+
+    def _add_limits(self, lim: SideLimits) -> None:
+        import highspy
+
+        inst = self.inst
+        n = inst.n_targets
+        inf = self.inf
+        if lim.target_max_weapons is not None:
+            for j in range(n):
+                cols = self.cols_of_target[j].tolist()
+                if cols:
+                    self._add_row(cols, [1.0] * len(cols), -inf, float(lim.target_max_weapons[j]))
+        if lim.weapon_group is None:
+            return
+        groups = int(lim.weapon_group.max(initial=-1)) + 1
+        gx = lim.weapon_group[self.pi]
+        for g in range(groups):
+            mine = np.flatnonzero(gx == g)
+            if mine.size == 0:
+                continue
+            if lim.group_units is not None and lim.weapon_units is not None:
+                units = lim.weapon_units[self.pi[mine]].astype(np.float64)
+                self._add_row(mine.tolist(), units.tolist(), -inf, float(lim.group_units[g]))
+            if lim.group_new_targets is None:
+                continue
+            e_cols: list[int] = []
+            for j in np.unique(self.pj[mine]).tolist():
+                if lim.group_engaged is not None and lim.group_engaged[g, j]:
+                    continue
+                xs = mine[self.pj[mine] == j]
+                big = float(inst.weapon_counts[self.pi[xs]].sum())
+                if lim.target_max_weapons is not None:
+                    big = min(big, float(lim.target_max_weapons[j]))
+                col = self.h.getNumCol()
+                self.h.addVar(0.0, 1.0)
+                self.h.changeColIntegrality(col, highspy.HighsVarType.kInteger)
+                self.new_target_cols.append((col, g, j))
+                e_cols.append(col)
+                self._add_row([*xs.tolist(), col], [1.0] * xs.size + [-big], -inf, 0.0)
+            if e_cols:
+                self._add_row(e_cols, [1.0] * len(e_cols), -inf, float(lim.group_new_targets[g]))
+        self.weapon_group = lim.weapon_group
 
     def add_tangents(self, targets: IntArray, points: FloatArray) -> None:
         """Rows z_j - e^a sum_i ln(q_ij) x_ij >= e^a (1 - a) for each (j, a)."""
@@ -144,7 +242,10 @@ class _OAModel:
         return np.asarray((self.logq * x).sum(axis=0))
 
     def start_from(self, x: IntArray) -> None:
-        col = np.concatenate([x[self.pi, self.pj].astype(np.float64), np.exp(self.y_of(x))])
+        extra = [float(x[self.weapon_group == g, j].sum() > 0) for _c, g, j in self.new_target_cols]
+        col = np.concatenate(
+            [x[self.pi, self.pj].astype(np.float64), np.exp(self.y_of(x)), np.asarray(extra)]
+        )
         self.h.setSolution(col.size, np.arange(col.size, dtype=np.int32), col)
 
     def run(self, time_limit_s: float) -> tuple[IntArray | None, float]:
@@ -179,16 +280,23 @@ def solve_exact(
     start: IntArray | None = None,
     rel_gap: float = 1e-6,
     threads: int = 1,
+    limits: SideLimits | None = None,
 ) -> tuple[IntArray, float, bool, dict[str, Any]]:
-    """Outer-approximation loop; returns (best x, lower bound, proven optimal, stats)."""
+    """Outer-approximation loop; returns (best x, lower bound, proven optimal, stats).
+
+    With ``limits`` the fire-control side constraints are added to the MILP; ``start``
+    must then satisfy them (the empty assignment always does and is the default).
+    """
     t0 = time.perf_counter()
     deadline = t0 + time_limit_s
     n = instance.n_targets
-    model = _OAModel(instance, threads=threads)
+    model = _OAModel(instance, threads=threads, limits=limits)
     tj = np.repeat(np.arange(n), len(_INITIAL_SURVIVALS))
     ta = np.tile(np.log(np.asarray(_INITIAL_SURVIVALS)), n)
     model.add_tangents(tj, ta)
-    if start is None:
+    if start is None and limits is not None:
+        start = np.zeros(instance.kill_probability.shape, dtype=np.int64)
+    elif start is None:
         from shieldlab.wta.greedy import greedy_assignment
 
         start = greedy_assignment(instance)
@@ -211,6 +319,8 @@ def solve_exact(
         if x is None:
             break
         obj = wta_objective(instance, x)
+        if limits is not None and limits.violations(x):
+            obj = math.inf  # rounding slack broke a side limit: keep the previous best
         if obj < best_obj:
             best_obj, best_x = obj, x
         tol = rel_gap * max(abs(best_obj), 1e-12)
@@ -219,7 +329,7 @@ def solve_exact(
             break
         # tangents where the model under-estimated the survival of its own solution
         y = model.y_of(x)
-        z = np.asarray(model.h.getSolution().col_value)[model.nx :]
+        z = np.asarray(model.h.getSolution().col_value)[model.nx : model.nx + n]
         err = instance.target_values * (np.exp(y) - z)
         loose = (err > 1e-9 * max(best_obj, 1e-12) / n) & (y > math.log(_Q_FLOOR))
         if not np.any(loose):
