@@ -1,9 +1,203 @@
-"""Placeholder module for CLI commands of its issue (replaced by that issue's work)."""
+"""``shieldlab run``: Monte Carlo of a scenario, summary table or one JSON object.
+
+Thin: resolve the scenario (file path or built-in name), call
+:func:`shieldlab.montecarlo.simulate`, print. Heavy imports happen inside the command so
+``shieldlab --help`` stays fast.
+"""
 
 from __future__ import annotations
 
+import math
+from typing import TYPE_CHECKING, Any
+
 import typer
+
+from shieldlab.cli._output import console, emit_json
+
+if TYPE_CHECKING:
+    from shieldlab.montecarlo import Metric, Results
+
+DEFAULT_REPLICATIONS = 10_000
+PROGRESS_MIN_REPLICATIONS = 50_000
+
+
+def _fmt(x: float, digits: int = 2) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "-"
+    return f"{x:,.{digits}f}"
+
+
+def _ci(m: Metric, digits: int = 2, scale: float = 1.0) -> str:
+    lo, hi = m.ci95
+    if m.kind == "constant":
+        return ""
+    if math.isnan(lo):
+        return "-"
+    return f"[{_fmt(lo * scale, digits)}, {_fmt(hi * scale, digits)}]"
+
+
+def _table(res: Results, sources: list[Any], catalog_path: str, elapsed_note: str) -> None:
+    from rich.table import Table
+
+    out = console()
+    m = res.metrics
+    n_decoys = res.n_threats - res.n_lethal
+    title = (
+        f"{res.scenario}: {res.replications:,} replications, seed {res.seed} "
+        f"(means with 95 % intervals)"
+    )
+    t = Table(title=title, title_justify="left")
+    t.add_column("outcome")
+    t.add_column("mean", justify="right")
+    t.add_column("95 % interval", justify="right")
+    t.add_row(
+        "threats in the raid", f"{res.n_threats}", f"{res.n_lethal} lethal, {n_decoys} decoys"
+    )
+    t.add_row(
+        "[bold]leakers[/bold] (lethal threats reaching their aimpoint)",
+        f"[bold]{_fmt(m['leakers'].mean)}[/bold]",
+        _ci(m["leakers"]),
+    )
+    t.add_row("P(no leaker)", _fmt(m["p_zero_leakers"].mean, 4), _ci(m["p_zero_leakers"], 4))
+    t.add_row(
+        "lethal threats stopped",
+        _fmt(m["lethal_threats_killed"].mean),
+        _ci(m["lethal_threats_killed"]),
+    )
+    t.add_row("decoys shot down", _fmt(m["decoys_killed"].mean), _ci(m["decoys_killed"]))
+    t.add_row("threats engaged", _fmt(m["threats_engaged"].mean), _ci(m["threats_engaged"]))
+    t.add_row(
+        "interceptors fired", _fmt(m["interceptors_fired"].mean), _ci(m["interceptors_fired"])
+    )
+    t.add_row(
+        "interceptor cost (M$)",
+        _fmt(m["interceptor_cost_usd"].mean / 1e6),
+        _ci(m["interceptor_cost_usd"], scale=1e-6),
+    )
+    t.add_row("raid cost (M$)", _fmt(res.raid_cost_usd / 1e6), "")
+    t.add_row(
+        "interceptor cost / raid cost",
+        _fmt(m["interceptor_to_raid_cost_ratio"].mean, 3),
+        _ci(m["interceptor_to_raid_cost_ratio"], 3),
+    )
+    first = m["time_of_first_leak_s"]
+    t.add_row("time of first leak (s, when any)", _fmt(first.mean, 0), _ci(first, 0))
+    out.print(t)
+
+    bt = Table(title="By interceptor type and layer", title_justify="left")
+    bt.add_column("interceptor type")
+    bt.add_column("fired", justify="right")
+    bt.add_column("95 % interval", justify="right")
+    bt.add_column("kills", justify="right")
+    bt.add_column("95 % interval", justify="right")
+    fired = res.by_type["interceptors_fired_by_type"]
+    kills = res.by_type["kills_by_type"]
+    for name in fired:
+        bt.add_row(
+            name, _fmt(fired[name].mean), _ci(fired[name]), _fmt(kills[name].mean), _ci(kills[name])
+        )
+    for layer, km in res.by_type["kills_by_layer"].items():
+        bt.add_row(f"[italic]layer {layer}[/italic]", "", "", _fmt(km.mean), _ci(km))
+    out.print(bt)
+
+    ht = Table(title="What leaks through: hits per defended asset", title_justify="left")
+    ht.add_column("asset")
+    ht.add_column("hits", justify="right")
+    ht.add_column("95 % interval", justify="right")
+    for name, hm in res.by_type["hits_by_asset"].items():
+        ht.add_row(name, _fmt(hm.mean), _ci(hm))
+    out.print(ht)
+
+    if res.precision is not None:
+        half = m["leakers"].half_width
+        state = "met" if res.precision_met else "NOT met (raise --replications)"
+        out.print(
+            f"precision target: leakers interval half-width {_fmt(half, 4)} "
+            f"vs {res.precision:g}: {state}"
+        )
+    if res.path == "python":
+        out.print("assigner not compiled: ran the Python event loop (slower)")
+    if sources:
+        names = ", ".join(s.card for s in sources)
+        notional = sum(1 for s in sources for p in s.parameters if p.notional)
+        out.print(
+            f"Parameter cards used: {names}.\n"
+            f"Each value's unit, range and source are listed in the card files in "
+            f"{catalog_path} ({notional} values are marked NOTIONAL there)."
+        )
+    else:
+        out.print("Parameter cards used: none (all values given in the scenario file).")
+    out.print(elapsed_note, style="dim")
+
+
+def run_cmd(
+    scenario: str | None = typer.Argument(
+        None, help="Scenario file, or built-in name (default: four-batteries)."
+    ),
+    replications: int = typer.Option(
+        DEFAULT_REPLICATIONS,
+        "--replications",
+        "-n",
+        help="Replications to run (the maximum, with --precision).",
+    ),
+    seed: int = typer.Option(0, "--seed", help="Random seed (same seed, same results)."),
+    workers: int = typer.Option(1, "--workers", "-w", help="Worker processes."),
+    precision: float | None = typer.Option(
+        None,
+        "--precision",
+        help="Stop once the 95 % interval on mean leakers has a half-width below this.",
+    ),
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Simulate a layered air and missile defence: what is stopped, what leaks through."""
+    import time
+
+    from shieldlab.montecarlo.runner import check_run_options, simulate
+    from shieldlab.scenario import card_sources
+    from shieldlab.scenario.cards import catalog_dir
+    from shieldlab.scenario.loader import scenario_by_name_or_path
+
+    check_run_options(replications=replications, seed=seed, workers=workers, precision=precision)
+    t0 = time.perf_counter()
+    sc = scenario_by_name_or_path(scenario)
+    show_progress = not json_out and replications >= PROGRESS_MIN_REPLICATIONS
+    if show_progress:
+        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+        with Progress(
+            TextColumn("simulating"),
+            BarColumn(),
+            TextColumn("{task.completed:,}/{task.total:,}"),
+            TimeRemainingColumn(),
+            console=console(stderr=True),
+            transient=True,
+        ) as bar:
+            task = bar.add_task("run", total=replications)
+            res = simulate(
+                sc,
+                replications=replications,
+                seed=seed,
+                workers=workers,
+                precision=precision,
+                progress=lambda done, total: bar.update(task, completed=done),
+            )
+    else:
+        res = simulate(
+            sc, replications=replications, seed=seed, workers=workers, precision=precision
+        )
+    wall = time.perf_counter() - t0
+    if json_out:
+        d = res.to_dict()
+        d["timing"]["wall_s"] = wall
+        emit_json(d)
+        return
+    note = (
+        f"{wall:.1f} s wall ({res.timing['replications_per_s']:,.0f} replications/s on "
+        f"{workers} worker{'s' if workers > 1 else ''}, {res.timing['path']} path)"
+    )
+    _table(res, card_sources(sc), str(catalog_dir()), note)
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the main app."""
+    """Add ``run`` to the main app."""
+    app.command("run")(run_cmd)

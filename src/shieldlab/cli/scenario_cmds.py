@@ -1,9 +1,136 @@
-"""Placeholder module for CLI commands of its issue (replaced by that issue's work)."""
+"""Scenario commands: ``validate`` a file, print the ``schema``, list built-in ``scenarios``.
+
+Thin: each command loads, calls ``shieldlab.scenario``, prints. Bad input raises
+:class:`~shieldlab.errors.InputError`, which ``shieldlab.cli.main`` prints as one line
+(file, line, field) with exit status 2.
+"""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import typer
+
+from shieldlab.cli._output import console, emit_json
+from shieldlab.errors import InputError
+
+if TYPE_CHECKING:
+    from shieldlab.scenario import Scenario
+
+
+def _summary(scenario: Scenario) -> dict[str, Any]:
+    from shieldlab.scenario import card_sources
+
+    return {
+        "scenario": scenario.name,
+        "schema_version": scenario.schema_version,
+        "fidelity": scenario.fidelity,
+        "assets": len(scenario.assets),
+        "batteries": len(scenario.batteries),
+        "interceptor_types": len(scenario.interceptor_types),
+        "interceptors": sum(
+            launcher.count * item.rounds * (1 + launcher.reloads)
+            for b in scenario.batteries
+            for launcher in b.launchers
+            for item in launcher.loadout
+        ),
+        "threat_types": len(scenario.threat_types),
+        "waves": len(scenario.raid.waves),
+        "threats": scenario.raid.total_threats,
+        "cards": [c.card for c in card_sources(scenario)],
+    }
+
+
+def validate_cmd(
+    file: str = typer.Argument(..., help="Scenario YAML file to check."),
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Check a scenario file: exit 0 with a one-line summary, or exit 2 naming file, line, field."""
+    from shieldlab.scenario import load_scenario
+
+    try:
+        scenario = load_scenario(file)
+    except InputError as exc:
+        if json_out:
+            loc = exc.location
+            emit_json(
+                {
+                    "file": file,
+                    "valid": False,
+                    "error": {
+                        "message": exc.message,
+                        "file": loc.file,
+                        "line": loc.line,
+                        "field": loc.field,
+                    },
+                }
+            )
+        raise
+    s = _summary(scenario)
+    if json_out:
+        emit_json({"file": file, "valid": True, **s})
+        return
+    typer.echo(
+        f"OK {file}: scenario '{s['scenario']}', {s['assets']} assets, {s['batteries']} "
+        f"batteries, {s['interceptors']} interceptors of {s['interceptor_types']} types, "
+        f"{s['threats']} threats in {s['waves']} waves, {len(s['cards'])} cards"
+    )
+
+
+def schema_cmd(
+    output: str | None = typer.Option(
+        None, "--output", "-o", help="Write the schema to this file instead of stdout."
+    ),
+) -> None:
+    """Print the JSON Schema of scenario files (schema_version 1)."""
+    import json
+
+    from shieldlab._io import atomic_write_text
+    from shieldlab.scenario.schema import scenario_file_schema
+
+    schema = scenario_file_schema()
+    if output is None:
+        emit_json(schema)
+        return
+    atomic_write_text(output, json.dumps(schema, indent=2) + "\n")
+    typer.echo(f"wrote {output}")
+
+
+def scenarios_cmd(
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """List the built-in scenarios with their descriptions."""
+    from shieldlab.scenario import builtin_scenario, list_builtin_scenarios
+
+    rows: list[dict[str, Any]] = []
+    for b in list_builtin_scenarios():
+        s = builtin_scenario(b.name)
+        rows.append(
+            {
+                "name": b.name,
+                "description": b.description,
+                "batteries": len(s.batteries),
+                "threats": s.raid.total_threats,
+                "file": b.path.name,
+            }
+        )
+    if json_out:
+        emit_json({"scenarios": rows})
+        return
+    from rich.table import Table
+
+    table = Table(title="Built-in scenarios (run one with: shieldlab run NAME)")
+    table.add_column("name", no_wrap=True)
+    table.add_column("batteries", justify="right")
+    table.add_column("threats", justify="right")
+    table.add_column("description")
+    for r in rows:
+        table.add_row(str(r["name"]), str(r["batteries"]), str(r["threats"]), str(r["description"]))
+    console().print(table)
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the main app."""
+    """Add ``validate``, ``schema`` and ``scenarios`` to the main app."""
+    app.command("validate")(validate_cmd)
+    app.command("schema")(schema_cmd)
+    app.command("scenarios")(scenarios_cmd)

@@ -1,0 +1,466 @@
+"""Compile a validated :class:`~shieldlab.scenario.model.Scenario` into plain arrays.
+
+Everything that does not depend on random draws is computed here once per run, with
+whole-array numpy: threat trajectories (``core.kinematics``), the single-scan detection
+probability of every radar on every threat at every scan (``core.sensing``), and for every
+weapon (battery x launcher group x interceptor type), threat and C2 decision cycle the
+earliest feasible intercept time. The replication kernel and the Python oracle then only
+read these tables and draw random numbers.
+
+Feasibility (issue 2, item 6): an interceptor launched at decision time t_c can intercept
+threat i at trajectory sample k (time t_k, strictly before impact) when the sample lies in
+the interceptor's envelope -- ground range from the battery in [min_range, max_range],
+altitude in [min_alt, max_alt] -- and sample k is where the interceptor meets the
+threat. With L_k = t_k - d_k / v_avg (the latest launch time from which an interceptor
+at average speed reaches sample k in time), the meeting point of a launch at t_c is the
+first k with L_k >= t_c -- the first k where the running maximum of L reaches t_c (a
+searchsorted) -- and the engagement is feasible when that point is inside the envelope.
+Interceptors do not loiter: a threat still far outside the envelope is not engaged early.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from shieldlab.core.ballistic import EARTH_RADIUS_M
+from shieldlab.core.kinematics import (
+    LocalFrame,
+    Track,
+    ballistic_track,
+    central_angle_rad,
+    waypoint_track,
+)
+from shieldlab.core.sensing import detection_probability, elevation_rad, pd_table, visible
+from shieldlab.scenario.model import THREAT_CLASSES, Scenario
+
+F64 = npt.NDArray[np.float64]
+I64 = npt.NDArray[np.int64]
+B8 = npt.NDArray[np.bool_]
+
+PRIORITY_TIME_TO_IMPACT = 0
+PRIORITY_ASSET_VALUE = 1
+_GOLDEN_ANGLE_RAD = math.pi * (3.0 - math.sqrt(5.0))
+# Threat ids for random keys: wave index in the high bits, index in the wave below, so a
+# threat keeps its draws when other waves grow or shrink (common random numbers).
+WAVE_ID_SHIFT = 20
+
+
+@dataclass(frozen=True, kw_only=True)
+class CompiledScenario:
+    """A scenario as plain arrays (SI units, absolute times from scenario start)."""
+
+    name: str
+    # --- threats (T) ------------------------------------------------------------------
+    threat_rng_id: I64
+    threat_type: I64
+    threat_class: I64  # index into THREAT_CLASSES
+    threat_lethal: B8
+    threat_cost_usd: F64
+    threat_launch_s: F64
+    threat_impact_s: F64
+    threat_asset: I64
+    threat_value: F64
+    # --- detection (R radars x T threats, ragged over scans) ---------------------------
+    radar_battery: I64
+    radar_scan_s: F64
+    radar_capacity: I64
+    det_off: I64  # (R, T) offset into det_pd
+    det_s0: I64  # (R, T) index of the first scan with Pd > 0
+    det_n: I64  # (R, T) number of scans from det_s0 through the last with Pd > 0
+    det_pd: F64
+    track_m: int
+    track_n: int
+    # --- weapons (W) ------------------------------------------------------------------
+    weapon_battery: I64
+    weapon_type: I64
+    weapon_ready: I64
+    weapon_reserve: I64
+    weapon_load: I64  # rounds per launcher (one reload)
+    weapon_launchers: I64
+    weapon_reload_s: F64
+    pk: F64  # (W, T) SSPK x reliability
+    # --- batteries (B) ----------------------------------------------------------------
+    battery_max_targets: I64
+    battery_max_guided: I64
+    # --- intercept table over decision cycles -------------------------------------------
+    cycle_s: float
+    n_cycles: int
+    it_c0: I64  # (T,) first decision cycle with an entry
+    it_nc: I64  # (T,) number of cycles with entries
+    it_off: I64  # (T,) offset into columns of it_time
+    it_time: F64  # (W, sum nc): earliest intercept time for launch at that cycle, -1 if none
+    wake_ptr: I64  # (n_cycles + 1,) CSR over cycles of threats with a newly feasible weapon
+    wake_threat: I64
+    loss_c: I64  # (R*T,) cycle at which a track on (r, i) is lost (threat left coverage)
+    loss_ptr: I64  # (n_cycles + 2,) CSR over cycles of (r * T + i) track losses
+    loss_list: I64
+    impact_order: I64  # threats by impact time (stable)
+    # --- doctrine ---------------------------------------------------------------------
+    salvo_size: int
+    shoot_look_shoot: bool
+    max_engagements: int
+    priority: int
+    centralised: bool
+    # --- names for reporting ------------------------------------------------------------
+    asset_names: tuple[str, ...]
+    interceptor_names: tuple[str, ...]
+    interceptor_layers: tuple[str, ...]
+    interceptor_cost_usd: F64
+    threat_type_names: tuple[str, ...]
+    battery_names: tuple[str, ...]
+    assigner: str = "greedy"
+    trajectories: dict[str, npt.NDArray[np.generic]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+
+    @property
+    def n_threats(self) -> int:
+        return int(self.threat_launch_s.shape[0])
+
+    @property
+    def n_weapons(self) -> int:
+        return int(self.weapon_battery.shape[0])
+
+    @property
+    def n_radars(self) -> int:
+        return int(self.radar_battery.shape[0])
+
+    @property
+    def n_batteries(self) -> int:
+        return int(self.battery_max_targets.shape[0])
+
+    @property
+    def raid_cost_usd(self) -> float:
+        return float(np.sum(self.threat_cost_usd))
+
+    @property
+    def n_lethal(self) -> int:
+        return int(np.sum(self.threat_lethal))
+
+
+def launch_point_offsets(count: int, radius_m: float) -> tuple[F64, F64]:
+    """East/north offsets (m) of ``count`` launch points spread evenly over a disc.
+
+    Vogel's sunflower pattern, r_k = radius sqrt((k + 1/2)/count), θ_k = k · golden angle
+    (Vogel 1979, Math. Biosci. 44:179): deterministic, so trajectories need no random draws.
+    """
+    k = np.arange(count, dtype=np.float64)
+    r = radius_m * np.sqrt((k + 0.5) / max(count, 1))
+    theta = k * _GOLDEN_ANGLE_RAD
+    return r * np.cos(theta), r * np.sin(theta)
+
+
+def _offset_lat_lon(lat_rad: float, lon_rad: float, east_m: F64, north_m: F64) -> tuple[F64, F64]:
+    """Points at small east/north offsets from a centre (local spherical approximation)."""
+    lat = lat_rad + north_m / EARTH_RADIUS_M
+    lon = lon_rad + east_m / (EARTH_RADIUS_M * max(math.cos(lat_rad), 1e-9))
+    return lat, lon
+
+
+def _empty_row(off: list[int], s0: list[int], n: list[int], offset: int) -> None:
+    off.append(offset)
+    s0.append(0)
+    n.append(0)
+
+
+def compile_scenario(scenario: Scenario, *, dt_traj_s: float = 1.0) -> CompiledScenario:
+    """Turn a validated scenario into the arrays the kernel and the oracle read."""
+    sc = scenario
+    frame = LocalFrame(
+        lat0_rad=math.radians(sc.origin.lat_deg),
+        lon0_rad=math.radians(sc.origin.lon_deg),
+        alt0_m=sc.origin.alt_m,
+    )
+    d = sc.doctrine
+    cycle_s = float(d.decision_cycle_s)
+
+    # ---- threats ------------------------------------------------------------------------
+    tracks: list[Track] = []
+    rng_id: list[int] = []
+    ttype: list[int] = []
+    launch: list[float] = []
+    asset: list[int] = []
+    for w, wave in enumerate(sc.raid.waves):
+        k_type = sc.threat_type_index(wave.threat)
+        tt = sc.threat_types[k_type]
+        de, dn = launch_point_offsets(wave.count, wave.launch_area.radius_m)
+        lats, lons = _offset_lat_lon(
+            math.radians(wave.launch_area.lat_deg), math.radians(wave.launch_area.lon_deg), de, dn
+        )
+        times = wave.launch_times_s()
+        for k in range(wave.count):
+            a = sc.asset_index(wave.aimpoints[k % len(wave.aimpoints)])
+            ap = sc.assets[a].position
+            alat, alon = math.radians(ap.lat_deg), math.radians(ap.lon_deg)
+            if tt.trajectory == "ballistic":
+                tr = ballistic_track(
+                    launch_lat_rad=float(lats[k]),
+                    launch_lon_rad=float(lons[k]),
+                    aim_lat_rad=alat,
+                    aim_lon_rad=alon,
+                    dt_s=dt_traj_s,
+                    flight_path_angle_rad=tt.flight_path_angle_rad,
+                )
+            else:
+                assert tt.speed_mps is not None and tt.cruise_altitude_m is not None
+                tr = waypoint_track(
+                    lat_rad=np.array([lats[k], alat]),
+                    lon_rad=np.array([lons[k], alon]),
+                    alt_m=tt.cruise_altitude_m,
+                    speed_mps=tt.speed_mps,
+                    dt_s=dt_traj_s,
+                )
+            tracks.append(tr)
+            rng_id.append((w << WAVE_ID_SHIFT) | k)
+            ttype.append(k_type)
+            launch.append(float(times[k]))
+            asset.append(a)
+    n_t = len(tracks)
+    threat_type = np.asarray(ttype, dtype=np.int64)
+    threat_class = np.asarray(
+        [THREAT_CLASSES.index(sc.threat_types[k].threat_class) for k in ttype], dtype=np.int64
+    )
+    threat_launch = np.asarray(launch, dtype=np.float64)
+    threat_impact = threat_launch + np.asarray([tr.flight_time_s for tr in tracks])
+    threat_asset = np.asarray(asset, dtype=np.int64)
+    asset_value = np.asarray([a.value for a in sc.assets], dtype=np.float64)
+
+    # Flat trajectory arrays: absolute time, local position, altitude, lat/lon.
+    tr_n = np.asarray([tr.t_s.size for tr in tracks], dtype=np.int64)
+    tr_off = np.concatenate([[0], np.cumsum(tr_n)[:-1]]).astype(np.int64)
+    t_abs = np.concatenate([tr.t_s + threat_launch[i] for i, tr in enumerate(tracks)])
+    lat_all = np.concatenate([tr.lat_rad for tr in tracks])
+    lon_all = np.concatenate([tr.lon_rad for tr in tracks])
+    alt_all = np.concatenate([tr.alt_m for tr in tracks])
+    pos_all = frame.to_local(lat_all, lon_all, alt_all)
+
+    # ---- radars and detection ------------------------------------------------------------
+    radar_battery: list[int] = []
+    radar_scan: list[float] = []
+    radar_cap: list[int] = []
+    det_off = []
+    det_s0 = []
+    det_n = []
+    pd_chunks: list[F64] = []
+    offset = 0
+    rcs_by_threat = np.asarray([sc.threat_types[k].rcs_m2 for k in ttype], dtype=np.float64)
+    tables: dict[tuple[float, int], object] = {}
+    for b, bat in enumerate(sc.batteries):
+        for radar in bat.radars:
+            pos = radar.position if radar.position is not None else bat.position
+            rlat, rlon = math.radians(pos.lat_deg), math.radians(pos.lon_deg)
+            r_height = pos.alt_m + radar.antenna_height_m
+            r_pos = frame.to_local(rlat, rlon, r_height)
+            up = frame.up_at(rlat, rlon)
+            key = (radar.pfa, radar.swerling)
+            if key not in tables:
+                tables[key] = pd_table(pfa=radar.pfa, swerling=radar.swerling)
+            table = tables[key]
+            period = float(radar.scan_period_s)
+            row_off: list[int] = []
+            row_s0: list[int] = []
+            row_n: list[int] = []
+            for i in range(n_t):
+                s_first = math.ceil(threat_launch[i] / period - 1e-12)
+                s_last = math.floor(threat_impact[i] / period + 1e-12)
+                if s_last < s_first:
+                    _empty_row(row_off, row_s0, row_n, offset)
+                    continue
+                scans = np.arange(s_first, s_last + 1, dtype=np.int64)
+                ts = scans * period
+                sl = slice(tr_off[i], tr_off[i] + tr_n[i])
+                tt_i = t_abs[sl]
+                p = np.stack([np.interp(ts, tt_i, pos_all[sl, c]) for c in range(3)], axis=-1)
+                alt = np.interp(ts, tt_i, alt_all[sl])
+                rel = p - r_pos
+                rng = np.linalg.norm(rel, axis=-1)
+                mask = visible(
+                    range_m=rng,
+                    elevation_rad=elevation_rad(rel, up),
+                    radar_height_m=r_height,
+                    target_alt_m=alt,
+                    instrumented_range_m=radar.instrumented_range_m,
+                    min_elevation_rad=radar.min_elevation_rad,
+                )
+                pd = detection_probability(
+                    table=table,  # type: ignore[arg-type]
+                    range_m=rng,
+                    rcs_m2=rcs_by_threat[i],
+                    ref_snr_db=radar.snr_ref_db,
+                    ref_range_m=radar.ref_range_m,
+                    ref_rcs_m2=radar.ref_rcs_m2,
+                    mask=mask,
+                )
+                nz = np.flatnonzero(pd > 0.0)
+                if nz.size == 0:
+                    _empty_row(row_off, row_s0, row_n, offset)
+                    continue
+                chunk = pd[nz[0] : nz[-1] + 1]
+                row_off.append(offset)
+                row_s0.append(int(scans[nz[0]]))
+                row_n.append(int(chunk.size))
+                pd_chunks.append(chunk)
+                offset += chunk.size
+            radar_battery.append(b)
+            radar_scan.append(period)
+            radar_cap.append(radar.track_capacity)
+            det_off.append(row_off)
+            det_s0.append(row_s0)
+            det_n.append(row_n)
+
+    # ---- weapons ----------------------------------------------------------------------
+    w_bat, w_type, w_ready, w_res, w_load, w_cnt, w_rel = [], [], [], [], [], [], []
+    for b, bat in enumerate(sc.batteries):
+        for launcher in bat.launchers:
+            for item in launcher.loadout:
+                w_bat.append(b)
+                w_type.append(sc.interceptor_type_index(item.interceptor))
+                w_ready.append(launcher.count * item.rounds)
+                w_res.append(launcher.count * launcher.reloads * item.rounds)
+                w_load.append(item.rounds)
+                w_cnt.append(launcher.count)
+                w_rel.append(float(launcher.reload_time_s))
+    n_w = len(w_bat)
+    pk = np.zeros((n_w, n_t), dtype=np.float64)
+    for w in range(n_w):
+        it = sc.interceptor_types[w_type[w]]
+        for i in range(n_t):
+            pk[w, i] = it.sspk_for(THREAT_CLASSES[threat_class[i]]) * it.reliability
+
+    # ---- intercept table ----------------------------------------------------------------
+    it_c0 = np.zeros(n_t, dtype=np.int64)
+    it_nc = np.zeros(n_t, dtype=np.int64)
+    for i in range(n_t):
+        c0 = math.ceil(threat_launch[i] / cycle_s - 1e-12)
+        c1 = math.ceil(threat_impact[i] / cycle_s - 1e-12) - 1  # last cycle before impact
+        it_c0[i] = c0
+        it_nc[i] = max(0, c1 - c0 + 1)
+    it_off = np.concatenate([[0], np.cumsum(it_nc)[:-1]]).astype(np.int64)
+    it_time = np.full((n_w, int(np.sum(it_nc))), -1.0, dtype=np.float64)
+    bat_pos = [
+        (
+            frame.to_local(
+                math.radians(b.position.lat_deg), math.radians(b.position.lon_deg), b.position.alt_m
+            ),
+            math.radians(b.position.lat_deg),
+            math.radians(b.position.lon_deg),
+        )
+        for b in sc.batteries
+    ]
+    for w in range(n_w):
+        it = sc.interceptor_types[w_type[w]]
+        bpos, blat, blon = bat_pos[w_bat[w]]
+        for i in range(n_t):
+            if it_nc[i] == 0 or pk[w, i] <= 0.0:
+                continue
+            sl = slice(tr_off[i], tr_off[i] + tr_n[i] - 1)  # drop the impact sample
+            ground = central_angle_rad(blat, blon, lat_all[sl], lon_all[sl]) * EARTH_RADIUS_M
+            alt = alt_all[sl]
+            inside = np.asarray(
+                (ground >= it.min_range_m)
+                & (ground <= it.max_range_m)
+                & (alt >= it.min_altitude_m)
+                & (alt <= it.max_altitude_m)
+            )
+            if not inside.any():
+                continue
+            dist = np.linalg.norm(pos_all[sl] - bpos, axis=-1)
+            t_k = t_abs[sl]
+            run_max = np.maximum.accumulate(t_k - dist / it.avg_speed_mps)
+            tc = (it_c0[i] + np.arange(it_nc[i])) * cycle_s
+            k = np.searchsorted(run_max, tc, side="left")
+            ok = k < run_max.size
+            ok[ok] = inside[k[ok]]
+            t_hit = np.full(tc.size, -1.0)
+            t_hit[ok] = t_k[k[ok]]
+            it_time[w, it_off[i] : it_off[i] + it_nc[i]] = t_hit
+
+    n_cycles = int(np.max(it_c0 + it_nc)) if n_t else 0
+    wake_lists: list[list[int]] = [[] for _ in range(n_cycles + 1)]
+    for i in range(n_t):
+        if it_nc[i] == 0:
+            continue
+        feas = np.asarray((it_time[:, it_off[i] : it_off[i] + it_nc[i]] >= 0.0).any(axis=0))
+        starts = np.flatnonzero(feas & ~np.concatenate([[False], feas[:-1]]))
+        for c in starts:
+            wake_lists[it_c0[i] + c].append(i)
+    wake_ptr = np.concatenate([[0], np.cumsum([len(x) for x in wake_lists])]).astype(np.int64)
+    wake_threat = np.asarray([i for x in wake_lists for i in x], dtype=np.int64)
+
+    n_r = len(radar_battery)
+    d_s0 = np.asarray(det_s0, dtype=np.int64).reshape(n_r, n_t)
+    d_n = np.asarray(det_n, dtype=np.int64).reshape(n_r, n_t)
+    loss_t = (d_s0 + d_n) * np.asarray(radar_scan, dtype=np.float64)[:, None]
+    loss_c = np.maximum(np.ceil(loss_t / cycle_s - 1e-9), 0).astype(np.int64).ravel()
+    loss_c = np.where(d_n.ravel() > 0, loss_c, 0)
+    loss_c_clip = np.minimum(loss_c, n_cycles + 1)
+    order = np.argsort(loss_c_clip, kind="stable")
+    loss_list = order[loss_c_clip[order] <= n_cycles].astype(np.int64)
+    loss_ptr = np.searchsorted(loss_c_clip[loss_list], np.arange(n_cycles + 2), side="left")
+
+    return CompiledScenario(
+        name=sc.name,
+        threat_rng_id=np.asarray(rng_id, dtype=np.int64),
+        threat_type=threat_type,
+        threat_class=threat_class,
+        threat_lethal=np.asarray([sc.threat_types[k].lethal for k in ttype], dtype=np.bool_),
+        threat_cost_usd=np.asarray([sc.threat_types[k].unit_cost_usd for k in ttype]),
+        threat_launch_s=threat_launch,
+        threat_impact_s=threat_impact,
+        threat_asset=threat_asset,
+        threat_value=asset_value[threat_asset],
+        radar_battery=np.asarray(radar_battery, dtype=np.int64),
+        radar_scan_s=np.asarray(radar_scan, dtype=np.float64),
+        radar_capacity=np.asarray(radar_cap, dtype=np.int64),
+        det_off=np.asarray(det_off, dtype=np.int64).reshape(n_r, n_t),
+        det_s0=d_s0,
+        det_n=d_n,
+        det_pd=np.concatenate(pd_chunks) if pd_chunks else np.zeros(0),
+        track_m=int(d.track_initiation.m),
+        track_n=int(d.track_initiation.n),
+        weapon_battery=np.asarray(w_bat, dtype=np.int64),
+        weapon_type=np.asarray(w_type, dtype=np.int64),
+        weapon_ready=np.asarray(w_ready, dtype=np.int64),
+        weapon_reserve=np.asarray(w_res, dtype=np.int64),
+        weapon_load=np.asarray(w_load, dtype=np.int64),
+        weapon_launchers=np.asarray(w_cnt, dtype=np.int64),
+        weapon_reload_s=np.asarray(w_rel, dtype=np.float64),
+        pk=pk,
+        battery_max_targets=np.asarray(
+            [b.command_post.max_targets_engaged for b in sc.batteries], dtype=np.int64
+        ),
+        battery_max_guided=np.asarray(
+            [b.command_post.max_interceptors_guided for b in sc.batteries], dtype=np.int64
+        ),
+        cycle_s=cycle_s,
+        n_cycles=n_cycles,
+        it_c0=it_c0,
+        it_nc=it_nc,
+        it_off=it_off,
+        it_time=it_time,
+        wake_ptr=wake_ptr,
+        wake_threat=wake_threat,
+        loss_c=loss_c,
+        loss_ptr=loss_ptr.astype(np.int64),
+        loss_list=loss_list,
+        impact_order=np.argsort(threat_impact, kind="stable").astype(np.int64),
+        salvo_size=int(d.salvo_size),
+        shoot_look_shoot=bool(d.shoot_look_shoot),
+        max_engagements=int(d.max_engagements_per_threat),
+        priority=PRIORITY_TIME_TO_IMPACT
+        if d.engagement_priority == "time_to_impact"
+        else PRIORITY_ASSET_VALUE,
+        centralised=d.c2_mode == "centralised",
+        asset_names=tuple(a.name for a in sc.assets),
+        interceptor_names=tuple(t.name for t in sc.interceptor_types),
+        interceptor_layers=tuple(t.layer for t in sc.interceptor_types),
+        interceptor_cost_usd=np.asarray([t.unit_cost_usd for t in sc.interceptor_types]),
+        threat_type_names=tuple(t.name for t in sc.threat_types),
+        battery_names=tuple(b.name for b in sc.batteries),
+        assigner=d.assigner,
+        trajectories={"t_s": t_abs, "pos_m": pos_all, "alt_m": alt_all, "off": tr_off, "n": tr_n},
+    )

@@ -1,0 +1,602 @@
+"""The compiled replication kernel: one numba-compiled event loop per replication.
+
+``run_batch`` runs replications ``rep0 .. rep0 + n - 1`` (``prange`` over replications)
+and writes one row of outcomes per replication (columns: :mod:`shieldlab.engine.outcomes`).
+It reads only the plain arrays of a :class:`~shieldlab.engine.compiled.CompiledScenario`;
+every random draw is keyed by (seed, replication, threat, event kind, event index)
+(``core.rng``), so a replication's result does not depend on which batch or process ran it.
+
+Doctrine (docs/engine.md gives the full statement; ``engine.oracle`` is the same doctrine
+written as a plain Python loop and must give identical outcomes):
+
+1. Detection: each radar scans every ``scan_period_s``; a scan detects a threat with the
+   pre-computed single-scan Pd; a track forms after M detections in the last N scans and
+   is held while the threat stays in the radar's coverage (up to ``track_capacity``
+   tracks per radar; a track that finds the radar full waits for a free slot).
+2. Every decision cycle (``decision_cycle_s``) with news -- a new track, an engagement
+   resolved, a reload, a threat entering some weapon's envelope -- each C2 node
+   (one for all batteries when centralised, one per battery when autonomous) assigns
+   salvos greedily over threats it tracks and weapons it commands: the feasible
+   (threat, weapon) pair with the largest marginal return first, under channel
+   (targets engaged, interceptors guided) and inventory limits.
+3. A salvo of min(salvo_size, ready rounds, free guidance channels) interceptors flies to
+   the pre-computed earliest intercept; each interceptor kills with SSPK x reliability.
+   With shoot-look-shoot a surviving threat is re-engaged after the salvo is assessed
+   (perfect kill assessment at intercept time), up to ``max_engagements_per_threat``.
+4. A lethal threat alive at its impact time is a leaker.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+from numba import njit
+
+from shieldlab.core.rng import KIND_DETECT, KIND_KILL, rep_key, uniform
+
+F64 = npt.NDArray[np.float64]
+I64 = npt.NDArray[np.int64]
+
+# Outcome columns (fixed part); per-type/asset/layer columns follow, see engine.outcomes.
+COL_LEAKERS = 0
+COL_LETHAL_KILLED = 1
+COL_DECOYS_KILLED = 2
+COL_THREATS_KILLED = 3
+COL_FIRED = 4
+COL_COST = 5
+COL_FIRST_LEAK = 6
+COL_ENGAGED = 7
+N_FIXED = 8
+
+
+@njit(cache=True, inline="always")
+def _ceil_cycle(t: float, cycle_s: float) -> int:
+    c = int(np.ceil(t / cycle_s - 1e-9))
+    return c if c > 0 else 0
+
+
+@njit(cache=True, inline="always")
+def _salvo_pk(pk: float, rounds: int) -> float:
+    q = 1.0
+    for _ in range(rounds):
+        q *= 1.0 - pk
+    return 1.0 - q
+
+
+@njit(cache=True)
+def _better(
+    k1: float,
+    k2: float,
+    k3: float,
+    i: int,
+    w: int,
+    b1: float,
+    b2: float,
+    b3: float,
+    bi: int,
+    bw: int,
+) -> bool:
+    """Lexicographic order of candidates: larger keys first, then lower threat, weapon."""
+    if k1 != b1:
+        return k1 > b1
+    if k2 != b2:
+        return k2 > b2
+    if k3 != b3:
+        return k3 > b3
+    if i != bi:
+        return i < bi
+    return w < bw
+
+
+@njit(cache=True)
+def simulate_one(
+    key: np.uint64,
+    out: F64,
+    # threats
+    threat_rng_id: I64,
+    threat_type: I64,
+    threat_class: I64,
+    threat_lethal: npt.NDArray[np.bool_],
+    threat_launch_s: F64,
+    threat_impact_s: F64,
+    threat_asset: I64,
+    threat_value: F64,
+    # radars
+    radar_battery: I64,
+    radar_scan_s: F64,
+    radar_capacity: I64,
+    det_off: I64,
+    det_s0: I64,
+    det_n: I64,
+    det_pd: F64,
+    track_m: int,
+    track_n: int,
+    # weapons
+    weapon_battery: I64,
+    weapon_type: I64,
+    weapon_ready: I64,
+    weapon_reserve: I64,
+    weapon_load: I64,
+    weapon_reload_s: F64,
+    pk: F64,
+    interceptor_cost: F64,
+    # batteries
+    battery_max_targets: I64,
+    battery_max_guided: I64,
+    # intercept table
+    cycle_s: float,
+    n_cycles: int,
+    it_c0: I64,
+    it_nc: I64,
+    it_off: I64,
+    it_time: F64,
+    wake_ptr: I64,
+    wake_threat: I64,
+    loss_c: I64,
+    loss_ptr: I64,
+    loss_list: I64,
+    impact_order: I64,
+    # doctrine
+    salvo_size: int,
+    sls: bool,
+    max_eng: int,
+    priority: int,
+    centralised: bool,
+    # reporting maps
+    n_assets: int,
+    n_types: int,
+    type_layer: I64,
+    n_layers: int,
+) -> None:
+    """Run one replication and write its outcomes into ``out`` (zeroed by the caller)."""
+    n_t = threat_launch_s.shape[0]
+    n_r = radar_battery.shape[0]
+    n_w = weapon_battery.shape[0]
+    n_b = battery_max_targets.shape[0]
+    n_g = 1 if centralised else n_b
+    n_c = n_cycles + 1
+    col_fired = N_FIXED
+    col_kills = N_FIXED + n_types
+    col_hits = N_FIXED + 2 * n_types
+    col_layer = N_FIXED + 2 * n_types + n_assets
+
+    # ---- 1. track formation times (M of N), bucketed by decision cycle ----------------
+    form_c = np.full(n_r * n_t, -1, dtype=np.int64)
+    count_c = np.zeros(n_c + 1, dtype=np.int64)
+    for r in range(n_r):
+        period = radar_scan_s[r]
+        for i in range(n_t):
+            nscan = det_n[r, i]
+            if nscan == 0:
+                continue
+            off = det_off[r, i]
+            s0 = det_s0[r, i]
+            ent = threat_rng_id[i]
+            window = np.int64(0)
+            hits = 0
+            for q in range(nscan):
+                p = det_pd[off + q]
+                hit = 0
+                if p >= 1.0:
+                    hit = 1
+                elif p > 0.0:
+                    hit = int(uniform(key, ent, KIND_DETECT, (r << 32) | (s0 + q)) < p)
+                if (window >> (track_n - 1)) & 1:
+                    hits -= 1
+                window = ((window << 1) | hit) & ((np.int64(1) << track_n) - 1)
+                hits += hit
+                if hits >= track_m:
+                    c = _ceil_cycle((s0 + q) * period, cycle_s)
+                    if c <= n_cycles:
+                        form_c[r * n_t + i] = c
+                        count_c[c + 1] += 1
+                    break
+    for c in range(n_c):
+        count_c[c + 1] += count_c[c]
+    form_list = np.empty(count_c[n_c], dtype=np.int64)
+    fill = count_c[:n_c].copy()
+    for ri in range(n_r * n_t):
+        c = form_c[ri]
+        if c >= 0:
+            form_list[fill[c]] = ri
+            fill[c] += 1
+
+    impact_c = np.empty(n_t, dtype=np.int64)
+    for i in range(n_t):
+        impact_c[i] = _ceil_cycle(threat_impact_s[i], cycle_s)
+
+    # ---- state -------------------------------------------------------------------------
+    alive = np.ones(n_t, dtype=np.bool_)  # not killed, not yet impacted
+    done = 0
+    track_on = np.zeros(n_r * n_t, dtype=np.bool_)
+    active = np.zeros(n_r, dtype=np.int64)
+    tracked = np.zeros((n_g, n_t), dtype=np.int64)
+    waiting = np.empty(n_r * n_t, dtype=np.int64)
+    n_wait = 0
+    ready = weapon_ready.copy()
+    reserve = weapon_reserve.copy()
+    fired_w = np.zeros(n_w, dtype=np.int64)
+    tgt_busy = np.zeros(n_b, dtype=np.int64)
+    msl_busy = np.zeros(n_b, dtype=np.int64)
+    inflight_bt = np.zeros((n_b, n_t), dtype=np.int64)
+    eng_count = np.zeros((n_g, n_t), dtype=np.int64)
+    look_wait = np.zeros((n_g, n_t), dtype=np.int64)  # SLS: salvos awaiting assessment
+    survive = np.ones((n_g, n_t), dtype=np.float64)
+    shots_at = np.zeros(n_t, dtype=np.int64)
+    engaged = np.zeros(n_t, dtype=np.bool_)
+    # Engagements in flight, bucketed by the cycle they resolve in (linked lists).
+    max_e = int(np.sum(weapon_ready) + np.sum(weapon_reserve)) + 1
+    e_threat = np.empty(max_e, dtype=np.int64)
+    e_weapon = np.empty(max_e, dtype=np.int64)
+    e_group = np.empty(max_e, dtype=np.int64)
+    e_n = np.empty(max_e, dtype=np.int64)
+    e_shot0 = np.empty(max_e, dtype=np.int64)
+    e_time = np.empty(max_e, dtype=np.float64)
+    e_next = np.empty(max_e, dtype=np.int64)
+    n_e = 0
+    e_head = np.full(n_c, -1, dtype=np.int64)
+    # Reloads, bucketed the same way.
+    max_rl = int(np.sum(weapon_reserve // np.maximum(weapon_load, 1))) + 1
+    rl_weapon = np.empty(max_rl, dtype=np.int64)
+    rl_next = np.empty(max_rl, dtype=np.int64)
+    n_rl = 0
+    rl_head = np.full(n_c, -1, dtype=np.int64)
+    # Candidate scratch.
+    cand_i = np.empty(n_t * n_w, dtype=np.int64)
+    cand_w = np.empty(n_t * n_w, dtype=np.int64)
+    cand_t = np.empty(n_t * n_w, dtype=np.float64)
+    bucket = np.empty(max_e, dtype=np.int64)
+
+    leakers = 0
+    first_leak = np.inf
+    imp_ptr = 0
+
+    for c in range(n_c):
+        if done == n_t:
+            break
+        t = c * cycle_s
+        dirty = False
+
+        # -- engagements resolving by t, in order of intercept time ------------------------
+        nb = 0
+        e = e_head[c]
+        while e >= 0:
+            bucket[nb] = e
+            nb += 1
+            e = e_next[e]
+        for a in range(1, nb):  # insertion sort by (time, id): buckets are tiny
+            x = bucket[a]
+            j = a - 1
+            while j >= 0 and (
+                e_time[bucket[j]] > e_time[x] or (e_time[bucket[j]] == e_time[x] and bucket[j] > x)
+            ):
+                bucket[j + 1] = bucket[j]
+                j -= 1
+            bucket[j + 1] = x
+        for a in range(nb):
+            e = bucket[a]
+            i = e_threat[e]
+            w = e_weapon[e]
+            b = weapon_battery[w]
+            g = e_group[e]
+            n = e_n[e]
+            msl_busy[b] -= n
+            inflight_bt[b, i] -= n
+            if inflight_bt[b, i] == 0:
+                tgt_busy[b] -= 1
+            dirty = True
+            if not alive[i]:
+                continue
+            killed = False
+            for s in range(n):
+                if uniform(key, threat_rng_id[i], KIND_KILL, e_shot0[e] + s) < pk[w, i]:
+                    killed = True
+            if killed:
+                alive[i] = False
+                done += 1
+                out[COL_THREATS_KILLED] += 1
+                if threat_lethal[i]:
+                    out[COL_LETHAL_KILLED] += 1
+                else:
+                    out[COL_DECOYS_KILLED] += 1
+                out[col_kills + weapon_type[w]] += 1
+                out[col_layer + type_layer[weapon_type[w]]] += 1
+                for r in range(n_r):
+                    ri = r * n_t + i
+                    if track_on[ri]:
+                        track_on[ri] = False
+                        active[r] -= 1
+            elif sls:
+                look_wait[g, i] -= 1
+                if look_wait[g, i] == 0:
+                    survive[g, i] = 1.0
+
+        # -- impacts by t --------------------------------------------------------------------
+        while imp_ptr < n_t and impact_c[impact_order[imp_ptr]] <= c:
+            i = impact_order[imp_ptr]
+            imp_ptr += 1
+            if not alive[i]:
+                continue
+            alive[i] = False
+            done += 1
+            if threat_lethal[i]:
+                leakers += 1
+                out[col_hits + threat_asset[i]] += 1
+                if threat_impact_s[i] < first_leak:
+                    first_leak = threat_impact_s[i]
+            for r in range(n_r):
+                ri = r * n_t + i
+                if track_on[ri]:
+                    track_on[ri] = False
+                    active[r] -= 1
+            dirty = True
+
+        # -- reloads done by t ----------------------------------------------------------------
+        q = rl_head[c]
+        while q >= 0:
+            w = rl_weapon[q]
+            ready[w] += weapon_load[w]
+            dirty = True
+            q = rl_next[q]
+
+        # -- tracks: losses (threat left coverage), then formations and waiting tracks -------
+        for k in range(loss_ptr[c], loss_ptr[c + 1]):
+            ri = loss_list[k]
+            if track_on[ri]:
+                r = ri // n_t
+                i = ri - r * n_t
+                track_on[ri] = False
+                active[r] -= 1
+                tracked[0 if centralised else radar_battery[r], i] -= 1
+        # (Track losses only remove options, so they need no new assignment.)
+        n_wait_old = n_wait
+        n_wait = 0
+        for k in range(n_wait_old + (count_c[c + 1] - count_c[c])):
+            ri = waiting[k] if k < n_wait_old else form_list[count_c[c] + k - n_wait_old]
+            r = ri // n_t
+            i = ri - r * n_t
+            if not alive[i] or loss_c[ri] <= c:
+                continue  # gone, or left coverage while waiting for a slot
+            if active[r] < radar_capacity[r]:
+                track_on[ri] = True
+                active[r] += 1
+                g = 0 if centralised else radar_battery[r]
+                tracked[g, i] += 1
+                if tracked[g, i] == 1:
+                    dirty = True
+            else:
+                waiting[n_wait] = ri
+                n_wait += 1
+
+        # -- threats entering a weapon's envelope ---------------------------------------------
+        if not dirty:
+            for k in range(wake_ptr[c], wake_ptr[c + 1]):
+                i = wake_threat[k]
+                if alive[i]:
+                    for g in range(n_g):
+                        if tracked[g, i] > 0:
+                            dirty = True
+        if not dirty:
+            continue
+
+        # -- assignment, one C2 node at a time ----------------------------------------------
+        for g in range(n_g):
+            n_cand = 0
+            for i in range(n_t):
+                if not alive[i] or tracked[g, i] == 0:
+                    continue
+                ci = c - it_c0[i]
+                if ci < 0 or ci >= it_nc[i]:
+                    continue
+                col = it_off[i] + ci
+                for w in range(n_w):
+                    if not centralised and weapon_battery[w] != g:
+                        continue
+                    tint = it_time[w, col]
+                    if tint < 0.0:
+                        continue
+                    cand_i[n_cand] = i
+                    cand_w[n_cand] = w
+                    cand_t[n_cand] = tint
+                    n_cand += 1
+            while n_cand > 0:
+                best = -1
+                b1 = 0.0
+                b2 = 0.0
+                b3 = 0.0
+                bn = 0
+                for k in range(n_cand):
+                    i = cand_i[k]
+                    w = cand_w[k]
+                    b = weapon_battery[w]
+                    if eng_count[g, i] >= max_eng or (sls and look_wait[g, i] > 0):
+                        continue
+                    if ready[w] <= 0 or msl_busy[b] >= battery_max_guided[b]:
+                        continue
+                    if inflight_bt[b, i] == 0 and tgt_busy[b] >= battery_max_targets[b]:
+                        continue
+                    n = min(salvo_size, ready[w], battery_max_guided[b] - msl_busy[b])
+                    p_salvo = _salvo_pk(pk[w, i], n)
+                    if priority == 0:  # time to impact first, then best weapon
+                        k1 = -threat_impact_s[i]
+                        k2 = survive[g, i] * p_salvo
+                    else:  # largest expected value destroyed first
+                        k1 = threat_value[i] * survive[g, i] * p_salvo
+                        k2 = -threat_impact_s[i]
+                    k3 = -cand_t[k]
+                    if k1 <= 0.0 and priority != 0:
+                        continue
+                    if best < 0 or _better(
+                        k1, k2, k3, i, w, b1, b2, b3, cand_i[best], cand_w[best]
+                    ):
+                        best = k
+                        b1 = k1
+                        b2 = k2
+                        b3 = k3
+                        bn = n
+                if best < 0:
+                    break
+                i = cand_i[best]
+                w = cand_w[best]
+                b = weapon_battery[w]
+                n = bn
+                # Fire.
+                e = n_e
+                n_e += 1
+                e_threat[e] = i
+                e_weapon[e] = w
+                e_group[e] = g
+                e_n[e] = n
+                e_shot0[e] = shots_at[i]
+                e_time[e] = cand_t[best]
+                rc = max(c + 1, _ceil_cycle(cand_t[best], cycle_s))
+                if rc > n_cycles:
+                    rc = n_cycles
+                e_next[e] = e_head[rc]
+                e_head[rc] = e
+                shots_at[i] += n
+                before = fired_w[w]
+                fired_w[w] += n
+                ready[w] -= n
+                out[COL_FIRED] += n
+                out[col_fired + weapon_type[w]] += n
+                out[COL_COST] += n * interceptor_cost[weapon_type[w]]
+                msl_busy[b] += n
+                if inflight_bt[b, i] == 0:
+                    tgt_busy[b] += 1
+                inflight_bt[b, i] += n
+                eng_count[g, i] += 1
+                survive[g, i] *= 1.0 - _salvo_pk(pk[w, i], n)
+                if sls:
+                    look_wait[g, i] += 1
+                if not engaged[i]:
+                    engaged[i] = True
+                    out[COL_ENGAGED] += 1
+                # Each launcher-load fired empties a launcher: reload it if rounds remain.
+                load = weapon_load[w]
+                emptied = fired_w[w] // load - before // load
+                for _ in range(emptied):
+                    if reserve[w] >= load:
+                        reserve[w] -= load
+                        rcy = _ceil_cycle(t + weapon_reload_s[w], cycle_s)
+                        if rcy <= n_cycles:
+                            rl_weapon[n_rl] = w
+                            rl_next[n_rl] = rl_head[rcy]
+                            rl_head[rcy] = n_rl
+                            n_rl += 1
+
+    out[COL_LEAKERS] = leakers
+    out[COL_FIRST_LEAK] = first_leak if leakers > 0 else np.nan
+
+
+@njit(cache=True)
+def run_batch(
+    seed: int,
+    rep0: int,
+    n_rep: int,
+    n_cols: int,
+    threat_rng_id: I64,
+    threat_type: I64,
+    threat_class: I64,
+    threat_lethal: npt.NDArray[np.bool_],
+    threat_launch_s: F64,
+    threat_impact_s: F64,
+    threat_asset: I64,
+    threat_value: F64,
+    radar_battery: I64,
+    radar_scan_s: F64,
+    radar_capacity: I64,
+    det_off: I64,
+    det_s0: I64,
+    det_n: I64,
+    det_pd: F64,
+    track_m: int,
+    track_n: int,
+    weapon_battery: I64,
+    weapon_type: I64,
+    weapon_ready: I64,
+    weapon_reserve: I64,
+    weapon_load: I64,
+    weapon_reload_s: F64,
+    pk: F64,
+    interceptor_cost: F64,
+    battery_max_targets: I64,
+    battery_max_guided: I64,
+    cycle_s: float,
+    n_cycles: int,
+    it_c0: I64,
+    it_nc: I64,
+    it_off: I64,
+    it_time: F64,
+    wake_ptr: I64,
+    wake_threat: I64,
+    loss_c: I64,
+    loss_ptr: I64,
+    loss_list: I64,
+    impact_order: I64,
+    salvo_size: int,
+    sls: bool,
+    max_eng: int,
+    priority: int,
+    centralised: bool,
+    n_assets: int,
+    n_types: int,
+    type_layer: I64,
+    n_layers: int,
+) -> F64:
+    """Outcomes (n_rep, n_cols) of replications rep0 .. rep0 + n_rep - 1."""
+    out = np.zeros((n_rep, n_cols), dtype=np.float64)
+    for k in range(n_rep):
+        simulate_one(
+            rep_key(seed, rep0 + k),
+            out[k],
+            threat_rng_id,
+            threat_type,
+            threat_class,
+            threat_lethal,
+            threat_launch_s,
+            threat_impact_s,
+            threat_asset,
+            threat_value,
+            radar_battery,
+            radar_scan_s,
+            radar_capacity,
+            det_off,
+            det_s0,
+            det_n,
+            det_pd,
+            track_m,
+            track_n,
+            weapon_battery,
+            weapon_type,
+            weapon_ready,
+            weapon_reserve,
+            weapon_load,
+            weapon_reload_s,
+            pk,
+            interceptor_cost,
+            battery_max_targets,
+            battery_max_guided,
+            cycle_s,
+            n_cycles,
+            it_c0,
+            it_nc,
+            it_off,
+            it_time,
+            wake_ptr,
+            wake_threat,
+            loss_c,
+            loss_ptr,
+            loss_list,
+            impact_order,
+            salvo_size,
+            sls,
+            max_eng,
+            priority,
+            centralised,
+            n_assets,
+            n_types,
+            type_layer,
+            n_layers,
+        )
+    return out

@@ -1,0 +1,314 @@
+"""The same doctrine as the compiled kernel, as a plain-Python per-replication event loop.
+
+This is the test oracle (tests check that kernel and oracle give the same outcomes) and
+the Python path for assigners that cannot be compiled (``doctrine.assigner`` other than
+``greedy``: the :class:`~shieldlab.c2.base.WeaponAssigner` is called every decision
+cycle). It is written for clarity, not speed: it steps through every decision cycle,
+processes every radar scan as it happens (sliding M-of-N window per radar and threat)
+and asks the assigner every cycle, where the kernel pre-computes track formation and
+skips cycles without news. Random draws use the plain-Python twin of the keyed generator
+(``core.rng.uniform_py``), so both see identical draws.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from shieldlab.c2.base import AssignmentProblem, WeaponAssigner, check_salvos, salvo_pk
+from shieldlab.c2.greedy import GreedyAssigner
+from shieldlab.core.rng import KIND_DETECT, KIND_KILL, rep_key_py, uniform_py
+from shieldlab.engine.compiled import CompiledScenario
+from shieldlab.engine.kernel import (
+    COL_COST,
+    COL_DECOYS_KILLED,
+    COL_ENGAGED,
+    COL_FIRED,
+    COL_FIRST_LEAK,
+    COL_LEAKERS,
+    COL_LETHAL_KILLED,
+    COL_THREATS_KILLED,
+    N_FIXED,
+)
+from shieldlab.engine.outcomes import layout_of
+
+F64 = npt.NDArray[np.float64]
+
+
+@dataclass
+class _Engagement:
+    ident: int
+    threat: int
+    weapon: int
+    group: int
+    rounds: int
+    shot0: int
+    time_s: float
+    cycle: int  # decision cycle at which the salvo is resolved
+
+
+def _cycle_of(t_s: float, cycle_s: float) -> int:
+    """First decision cycle at or after time t (same rounding as the kernel)."""
+    return max(0, math.ceil(t_s / cycle_s - 1e-9))
+
+
+def simulate_replication(
+    cs: CompiledScenario, *, seed: int, replication: int, assigner: WeaponAssigner | None = None
+) -> F64:
+    """Outcome row of one replication (same columns as the kernel)."""
+    assigner = assigner or GreedyAssigner()
+    lay = layout_of(cs)
+    out = np.zeros(lay.n_columns)
+    col_fired = N_FIXED
+    col_kills = N_FIXED + lay.n_types
+    col_hits = N_FIXED + 2 * lay.n_types
+    col_layer = col_hits + len(lay.asset_names)
+    key = rep_key_py(seed, replication)
+    n_t, n_r, n_w, n_b = cs.n_threats, cs.n_radars, cs.n_weapons, cs.n_batteries
+    n_g = 1 if cs.centralised else n_b
+    cyc = cs.cycle_s
+
+    def group_of_radar(r: int) -> int:
+        return 0 if cs.centralised else int(cs.radar_battery[r])
+
+    # Detection state per (radar, threat): recent scan results, whether a track ever formed.
+    window: list[list[deque[int]]] = [
+        [deque(maxlen=cs.track_n) for _ in range(n_t)] for _ in range(n_r)
+    ]
+    formed = np.zeros((n_r, n_t), dtype=bool)
+    next_scan = [0] * n_r
+    track_on = np.zeros((n_r, n_t), dtype=bool)
+    active = [0] * n_r
+    tracked = np.zeros((n_g, n_t), dtype=int)
+    waiting: list[tuple[int, int]] = []
+    alive = np.ones(n_t, dtype=bool)
+    ready = cs.weapon_ready.copy()
+    reserve = cs.weapon_reserve.copy()
+    fired_w = np.zeros(n_w, dtype=int)
+    tgt_busy = [0] * n_b
+    msl_busy = [0] * n_b
+    inflight = np.zeros((n_b, n_t), dtype=int)
+    eng_count = np.zeros((n_g, n_t), dtype=int)
+    look_wait = np.zeros((n_g, n_t), dtype=int)
+    survive = np.ones((n_g, n_t))
+    shots_at = [0] * n_t
+    engaged = [False] * n_t
+    in_flight: list[_Engagement] = []
+    reloads: list[tuple[int, int]] = []  # (cycle, weapon)
+    n_eng = 0
+    leakers = 0
+    first_leak = math.inf
+
+    def loss_cycle(r: int, i: int) -> int:
+        return int(cs.loss_c[r * n_t + i])
+
+    def drop_tracks(i: int) -> None:
+        for r in range(n_r):
+            if track_on[r, i]:
+                track_on[r, i] = False
+                active[r] -= 1
+
+    for c in range(cs.n_cycles + 1):
+        t = c * cyc
+        # 1. Radar scans up to t: sliding M-of-N windows.
+        new_tracks: list[tuple[int, int]] = []
+        for r in range(n_r):
+            period = float(cs.radar_scan_s[r])
+            while _cycle_of(next_scan[r] * period, cyc) <= c:
+                s = next_scan[r]
+                next_scan[r] += 1
+                for i in range(n_t):
+                    if formed[r, i]:
+                        continue
+                    k = s - int(cs.det_s0[r, i])
+                    if not 0 <= k < int(cs.det_n[r, i]):
+                        if k >= 0:
+                            window[r][i].append(0)
+                        continue
+                    pd = float(cs.det_pd[int(cs.det_off[r, i]) + k])
+                    if pd >= 1.0:
+                        hit = 1
+                    elif pd > 0.0:
+                        u = uniform_py(key, int(cs.threat_rng_id[i]), KIND_DETECT, (r << 32) | s)
+                        hit = int(u < pd)
+                    else:
+                        hit = 0
+                    window[r][i].append(hit)
+                    if sum(window[r][i]) >= cs.track_m:
+                        formed[r, i] = True
+                        new_tracks.append((r, i))
+        # 2. Salvos arriving by t, in order of intercept time: kill draws, assessment.
+        due = sorted((e for e in in_flight if e.cycle == c), key=lambda e: (e.time_s, e.ident))
+        for e in due:
+            in_flight.remove(e)
+            i, w, g = e.threat, e.weapon, e.group
+            b = int(cs.weapon_battery[w])
+            msl_busy[b] -= e.rounds
+            inflight[b, i] -= e.rounds
+            if inflight[b, i] == 0:
+                tgt_busy[b] -= 1
+            if not alive[i]:
+                continue
+            killed = any(
+                uniform_py(key, int(cs.threat_rng_id[i]), KIND_KILL, e.shot0 + s) < cs.pk[w, i]
+                for s in range(e.rounds)
+            )
+            if killed:
+                alive[i] = False
+                out[COL_THREATS_KILLED] += 1
+                out[COL_LETHAL_KILLED if cs.threat_lethal[i] else COL_DECOYS_KILLED] += 1
+                jt = int(cs.weapon_type[w])
+                out[col_kills + jt] += 1
+                out[col_layer + lay.type_layer[jt]] += 1
+                drop_tracks(i)
+            elif cs.shoot_look_shoot:
+                look_wait[g, i] -= 1
+                if look_wait[g, i] == 0:
+                    survive[g, i] = 1.0
+        # 3. Threats reaching their aimpoint.
+        for i in (int(x) for x in cs.impact_order):
+            if alive[i] and _cycle_of(float(cs.threat_impact_s[i]), cyc) <= c:
+                alive[i] = False
+                if cs.threat_lethal[i]:
+                    leakers += 1
+                    out[col_hits + int(cs.threat_asset[i])] += 1
+                    first_leak = min(first_leak, float(cs.threat_impact_s[i]))
+                drop_tracks(i)
+        # 4. Reloads.
+        for _rc, w in [x for x in reloads if x[0] == c]:
+            ready[w] += cs.weapon_load[w]
+        reloads = [x for x in reloads if x[0] != c]
+        # 5. Tracks: lose those whose threat left coverage, admit new ones (waiting first).
+        for r in range(n_r):
+            for i in range(n_t):
+                if track_on[r, i] and loss_cycle(r, i) <= c:
+                    track_on[r, i] = False
+                    active[r] -= 1
+                    tracked[group_of_radar(r), i] -= 1
+        still: list[tuple[int, int]] = []
+        for r, i in waiting + sorted(new_tracks):
+            if not alive[i] or loss_cycle(r, i) <= c:
+                continue
+            if active[r] < cs.radar_capacity[r]:
+                track_on[r, i] = True
+                active[r] += 1
+                tracked[group_of_radar(r), i] += 1
+            else:
+                still.append((r, i))
+        waiting = still
+        # 6. Assignment at every cycle, one C2 node at a time.
+        for g in range(n_g):
+            rows = [
+                i
+                for i in range(n_t)
+                if alive[i] and tracked[g, i] > 0 and 0 <= c - cs.it_c0[i] < cs.it_nc[i]
+            ]
+            cols = [w for w in range(n_w) if cs.centralised or cs.weapon_battery[w] == g]
+            if not rows or not cols:
+                continue
+            it = np.array(
+                [[cs.it_time[w, cs.it_off[i] + c - cs.it_c0[i]] for w in cols] for i in rows]
+            ).reshape(len(rows), len(cols))
+            left = np.array(
+                [
+                    0
+                    if cs.shoot_look_shoot and look_wait[g, i] > 0
+                    else max(0, cs.max_engagements - eng_count[g, i])
+                    for i in rows
+                ],
+                dtype=np.int64,
+            )
+            if cs.shoot_look_shoot:
+                left = np.minimum(left, 1)
+            problem = AssignmentProblem(
+                time_s=t,
+                threat=np.array(rows, dtype=np.int64),
+                threat_value=cs.threat_value[rows],
+                impact_s=cs.threat_impact_s[rows],
+                survive=survive[g, rows].copy(),
+                salvos_left=left,
+                weapon=np.array(cols, dtype=np.int64),
+                weapon_battery=cs.weapon_battery[cols],
+                ready=ready[cols].copy(),
+                pk=cs.pk[np.ix_(cols, rows)].T.copy(),
+                intercept_s=it,
+                battery_free_targets=np.array(
+                    [int(cs.battery_max_targets[b]) - tgt_busy[b] for b in range(n_b)]
+                ),
+                battery_free_guided=np.array(
+                    [int(cs.battery_max_guided[b]) - msl_busy[b] for b in range(n_b)]
+                ),
+                battery_engaging=inflight[:, rows] > 0,
+                salvo_size=cs.salvo_size,
+                priority=cs.priority,
+            )
+            salvos = assigner.assign(problem)
+            check_salvos(problem, salvos)
+            for sv in salvos:
+                i, w, n = rows[sv.threat], cols[sv.weapon], sv.rounds
+                b = int(cs.weapon_battery[w])
+                tint = float(it[sv.threat, sv.weapon])
+                in_flight.append(
+                    _Engagement(
+                        ident=n_eng,
+                        threat=i,
+                        weapon=w,
+                        group=g,
+                        rounds=n,
+                        shot0=shots_at[i],
+                        time_s=tint,
+                        cycle=min(cs.n_cycles, max(c + 1, _cycle_of(tint, cyc))),
+                    )
+                )
+                n_eng += 1
+                shots_at[i] += n
+                before = int(fired_w[w])
+                fired_w[w] += n
+                ready[w] -= n
+                jt = int(cs.weapon_type[w])
+                out[COL_FIRED] += n
+                out[col_fired + jt] += n
+                out[COL_COST] += n * float(cs.interceptor_cost_usd[jt])
+                msl_busy[b] += n
+                if inflight[b, i] == 0:
+                    tgt_busy[b] += 1
+                inflight[b, i] += n
+                eng_count[g, i] += 1
+                survive[g, i] *= 1.0 - salvo_pk(float(cs.pk[w, i]), n)
+                if cs.shoot_look_shoot:
+                    look_wait[g, i] += 1
+                if not engaged[i]:
+                    engaged[i] = True
+                    out[COL_ENGAGED] += 1
+                load = int(cs.weapon_load[w])
+                for _ in range(int(fired_w[w]) // load - before // load):
+                    if reserve[w] >= load:
+                        reserve[w] -= load
+                        rcy = _cycle_of(t + float(cs.weapon_reload_s[w]), cyc)
+                        if rcy <= cs.n_cycles:
+                            reloads.append((rcy, w))
+        if not alive.any():
+            break
+    out[COL_LEAKERS] = leakers
+    out[COL_FIRST_LEAK] = first_leak if leakers > 0 else math.nan
+    return out
+
+
+def run_replications_py(
+    cs: CompiledScenario,
+    *,
+    seed: int,
+    first: int,
+    count: int,
+    assigner: WeaponAssigner | None = None,
+) -> F64:
+    """Outcome rows of replications first .. first + count - 1 through the Python loop."""
+    lay = layout_of(cs)
+    rows = np.zeros((count, lay.n_columns))
+    for k in range(count):
+        rows[k] = simulate_replication(cs, seed=seed, replication=first + k, assigner=assigner)
+    return rows

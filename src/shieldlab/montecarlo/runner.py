@@ -1,0 +1,216 @@
+"""Monte Carlo runs: replications in fixed blocks, optional worker processes, streaming stats.
+
+``simulate(scenario, replications=, seed=, workers=, precision=)`` compiles the scenario
+once, runs replications in chunks (a multiple of the aggregation block) through the
+numba kernel -- or through the Python oracle when ``doctrine.assigner`` is not the
+compiled greedy one -- and merges block summaries in replication order. Each replication
+depends only on (scenario, seed, replication number), and blocks merge in a fixed
+order, so every reported number is the same for any ``workers`` or chunk size.
+
+``precision=H`` runs rounds of ``ROUND`` replications until the half-width of the 95 %
+interval on mean leakers is below H (or ``replications`` is reached, then the result says
+the target was not met). Stopping is checked only at round ends, which are fixed
+replication counts, so the stopping point does not depend on ``workers`` either.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import multiprocessing as mp
+import os
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+
+import numpy as np
+import numpy.typing as npt
+
+from shieldlab.engine.compiled import CompiledScenario, compile_scenario
+from shieldlab.engine.outcomes import layout_of
+from shieldlab.errors import InputError
+from shieldlab.montecarlo.aggregate import BLOCK, Accumulator, BlockSummary, summarise
+from shieldlab.montecarlo.results import Results, build_results
+from shieldlab.scenario.model import Scenario
+
+log = logging.getLogger(__name__)
+
+F64 = npt.NDArray[np.float64]
+
+CHUNK = 16 * BLOCK  # replications per task handed to a worker
+ROUND = 16 * CHUNK  # replications between --precision checks
+MAX_REPLICATIONS = 100_000_000
+ProgressFn = Callable[[int, int], None]
+
+
+def _run_chunk(cs: CompiledScenario, seed: int, first: int, count: int, python: bool) -> F64:
+    if python:
+        from shieldlab.c2.registry import make_assigner
+        from shieldlab.engine.oracle import run_replications_py
+
+        return run_replications_py(
+            cs, seed=seed, first=first, count=count, assigner=make_assigner(cs.assigner)
+        )
+    from shieldlab.engine.batch import run_replications
+
+    return run_replications(cs, seed=seed, first=first, count=count)
+
+
+# Worker-process state: the compiled scenario is sent once per worker, not once per task.
+_WORKER: dict[str, object] = {}
+
+
+def _worker_init(cs: CompiledScenario, seed: int, python: bool) -> None:
+    try:  # one compute thread per worker process; the pool gives the parallelism
+        import numba
+
+        numba.set_num_threads(1)
+    except (ImportError, ValueError):  # pragma: no cover
+        pass
+    _WORKER["cs"] = cs
+    _WORKER["seed"] = seed
+    _WORKER["python"] = python
+
+
+def _worker_task(first: int, count: int) -> list[BlockSummary]:
+    cs = _WORKER["cs"]
+    assert isinstance(cs, CompiledScenario)
+    rows = _run_chunk(cs, int(_WORKER["seed"]), first, count, bool(_WORKER["python"]))  # type: ignore[call-overload]
+    return summarise(rows, first=first, leak_col=layout_of(cs).columns()["leakers"])
+
+
+def _chunks(start: int, stop: int) -> Iterator[tuple[int, int]]:
+    for a in range(start, stop, CHUNK):
+        yield a, min(CHUNK, stop - a)
+
+
+def check_run_options(
+    *, replications: int, seed: int, workers: int, precision: float | None
+) -> None:
+    """Raise :class:`InputError` (naming the option) for out-of-range run options."""
+    if not 1 <= replications <= MAX_REPLICATIONS:
+        raise InputError(
+            f"must be between 1 and {MAX_REPLICATIONS:,}, got {replications}",
+            field="--replications",
+        )
+    if not 0 <= seed < 2**63:
+        raise InputError(f"must be between 0 and 2**63 - 1, got {seed}", field="--seed")
+    if not 1 <= workers <= 256:
+        raise InputError(f"must be between 1 and 256, got {workers}", field="--workers")
+    if precision is not None and not (precision > 0.0 and math.isfinite(precision)):
+        raise InputError(f"must be a positive number, got {precision}", field="--precision")
+
+
+def simulate(
+    scenario: Scenario | CompiledScenario,
+    *,
+    replications: int = 10_000,
+    seed: int = 0,
+    workers: int = 1,
+    precision: float | None = None,
+    progress: ProgressFn | None = None,
+) -> Results:
+    """Run the Monte Carlo and return metrics with 95 % intervals.
+
+    ``replications`` is the number of replications, or with ``precision`` the most to
+    run. ``workers`` > 1 runs chunks in that many processes. ``progress(done, total)`` is
+    called after each chunk.
+    """
+    check_run_options(replications=replications, seed=seed, workers=workers, precision=precision)
+    t0 = time.perf_counter()
+    cs = scenario if isinstance(scenario, CompiledScenario) else compile_scenario(scenario)
+    t_compile = time.perf_counter() - t0
+    python = cs.assigner != "greedy"
+    if python:
+        from shieldlab.c2.registry import assigner_names
+
+        if cs.assigner not in assigner_names():
+            raise InputError(
+                f"unknown assigner '{cs.assigner}'; known: {', '.join(assigner_names())}",
+                field="doctrine.assigner",
+            )
+        log.warning(
+            "assigner '%s' is not compiled: running the Python event loop (much slower)",
+            cs.assigner,
+        )
+    lay = layout_of(cs)
+    leak_col = lay.columns()["leakers"]
+    acc = Accumulator(n_cols=lay.n_columns)
+
+    # Warm the kernel (JIT compile or cache load) before timing the replications.
+    t1 = time.perf_counter()
+    if not python and workers == 1:
+        _run_chunk(cs, seed, 0, 1, python)
+    t_warm = time.perf_counter() - t1
+
+    target_met: bool | None = None
+    t2 = time.perf_counter()
+    pool: ProcessPoolExecutor | None = None
+    if workers > 1:
+        pool = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=mp.get_context("spawn"),
+            initializer=_worker_init,
+            initargs=(cs, seed, python),
+        )
+    try:
+        done = 0
+        while done < replications:
+            stop = replications if precision is None else min(replications, done + ROUND)
+            tasks = list(_chunks(done, stop))
+            if pool is None:
+                for first, count in tasks:
+                    rows = _run_chunk(cs, seed, first, count, python)
+                    for blk in summarise(rows, first=first, leak_col=leak_col):
+                        acc.add(blk)
+                    if progress is not None:
+                        progress(first + count, replications)
+            else:
+                futures: list[Future[list[BlockSummary]]] = [
+                    pool.submit(_worker_task, first, count) for first, count in tasks
+                ]
+                for (first, count), fut in zip(tasks, futures, strict=True):
+                    for blk in fut.result():
+                        acc.add(blk)
+                    if progress is not None:
+                        progress(first + count, replications)
+            done = stop
+            if precision is not None:
+                half = _leak_half_width(acc, leak_col)
+                target_met = half < precision
+                if target_met:
+                    break
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+    t_run = time.perf_counter() - t2
+    timing = {
+        "compile_scenario_s": t_compile,
+        "warmup_s": t_warm,
+        "run_s": t_run,
+        "replications_per_s": acc.n / t_run if t_run > 0 else math.inf,
+        "workers": workers,
+        "path": "python" if python else "compiled",
+    }
+    return build_results(
+        cs,
+        acc,
+        seed=seed,
+        precision=precision,
+        precision_met=target_met,
+        timing=timing,
+    )
+
+
+def _leak_half_width(acc: Accumulator, leak_col: int) -> float:
+    from shieldlab.core.stats import t_half_width
+
+    return t_half_width(float(acc.variance()[leak_col]), acc.n)
+
+
+def default_workers() -> int:
+    """Number of CPUs this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)

@@ -1,0 +1,151 @@
+"""Loading scenarios: from a file, from data, or from the built-in set shipped with shieldlab."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from shieldlab.errors import InputError
+from shieldlab.scenario.cards import Card, CardUse, resolve_cards
+from shieldlab.scenario.model import SCHEMA_VERSION, Scenario
+from shieldlab.scenario.yamlio import DEFAULT_MAX_BYTES, LineMap, load_yaml, validate
+
+__all__ = [
+    "BuiltinScenario",
+    "builtin_dir",
+    "builtin_scenario",
+    "list_builtin_scenarios",
+    "load_scenario",
+    "scenario_by_name_or_path",
+    "scenario_from_data",
+]
+
+
+@dataclass(frozen=True, kw_only=True)
+class BuiltinScenario:
+    """A scenario shipped with shieldlab: its name, one-line description and file."""
+
+    name: str
+    description: str
+    path: Path
+
+
+def builtin_dir() -> Path:
+    """Directory of the built-in scenario files."""
+    return Path(__file__).parent / "builtin"
+
+
+def _check_version(data: dict[str, Any], linemap: LineMap | None, file: str | None) -> None:
+    # Checked before cards are resolved so a file written for another format version
+    # gets the version message, not a confusing one about its contents.
+    if "schema_version" in data:
+        v = data["schema_version"]
+        if type(v) is not int or v != SCHEMA_VERSION:
+            raise InputError(
+                f"unsupported schema_version {v!r}; this shieldlab reads schema_version "
+                f"{SCHEMA_VERSION}",
+                file=file,
+                line=None if linemap is None else linemap.line_for(("schema_version",)),
+                field="schema_version",
+            )
+
+
+def scenario_from_data(
+    data: Any,
+    linemap: LineMap | None = None,
+    file: str | Path | None = None,
+    *,
+    catalog: dict[str, Card] | None = None,
+) -> Scenario:
+    """Resolve catalog cards in parsed scenario ``data`` and validate it."""
+    fname = None if file is None else str(file)
+    if not isinstance(data, dict):
+        raise InputError("a scenario must be a mapping of fields", file=fname)
+    _check_version(data, linemap, fname)
+    resolved, uses = resolve_cards(data, linemap, fname, catalog)
+    try:
+        scenario = validate(Scenario, resolved, linemap, fname)
+    except InputError as exc:
+        raise _mention_card(exc, uses, linemap) from None
+    scenario._card_uses = uses
+    return scenario
+
+
+def _mention_card(
+    exc: InputError, uses: tuple[CardUse, ...], linemap: LineMap | None
+) -> InputError:
+    """Say which card a bad value came from when the file itself does not contain it."""
+    field = exc.location.field
+    if not field or not uses:
+        return exc
+    if linemap is not None and linemap.exact(_split(field)) is not None:
+        return exc  # the value is written in the file: its line says it all
+    best = max(
+        (u for u in uses if field == u.used_at or field.startswith(u.used_at + ".")),
+        key=lambda u: len(u.used_at),
+        default=None,
+    )
+    if best is None:
+        return exc
+    return InputError(
+        f"{exc.message} (value from card '{best.card}')",
+        file=exc.location.file,
+        line=exc.location.line,
+        field=field,
+    )
+
+
+def _split(dotted_path: str) -> tuple[str | int, ...]:
+    return tuple(int(p) if p.isdigit() else p for p in dotted_path.split("."))
+
+
+def load_scenario(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Scenario:
+    """Read, resolve and validate a scenario YAML file.
+
+    Every problem is one :class:`~shieldlab.errors.InputError` naming the file, line and
+    field. Files over ``max_bytes`` (default 1 MiB) are refused.
+    """
+    data, linemap = load_yaml(path, max_bytes=max_bytes)
+    return scenario_from_data(data, linemap, path)
+
+
+def list_builtin_scenarios() -> list[BuiltinScenario]:
+    """The built-in scenarios, sorted by name, with their descriptions."""
+    out: list[BuiltinScenario] = []
+    for p in sorted(builtin_dir().glob("*.yaml")):
+        data, _ = load_yaml(p)
+        desc = " ".join(str(data.get("description", "")).split())
+        out.append(BuiltinScenario(name=p.stem, description=desc, path=p))
+    return out
+
+
+def builtin_scenario(name: str) -> Scenario:
+    """A built-in scenario by name (``four-batteries``, ``single-battery``, ...)."""
+    p = builtin_dir() / f"{name}.yaml"
+    if "/" in name or "\\" in name or not p.is_file():
+        names = ", ".join(s.name for s in list_builtin_scenarios())
+        raise InputError(f"unknown built-in scenario '{name}'; built-ins: {names}")
+    return load_scenario(p)
+
+
+def scenario_by_name_or_path(
+    ref: str | Path | None, *, default: str = "four-batteries"
+) -> Scenario:
+    """What a command-line SCENARIO argument means: a file path, else a built-in name.
+
+    ``None`` gives the built-in ``default``. A reference that is neither an existing file
+    nor a built-in name is an :class:`~shieldlab.errors.InputError` that says both.
+    """
+    if ref is None:
+        return builtin_scenario(default)
+    p = Path(ref)
+    if p.exists() or p.suffix.lower() in (".yaml", ".yml") or len(p.parts) > 1:
+        return load_scenario(p)
+    if (builtin_dir() / f"{p.name}.yaml").is_file():
+        return builtin_scenario(p.name)
+    names = ", ".join(s.name for s in list_builtin_scenarios())
+    raise InputError(
+        f"no such file, and no built-in scenario of that name; built-ins: {names}",
+        file=str(ref),
+    )

@@ -1,0 +1,554 @@
+"""The scenario schema (pydantic v2, ``schema_version: 1``): what a scenario file may say.
+
+For the engine (what to read)
+-----------------------------
+A :class:`Scenario` is fully resolved and validated: catalog cards are already merged in,
+cross-references checked, every field holds a plain value in the unit its name carries.
+All distances/altitudes are metres (``_m``), times seconds (``_s``), speeds m/s (``_mps``),
+RCS m² (``_m2``), costs US dollars (``_usd``), SNR dB (``_db``). Angles are the only
+non-SI fields and say so (``lat_deg``, ``lon_deg``, ``min_elevation_deg``,
+``flight_path_angle_deg``; ``*_rad`` properties give radians). Positions are WGS84
+(:class:`GeoPoint`); :meth:`Scenario.enu` turns them into local East-North-Up metres at
+``Scenario.origin`` (``shieldlab.core.geodesy``).
+
+Read, in list order (list order is the index order for arrays):
+
+- ``assets[i]``: ``name``, ``position``, ``value`` (relative value, > 0).
+- ``threat_types[k]``: ``threat_class`` (ballistic|cruise|aircraft|decoy), ``trajectory``
+  (always set: ``ballistic`` = Keplerian arc, ``level`` = great circle at
+  ``cruise_altitude_m`` and ``speed_mps``), ``flight_path_angle_deg`` (ballistic only;
+  ``None`` = minimum-energy arc), ``rcs_m2``, ``lethal``, ``unit_cost_usd``.
+- ``interceptor_types[j]``: ``layer``, ``min_range_m``/``max_range_m``,
+  ``min_altitude_m``/``max_altitude_m``, ``avg_speed_mps``, ``sspk.<threat_class>``
+  (:meth:`InterceptorType.sspk_for`), ``reliability``, ``unit_cost_usd``.
+- ``batteries[b]``: ``position``; ``command_post.max_targets_engaged`` /
+  ``max_interceptors_guided``; ``radars[r]`` (``role``, reference-range detection
+  ``snr_ref_db`` at ``ref_range_m`` on ``ref_rcs_m2`` -- SNR = snr_ref_db + 10 log10(
+  (rcs/ref_rcs)(ref_range/R)^4) --, ``pfa``, ``swerling``, ``instrumented_range_m``,
+  ``min_elevation_deg``, ``antenna_height_m``, ``scan_period_s``, ``track_capacity``,
+  ``position`` (``None`` = at the battery)); ``launchers[l]`` (``count`` launchers, each
+  with ``loadout`` [``interceptor`` type name, ``rounds``], ``reload_time_s`` and
+  ``reloads`` full reloads per launcher).
+- ``raid.waves[w]``: ``threat`` (type name), ``count``, ``launch_area`` (centre
+  ``lat_deg``/``lon_deg``, ``radius_m``), :meth:`Wave.launch_times_s`, ``aimpoints``
+  (asset names; threat ``i`` of the wave aims at ``aimpoints[i % len(aimpoints)]``).
+- ``doctrine``: ``salvo_size``, ``shoot_look_shoot``, ``max_engagements_per_threat``,
+  ``engagement_priority``, ``c2_mode``, ``decision_cycle_s``, ``assigner``,
+  ``track_initiation.m``/``.n`` (M-of-N), ``track_position_noise_m``,
+  ``track_velocity_noise_mps``.
+- ``fidelity``: ``ideal`` | ``measured``.
+
+Index helpers: :meth:`Scenario.asset_index`, :meth:`Scenario.threat_type_index`,
+:meth:`Scenario.interceptor_type_index`. Models are frozen; make variants with
+:meth:`Scenario.replace` (re-validates).
+
+Guarantees the engine may rely on: every float is finite; names are unique per list and
+every reference resolves; each battery has an engagement radar; min <= max for range,
+altitude and M-of-N; every launch point is more than ``MIN_LAUNCH_DISTANCE_M`` from its
+aimpoint; at most ``MAX_THREATS`` threats, launched within ``MAX_LAUNCH_TIME_S``;
+``scan_period_s`` >= 0.01 s and ``decision_cycle_s`` >= 0.05 s.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    field_validator,
+    model_validator,
+)
+
+from shieldlab.core.geodesy import great_circle_distance_m
+from shieldlab.scenario.yamlio import PathValueError
+
+SCHEMA_VERSION = 1
+
+#: Least distance (m) between any launch point and its aimpoint.
+MIN_LAUNCH_DISTANCE_M = 1000.0
+
+ThreatClass = Literal["ballistic", "cruise", "aircraft", "decoy"]
+THREAT_CLASSES: tuple[ThreatClass, ...] = ("ballistic", "cruise", "aircraft", "decoy")
+
+Name = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=80,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$",
+        description="identifier: letters, digits, '_', '.', '-'",
+    ),
+]
+Probability = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+PositiveFloat = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
+NonNegFloat = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
+FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
+PositiveInt = Annotated[int, Field(ge=1)]
+NonNegInt = Annotated[int, Field(ge=0)]
+
+# Upper limits keep a typo (count: 1e9) from turning into an hour-long run or an
+# out-of-memory crash; they are far above anything a study of this kind needs.
+MAX_THREATS = 100_000
+MAX_LAUNCH_TIME_S = 86_400.0
+Count = Annotated[int, Field(ge=1, le=1_000_000)]
+LaunchTime = Annotated[float, Field(ge=0.0, le=MAX_LAUNCH_TIME_S, allow_inf_nan=False)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, validate_default=True, allow_inf_nan=False
+    )
+
+
+def _unique(items: list[Any], what: str, list_field: str) -> None:
+    seen: dict[str, int] = {}
+    for i, item in enumerate(items):
+        if item.name in seen:
+            raise PathValueError(
+                f"duplicate {what} name '{item.name}' (also {list_field}.{seen[item.name]})",
+                path=(list_field, i, "name"),
+            )
+        seen[item.name] = i
+
+
+class GeoPoint(_Model):
+    """A WGS84 position: latitude, longitude (degrees), altitude above the ellipsoid (m)."""
+
+    lat_deg: Annotated[float, Field(ge=-90.0, le=90.0)]
+    lon_deg: Annotated[float, Field(ge=-180.0, le=180.0)]
+    alt_m: Annotated[float, Field(ge=-500.0, le=100_000.0)] = 0.0
+
+
+class Asset(_Model):
+    """A defended Blue asset: where it is and how much it matters (relative value > 0)."""
+
+    name: Name
+    position: GeoPoint
+    value: PositiveFloat = Field(description="relative value used by threat evaluation")
+
+
+class Radar(_Model):
+    """A radar described by its reference-range detection performance.
+
+    SNR(R, rcs) = snr_ref_db + 10 log10(rcs / ref_rcs_m2) + 40 log10(ref_range_m / R)
+    (radar range equation in ratio form; e.g. Richards, *Fundamentals of Radar Signal
+    Processing*, 2nd ed., eq. 2.17), detection per scan with ``pfa`` and a Swerling 0 or 1
+    target, inside ``instrumented_range_m``, above ``min_elevation_deg`` and the 4/3-Earth
+    horizon of ``antenna_height_m``.
+    """
+
+    name: Name
+    role: Literal["acquisition", "engagement"]
+    snr_ref_db: FiniteFloat
+    ref_range_m: PositiveFloat
+    ref_rcs_m2: PositiveFloat
+    pfa: Annotated[float, Field(gt=0.0, lt=1.0)]
+    swerling: Literal[0, 1] = 1
+    instrumented_range_m: PositiveFloat
+    min_elevation_deg: Annotated[float, Field(ge=-10.0, lt=90.0)] = 0.0
+    antenna_height_m: NonNegFloat = 10.0
+    scan_period_s: Annotated[float, Field(ge=0.01, le=3600.0)]
+    track_capacity: Count
+    position: GeoPoint | None = Field(
+        default=None, description="radar position; omitted = at the battery"
+    )
+
+    @property
+    def min_elevation_rad(self) -> float:
+        return math.radians(self.min_elevation_deg)
+
+
+class CommandPost(_Model):
+    """Fire-control channels: targets engaged at once and interceptors guided at once."""
+
+    max_targets_engaged: Count
+    max_interceptors_guided: Count
+
+
+class LoadoutItem(_Model):
+    """Rounds of one interceptor type carried by one launcher."""
+
+    interceptor: Name
+    rounds: Annotated[int, Field(ge=1, le=1000)]
+
+
+class Launcher(_Model):
+    """``count`` identical launchers, each loaded with ``loadout``; reloadable ``reloads`` times."""
+
+    name: Name
+    count: Annotated[int, Field(ge=1, le=1000)] = 1
+    loadout: Annotated[list[LoadoutItem], Field(min_length=1)]
+    reload_time_s: NonNegFloat
+    reloads: Annotated[int, Field(ge=0, le=100)] = Field(
+        default=0, description="full reloads available per launcher"
+    )
+
+    @model_validator(mode="after")
+    def _distinct_types(self) -> Launcher:
+        seen: set[str] = set()
+        for i, item in enumerate(self.loadout):
+            if item.interceptor in seen:
+                raise PathValueError(
+                    f"interceptor type '{item.interceptor}' is listed twice in the loadout",
+                    path=("loadout", i, "interceptor"),
+                )
+            seen.add(item.interceptor)
+        return self
+
+
+class Battery(_Model):
+    """A Blue battery: command post, radars, launchers at one position."""
+
+    name: Name
+    position: GeoPoint
+    command_post: CommandPost
+    radars: Annotated[list[Radar], Field(min_length=1)]
+    launchers: Annotated[list[Launcher], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _check(self) -> Battery:
+        _unique(self.radars, "radar", "radars")
+        _unique(self.launchers, "launcher", "launchers")
+        if not any(r.role == "engagement" for r in self.radars):
+            raise PathValueError(
+                "a battery needs at least one radar with role 'engagement' to guide interceptors",
+                path=("radars",),
+            )
+        return self
+
+
+class SSPK(_Model):
+    """Single-shot kill probability of one interceptor against each threat class."""
+
+    ballistic: Probability
+    cruise: Probability
+    aircraft: Probability
+    decoy: Probability
+
+
+class InterceptorType(_Model):
+    """An interceptor: kinematic envelope, average fly-out speed, lethality, cost."""
+
+    name: Name
+    layer: Name = Field(description="layer label for outcomes, e.g. long, medium, short")
+    min_range_m: NonNegFloat
+    max_range_m: PositiveFloat
+    min_altitude_m: NonNegFloat
+    max_altitude_m: PositiveFloat
+    avg_speed_mps: PositiveFloat = Field(description="average speed over the fly-out")
+    sspk: SSPK
+    reliability: Probability = Field(description="probability the round launches and works")
+    unit_cost_usd: NonNegFloat
+
+    @model_validator(mode="after")
+    def _envelope(self) -> InterceptorType:
+        if self.min_range_m > self.max_range_m:
+            raise PathValueError(
+                f"min_range_m ({self.min_range_m:g}) is above max_range_m ({self.max_range_m:g})",
+                path=("min_range_m",),
+            )
+        if self.min_altitude_m > self.max_altitude_m:
+            raise PathValueError(
+                f"min_altitude_m ({self.min_altitude_m:g}) is above "
+                f"max_altitude_m ({self.max_altitude_m:g})",
+                path=("min_altitude_m",),
+            )
+        return self
+
+    def sspk_for(self, threat_class: ThreatClass) -> float:
+        """SSPK of this interceptor against a threat class."""
+        return float(getattr(self.sspk, threat_class))
+
+
+class ThreatType(_Model):
+    """A Red threat: class, trajectory, signature, cost, lethal or not.
+
+    ``trajectory`` defaults from the class (ballistic and decoy -> ``ballistic``, cruise and
+    aircraft -> ``level``); ``lethal`` defaults to ``False`` for decoys, ``True`` otherwise.
+    A ``level`` flight needs ``speed_mps`` and ``cruise_altitude_m``; a ``ballistic`` arc
+    takes its speed from the arc (optional ``flight_path_angle_deg``; omitted = minimum
+    energy) and must not give them.
+    """
+
+    name: Name
+    threat_class: ThreatClass
+    # The defaults below are placeholders: a missing trajectory or lethal flag is filled
+    # from threat_class before validation (see _defaults_from_class).
+    trajectory: Literal["ballistic", "level"] = Field(
+        default="ballistic",
+        description="default from threat_class: ballistic for ballistic and decoy, else level",
+    )
+    rcs_m2: PositiveFloat
+    lethal: bool = Field(default=True, description="default from threat_class: false for decoy")
+    unit_cost_usd: NonNegFloat
+    speed_mps: PositiveFloat | None = None
+    cruise_altitude_m: NonNegFloat | None = None
+    flight_path_angle_deg: Annotated[float, Field(gt=0.0, lt=90.0)] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _defaults_from_class(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("threat_class") in THREAT_CLASSES:
+            data = dict(data)
+            tc = data["threat_class"]
+            data.setdefault("trajectory", "ballistic" if tc in ("ballistic", "decoy") else "level")
+            data.setdefault("lethal", tc != "decoy")
+        return data
+
+    @model_validator(mode="after")
+    def _trajectory_fields(self) -> ThreatType:
+        if self.trajectory == "level":
+            for f in ("speed_mps", "cruise_altitude_m"):
+                if getattr(self, f) is None:
+                    raise PathValueError(
+                        f"{f} is required for a level (cruise/aircraft) trajectory", path=(f,)
+                    )
+            if self.flight_path_angle_deg is not None:
+                raise PathValueError(
+                    "flight_path_angle_deg applies to ballistic trajectories only",
+                    path=("flight_path_angle_deg",),
+                )
+        else:
+            for f in ("speed_mps", "cruise_altitude_m"):
+                if getattr(self, f) is not None:
+                    raise PathValueError(
+                        f"{f} does not apply to a ballistic trajectory (its speed and "
+                        "altitude follow from the arc); remove it",
+                        path=(f,),
+                    )
+        return self
+
+    @property
+    def flight_path_angle_rad(self) -> float | None:
+        d = self.flight_path_angle_deg
+        return None if d is None else math.radians(d)
+
+
+class LaunchArea(_Model):
+    """A disc on the ground from which a wave launches: centre and radius."""
+
+    lat_deg: Annotated[float, Field(ge=-90.0, le=90.0)]
+    lon_deg: Annotated[float, Field(ge=-180.0, le=180.0)]
+    radius_m: NonNegFloat = 0.0
+
+
+class Wave(_Model):
+    """``count`` threats of one type, launched from an area at given times at named assets.
+
+    Launch times: ``times_s`` (one per threat), or ``start_s + i * interval_s``.
+    Threat ``i`` aims at ``aimpoints[i % len(aimpoints)]``.
+    """
+
+    name: Name | None = None
+    threat: Name
+    count: Annotated[int, Field(ge=1, le=MAX_THREATS)]
+    launch_area: LaunchArea
+    start_s: LaunchTime = 0.0
+    interval_s: LaunchTime = 0.0
+    times_s: list[LaunchTime] | None = None
+    aimpoints: Annotated[list[Name], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _times(self) -> Wave:
+        if self.times_s is not None:
+            if len(self.times_s) != self.count:
+                raise PathValueError(
+                    f"times_s lists {len(self.times_s)} launch times for count {self.count}",
+                    path=("times_s",),
+                )
+            for f in ("start_s", "interval_s"):
+                if getattr(self, f) != 0.0:
+                    raise PathValueError(
+                        f"give either times_s or start_s/interval_s, not both ({f})", path=(f,)
+                    )
+        else:
+            last = self.start_s + (self.count - 1) * self.interval_s
+            if last > MAX_LAUNCH_TIME_S:
+                raise PathValueError(
+                    f"the last launch would be at {last:g} s, after the limit of "
+                    f"{MAX_LAUNCH_TIME_S:g} s (one day)",
+                    path=("interval_s",),
+                )
+        return self
+
+    def launch_times_s(self) -> tuple[float, ...]:
+        """Launch time of each threat of the wave (s after scenario start)."""
+        if self.times_s is not None:
+            return tuple(float(t) for t in self.times_s)
+        return tuple(self.start_s + i * self.interval_s for i in range(self.count))
+
+
+class Raid(_Model):
+    """The Red raid: a list of waves."""
+
+    waves: Annotated[list[Wave], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _total(self) -> Raid:
+        if self.total_threats > MAX_THREATS:
+            raise PathValueError(
+                f"the raid has {self.total_threats} threats; the limit is {MAX_THREATS}",
+                path=("waves",),
+            )
+        return self
+
+    @property
+    def total_threats(self) -> int:
+        return sum(w.count for w in self.waves)
+
+
+class TrackInitiation(_Model):
+    """M-of-N track initiation: a track forms after ``m`` detections in ``n`` scans."""
+
+    m: Annotated[int, Field(ge=1, le=100)] = 2
+    n: Annotated[int, Field(ge=1, le=100)] = 3
+
+    @model_validator(mode="after")
+    def _m_le_n(self) -> TrackInitiation:
+        if self.m > self.n:
+            raise PathValueError(f"m ({self.m}) is above n ({self.n})", path=("m",))
+        return self
+
+
+class Doctrine(_Model):
+    """How Blue fights: salvos, shoot-look-shoot, priorities, C2 mode, decision cycle.
+
+    ``salvo_size`` interceptors per engagement; with ``shoot_look_shoot`` a threat that
+    survives a salvo may be engaged again (up to ``max_engagements_per_threat``
+    engagements in all, while time remains); without it, at most
+    ``max_engagements_per_threat`` salvos are fired without waiting for assessment.
+    ``c2_mode``: ``centralised`` assigns across all batteries; ``autonomous`` lets each
+    battery assign its own tracks.
+    """
+
+    salvo_size: Annotated[int, Field(ge=1, le=16)] = 2
+    shoot_look_shoot: bool = True
+    max_engagements_per_threat: Annotated[int, Field(ge=1, le=16)] = 2
+    engagement_priority: Literal["time_to_impact", "asset_value"] = "time_to_impact"
+    c2_mode: Literal["centralised", "autonomous"] = "centralised"
+    decision_cycle_s: Annotated[float, Field(ge=0.05, le=3600.0)] = 2.0
+    assigner: Name = "greedy"
+    track_initiation: TrackInitiation = TrackInitiation()
+    track_position_noise_m: NonNegFloat = Field(
+        default=50.0, description="std of ideal-track position error per axis"
+    )
+    track_velocity_noise_mps: NonNegFloat = Field(
+        default=5.0, description="std of ideal-track velocity error per axis"
+    )
+
+
+class Scenario(_Model):
+    """A complete, validated scenario (``schema_version: 1``). See the module docstring."""
+
+    schema_version: Literal[1] = Field(description="scenario file format version; must be 1")
+    name: Name
+    description: str = ""
+    origin: GeoPoint = Field(description="origin of the local ENU frame")
+    fidelity: Literal["ideal", "measured"] = "ideal"
+    assets: Annotated[list[Asset], Field(min_length=1)]
+    threat_types: Annotated[list[ThreatType], Field(min_length=1)]
+    interceptor_types: Annotated[list[InterceptorType], Field(min_length=1)]
+    batteries: Annotated[list[Battery], Field(min_length=1)]
+    raid: Raid
+    doctrine: Doctrine = Doctrine()
+
+    # Cards used to build this scenario (set by the card resolver; not part of the schema).
+    _card_uses: tuple[Any, ...] = PrivateAttr(default=())
+
+    @field_validator("schema_version", mode="before")
+    @classmethod
+    def _version(cls, v: Any) -> Any:
+        if type(v) is not int or v != SCHEMA_VERSION:
+            raise ValueError(
+                f"unsupported schema_version {v!r}; this shieldlab reads schema_version "
+                f"{SCHEMA_VERSION}"
+            )
+        return v
+
+    @model_validator(mode="after")
+    def _references(self) -> Scenario:
+        _unique(self.assets, "asset", "assets")
+        _unique(self.threat_types, "threat type", "threat_types")
+        _unique(self.interceptor_types, "interceptor type", "interceptor_types")
+        _unique(self.batteries, "battery", "batteries")
+        assets = {a.name for a in self.assets}
+        threats = {t.name for t in self.threat_types}
+        interceptors = {t.name for t in self.interceptor_types}
+        for w, wave in enumerate(self.raid.waves):
+            if wave.threat not in threats:
+                raise PathValueError(
+                    f"unknown threat type '{wave.threat}'; known: {', '.join(sorted(threats))}",
+                    path=("raid", "waves", w, "threat"),
+                )
+            area = wave.launch_area
+            for a, aim in enumerate(wave.aimpoints):
+                if aim not in assets:
+                    raise PathValueError(
+                        f"aimpoint '{aim}' names no asset; assets: {', '.join(sorted(assets))}",
+                        path=("raid", "waves", w, "aimpoints", a),
+                    )
+                pos = self.assets[self.asset_index(aim)].position
+                dist = float(
+                    great_circle_distance_m(area.lat_deg, area.lon_deg, pos.lat_deg, pos.lon_deg)
+                )
+                # A threat launched on top of its aimpoint has no flight to simulate.
+                if dist <= area.radius_m + MIN_LAUNCH_DISTANCE_M:
+                    raise PathValueError(
+                        f"launch area (radius {area.radius_m:g} m) comes within "
+                        f"{MIN_LAUNCH_DISTANCE_M:g} m of aimpoint '{aim}' "
+                        f"({dist:.0f} m from its centre)",
+                        path=("raid", "waves", w, "launch_area"),
+                    )
+        for b, bat in enumerate(self.batteries):
+            for li, launcher in enumerate(bat.launchers):
+                for k, item in enumerate(launcher.loadout):
+                    if item.interceptor not in interceptors:
+                        raise PathValueError(
+                            f"unknown interceptor type '{item.interceptor}'; known: "
+                            f"{', '.join(sorted(interceptors))}",
+                            path=("batteries", b, "launchers", li, "loadout", k, "interceptor"),
+                        )
+        return self
+
+    # --- helpers for the engine -------------------------------------------------------
+
+    def asset_index(self, name: str) -> int:
+        return [a.name for a in self.assets].index(name)
+
+    def threat_type_index(self, name: str) -> int:
+        return [t.name for t in self.threat_types].index(name)
+
+    def interceptor_type_index(self, name: str) -> int:
+        return [t.name for t in self.interceptor_types].index(name)
+
+    def enu(self, point: GeoPoint) -> tuple[float, float, float]:
+        """East, north, up (m) of ``point`` in the local frame at :attr:`origin` (WGS84)."""
+        from shieldlab.core.geodesy import geodetic_to_enu
+
+        e, n, u = geodetic_to_enu(
+            point.lat_deg,
+            point.lon_deg,
+            point.alt_m,
+            self.origin.lat_deg,
+            self.origin.lon_deg,
+            self.origin.alt_m,
+        )
+        return float(e), float(n), float(u)
+
+    @property
+    def card_uses(self) -> tuple[Any, ...]:
+        """Catalog cards this scenario was built from (see ``shieldlab.scenario.cards``)."""
+        return self._card_uses
+
+    def replace(self, **changes: Any) -> Scenario:
+        """A validated copy with top-level fields replaced (e.g. ``raid=...``)."""
+        data = self.model_dump()
+        for key, value in changes.items():
+            data[key] = value.model_dump() if isinstance(value, BaseModel) else value
+        new = Scenario.model_validate(data)
+        new._card_uses = self._card_uses
+        return new
