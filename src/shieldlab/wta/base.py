@@ -183,6 +183,9 @@ def make_result(
     obj = objective(instance, x)
     lb = None if lower_bound is None or not math.isfinite(lower_bound) else float(lower_bound)
     if lb is not None:
+        # a bound may exceed the objective only by solver round-off; more is a bug
+        if lb > obj * (1.0 + 1e-6) + 1e-9:
+            raise RuntimeError(f"{solver}: lower bound {lb} above objective {obj}")
         lb = min(lb, obj)
     x.flags.writeable = False
     return WTAResult(
