@@ -128,12 +128,12 @@ def optimal_dynamic_value(instance: WTAInstance, stages: int) -> tuple[float, fl
 
 def _recourse(values: FloatArray, prob: FloatArray, counts: IntArray) -> tuple[float, float]:
     """Last-stage value and shots: greedy static assignment of the reserve to survivors."""
-    from shieldlab.wta.greedy import greedy_kernel
+    from shieldlab.wta.greedy import run_greedy
 
     if counts.sum() == 0 or not np.any(values > 0):
         return float(values.sum()), 0.0
     alive = values > 0
-    x = greedy_kernel(values, prob, counts)
+    x = run_greedy(values, prob, counts)
     x[:, ~alive] = 0  # never fire at a dead target (greedy gives them no return anyway)
     surv = np.prod((1.0 - prob) ** x, axis=0)
     return float(np.dot(values, surv)), float(x.sum())

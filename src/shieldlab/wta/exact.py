@@ -310,7 +310,11 @@ def solve_exact(
     proven = False
     while True:
         left = deadline - time.perf_counter()
-        if left <= 0.02:
+        if rounds == 0:
+            # always one MILP round (at least 0.5 s), even when compiling the warm start
+            # (numba, first use) ate the time limit: a bound is worth that overrun
+            left = max(left, 0.5)
+        elif left <= 0.02:
             break
         model.start_from(best_x)
         x, b = model.run(left)

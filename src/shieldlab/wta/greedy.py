@@ -66,11 +66,25 @@ def greedy_kernel(values: FloatArray, prob: FloatArray, counts: IntArray) -> Int
     return x
 
 
+def run_greedy(values: FloatArray, prob: FloatArray, counts: IntArray) -> IntArray:
+    """:func:`greedy_kernel` on fresh writable C arrays.
+
+    Numba compiles one version per argument type, and read-only arrays are a different
+    type; passing copies everywhere keeps it to one compilation (tens of seconds on a
+    loaded machine, then cached).
+    """
+    return np.asarray(
+        greedy_kernel(
+            np.array(values, dtype=np.float64, order="C"),
+            np.array(prob, dtype=np.float64, order="C"),
+            np.array(counts, dtype=np.int64, order="C"),
+        )
+    )
+
+
 def greedy_assignment(instance: WTAInstance) -> IntArray:
     """Greedy assignment x (m, n) for ``instance``."""
-    return np.asarray(
-        greedy_kernel(instance.target_values, instance.kill_probability, instance.weapon_counts)
-    )
+    return run_greedy(instance.target_values, instance.kill_probability, instance.weapon_counts)
 
 
 def target_only_probabilities(instance: WTAInstance) -> bool:

@@ -201,14 +201,14 @@ def _weapons_of(x: IntArray) -> tuple[IntArray, IntArray]:
 
 def fill_unused(instance: WTAInstance, x: IntArray) -> IntArray:
     """Give every unused weapon to its best target (extra weapons never hurt)."""
-    from shieldlab.wta.greedy import greedy_kernel
+    from shieldlab.wta.greedy import run_greedy
 
     left = instance.weapon_counts - x.sum(axis=1)
     if not np.any(left > 0):
         return x
     q = 1.0 - instance.kill_probability
     surv = np.prod(np.power(q, x), axis=0)
-    extra = greedy_kernel(instance.target_values * surv, instance.kill_probability, left)
+    extra = run_greedy(instance.target_values * surv, instance.kill_probability, left)
     return np.asarray(x + extra)
 
 
@@ -272,7 +272,7 @@ def local_search(
         wt, wg = _weapons_of(x)
         t0 = time.perf_counter()
         size = kick_size * 2**level
-        _ils(v, q, wt, wg, rng.random((batch, 1 + 2 * size)))
+        _ils(np.array(v), q, wt, wg, rng.random((batch, 1 + 2 * size)))
         x = np.zeros_like(x)
         np.add.at(x, (wt, wg), 1)
         dt = time.perf_counter() - t0
