@@ -187,3 +187,15 @@ def test_benchmark_50x100x1_exact_matches_published_best() -> None:
     best = float(rows["wta_50x100x1.txt"]["best_known_objective"])
     assert res.optimal
     assert abs(res.objective - best) <= 1e-6 * best
+
+
+def test_local_search_is_deterministic_given_seed() -> None:
+    from shieldlab.wta.local_search import kick_batch, local_search
+
+    rng = np.random.default_rng(21)
+    inst = random_instance(rng, 12, 20, 3)
+    kicks = 3 * kick_batch(inst)
+    a, sa = local_search(inst, time_limit_s=60.0, seed=5, max_kicks=kicks)
+    b, sb = local_search(inst, time_limit_s=60.0, seed=5, max_kicks=kicks)
+    assert sa["kicks"] == sb["kicks"] == kicks
+    assert np.array_equal(a, b)
