@@ -52,6 +52,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--raid-sizes", default="16,32,64,96", help="with --fire-control")
     ap.add_argument("--replications", type=int, default=24, help="with --fire-control")
+    ap.add_argument(
+        "--channels",
+        default="",
+        help="with --fire-control: TARGETS,GUIDED channels per battery instead of the cards'",
+    )
     args = ap.parse_args(argv)
     if args.fire_control:
         return fire_control(args)
@@ -180,6 +185,15 @@ def fire_control(args: argparse.Namespace) -> int:
 
     for size in [int(x) for x in args.raid_sizes.split(",") if x]:
         cs = compile_scenario(scale_raid(base, size))
+        if args.channels:
+            import dataclasses
+
+            n_t, n_g = (int(v) for v in args.channels.split(","))
+            cs = dataclasses.replace(
+                cs,
+                battery_max_targets=np.full_like(cs.battery_max_targets, n_t),
+                battery_max_guided=np.full_like(cs.battery_max_guided, n_g),
+            )
         cols = layout_of(cs).columns()
         out = {}
         secs = {}
@@ -205,7 +219,8 @@ def fire_control(args: argparse.Namespace) -> int:
         console.print(" | ".join(rows[-1]))
     lines = [
         f"four-batteries, {reps} paired replications per raid size (seed 7), Python event "
-        "loop for both assigners.",
+        "loop for both assigners"
+        + (f", {args.channels} target,guidance channels per battery." if args.channels else "."),
         "",
         "| " + " | ".join(header) + " |",
         "|" + "|".join("---" for _ in header) + "|",

@@ -59,10 +59,14 @@ def problem(
 
 
 def surviving_value(p: AssignmentProblem, salvos: list[Salvo]) -> float:
+    """The assigner's objective: surviving value, per second to impact under time_to_impact."""
     surv = p.survive.copy()
     for s in salvos:
         surv[s.threat] *= 1.0 - salvo_pk(float(p.pk[s.threat, s.weapon]), s.rounds)
-    return float(np.dot(p.threat_value, surv))
+    value = p.threat_value
+    if p.priority == PRIORITY_TIME_TO_IMPACT:
+        value = value / np.maximum(p.impact_s - p.time_s, 1.0)
+    return float(np.dot(value, surv))
 
 
 def test_registered_under_doctrine_name() -> None:
@@ -132,3 +136,14 @@ def test_four_batteries_runs_with_the_optimal_assigner() -> None:
     leak = res.metrics["leakers"].mean
     assert 0 <= leak <= res.n_lethal
     assert res.metrics["interceptors_fired"].mean > 0
+
+
+def test_time_to_impact_priority_favours_the_urgent_threat() -> None:
+    # one salvo, two threats of equal value: under time_to_impact the one that impacts
+    # first gets it, under asset_value the one it kills more surely
+    for priority, expect in ((PRIORITY_TIME_TO_IMPACT, 0), (PRIORITY_ASSET_VALUE, 1)):
+        p = problem(value=[1.0, 1.0], pk=[[0.5], [0.9]], ready=[1], battery=[0], priority=priority)
+        p = AssignmentProblem(**{**p.__dict__, "impact_s": np.array([20.0, 200.0])})
+        salvos = OptimalAssigner().assign(p)
+        check_salvos(p, salvos)
+        assert [s.threat for s in salvos] == [expect]

@@ -6,7 +6,11 @@ threats that survive them, subject to every limit the engine enforces, solved as
 Mapping of an :class:`~shieldlab.c2.base.AssignmentProblem` onto static WTA:
 
 * WTA targets = threat rows, value ``V_a = threat_value[a] * survive[a]`` (threat value
-  from threat evaluation, times the node's belief that the threat is still alive);
+  from threat evaluation, times the node's belief that the threat is still alive), and
+  with the doctrine's ``time_to_impact`` priority divided by the time to impact in
+  seconds (at least 1 s): a heuristic urgency weight, because the per-decision optimum
+  is myopic and would otherwise spend scarce channels on threats that could still be
+  engaged later (measured in docs/wta.md);
 * WTA weapon types = weapon columns; one WTA "weapon" is one salvo of
   ``r_b = min(salvo_size, ready[b], free guidance channels of b's battery)`` rounds, kill
   probability ``1 - (1 - pk)^r_b``, and weapon b has ``ready[b] // r_b`` of them;
@@ -29,7 +33,13 @@ from collections.abc import Callable
 import numpy as np
 import numpy.typing as npt
 
-from shieldlab.c2.base import AssignmentProblem, Salvo, WeaponAssigner, salvo_pk
+from shieldlab.c2.base import (
+    PRIORITY_TIME_TO_IMPACT,
+    AssignmentProblem,
+    Salvo,
+    WeaponAssigner,
+    salvo_pk,
+)
 from shieldlab.wta.base import WTAInstance
 from shieldlab.wta.exact import SideLimits
 
@@ -47,6 +57,12 @@ def _to_wta(problem: AssignmentProblem) -> tuple[WTAInstance, SideLimits, I64] |
     usable_w = rounds >= 1
     counts = np.where(usable_w, p.ready // np.maximum(rounds, 1), 0).astype(np.int64)
     value = (p.threat_value * p.survive).astype(np.float64)
+    if p.priority == PRIORITY_TIME_TO_IMPACT:
+        # Urgency: a threat close to impact has few engagement chances left, one far out
+        # can be engaged later. Value per second of time to go (floored at 1 s) makes
+        # the per-decision optimum favour urgent threats (measured in docs/wta.md: with
+        # scarce channels, plain value loses to time-to-impact greedy, this wins).
+        value = value / np.maximum(p.impact_s - p.time_s, 1.0)
     feasible = (p.intercept_s >= 0.0) & usable_w[None, :] & (p.salvos_left[:, None] > 0)
     feasible &= value[:, None] > 0.0
     if not feasible.any():
