@@ -163,6 +163,8 @@ def test_assignment_says_when_stacking_would_pay() -> None:
 
 def test_exact_respects_time_limit_and_returns_a_bound() -> None:
     rng = np.random.default_rng(5)
+    # compile (or load) the numba kernels first: a fresh cache costs seconds, once
+    solve(random_instance(rng, 2, 2, 1), "local-search", time_limit_s=0.1)
     inst = random_instance(rng, 40, 80, 3)
     res = solve(inst, "exact", time_limit_s=2.0)
     assert res.seconds < 6.0
