@@ -1,4 +1,4 @@
-"""``auto``: greedy seed, local search, then the exact MILP warm-started from the best.
+"""``auto``: greedy or assignment seed, local search, then the exact MILP warm-started.
 
 Time split (measured on the Andersen-Pavlikov-Toffolo instances, see docs/wta.md): on
 instances with at most 10,000 weapon-target pairs the local search gets 15 % of the limit
@@ -52,7 +52,7 @@ class AutoSolver(WTASolver):
             t_ls = min(10.0, max(0.5, 0.15 * time_limit_s), 0.5 * time_limit_s)
         else:
             t_ls = 0.75 * time_limit_s
-        x, ls_stats = local_search(instance, x, time_limit_s=t_ls, seed=self.seed)
+        x, ls_stats = local_search(instance, None, time_limit_s=t_ls, seed=self.seed)
         left = time_limit_s - (time.perf_counter() - t0) - 0.05
         lb: float | None = None
         proven = False

@@ -362,9 +362,10 @@ class ExactSolver(WTASolver):
     def solve(self, instance: WTAInstance, *, time_limit_s: float = 60.0) -> WTAResult:
         t0 = time.perf_counter()
         start = self.start
-        if start is None:
-            # a good incumbent from the outset lets the MILP prune: greedy, then a short
-            # local search (5 % of the limit, at most 3 s)
+        if start is None and instance.n_weapons * instance.n_targets > 2000:
+            # a good incumbent from the outset lets the MILP prune: greedy or assignment,
+            # then a short local search (5 % of the limit, at most 3 s); small instances
+            # do not need it (nor the one-off compilation of the search)
             from shieldlab.wta.local_search import local_search
 
             start, _ = local_search(instance, time_limit_s=min(3.0, 0.05 * time_limit_s))

@@ -29,6 +29,7 @@ from numba import njit
 from numpy.typing import NDArray
 
 from shieldlab.wta.base import FloatArray, IntArray, WTAInstance, WTAResult, WTASolver, make_result
+from shieldlab.wta.base import objective as wta_objective
 
 _Q_FLOOR = 1e-12
 
@@ -242,6 +243,21 @@ def ejection_round(
     return x, False
 
 
+def best_start(instance: WTAInstance) -> IntArray:
+    """The better of the greedy and the linear-assignment solutions (both take ms).
+
+    Greedy is 17-29 % above the best known on the mu = 2 benchmark instances, the
+    one-weapon-per-target assignment 0-9 % (it is the best known on wta_250x500x2), and
+    the local search ends better from the better start.
+    """
+    from shieldlab.wta.assignment import assignment_solution
+    from shieldlab.wta.greedy import greedy_assignment
+
+    g = greedy_assignment(instance)
+    a, _ = assignment_solution(instance)
+    return g if wta_objective(instance, g) <= wta_objective(instance, a) else a
+
+
 def kick_batch(instance: WTAInstance) -> int:
     """Kicks per compiled batch: about 0.2 s of work, fixed by the instance size alone.
 
@@ -269,10 +285,8 @@ def local_search(
     not depend on timing; the clock only decides after how many batches the search stops
     (``max_kicks`` stops it after a fixed number, for runs that must match exactly).
     """
-    from shieldlab.wta.greedy import greedy_assignment
-
     t_end = time.perf_counter() + time_limit_s
-    x = greedy_assignment(instance) if start is None else np.asarray(start, dtype=np.int64)
+    x = best_start(instance) if start is None else np.asarray(start, dtype=np.int64)
     x = fill_unused(instance, x.copy())
     v = np.array(instance.target_values)
     q = np.maximum(1.0 - instance.kill_probability, _Q_FLOOR)
@@ -321,7 +335,7 @@ def local_search(
 
 
 class LocalSearchSolver(WTASolver):
-    """Greedy start, then move/swap descent, ejection chains and kicks until the limit."""
+    """Greedy or assignment start, then descent, ejection chains and kicks until the limit."""
 
     name = "local-search"
 
