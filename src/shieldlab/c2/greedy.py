@@ -1,4 +1,4 @@
-"""Greedy largest-marginal-return assignment (the doctrine compiled into the kernel).
+"""Greedy salvo-by-salvo assignment: the doctrine compiled into the kernel, in Python.
 
 Salvos are chosen one at a time: among feasible (threat, weapon) pairs that the limits
 still allow, take the best by the doctrine's priority, fire a salvo of
@@ -6,14 +6,19 @@ min(salvo_size, ready rounds, free guidance channels), update the node's belief 
 threat survives, repeat. Priorities (lexicographic keys, larger first, then lower threat
 and weapon index):
 
-- ``time_to_impact``: (-impact time, survive · P_salvo, -intercept time) -- the most
-  urgent threat gets the weapon with the largest marginal kill probability;
+- ``time_to_impact``: (-impact time, -intercept time, survive · P_salvo) -- the most
+  urgent threat gets the weapon that intercepts it earliest: outer layers engage first
+  and leave time for shoot-look-shoot with inner layers (a layered-defence rule; the
+  pure marginal-return rule would always pick the highest-SSPK inner layer);
 - ``asset_value``: (value · survive · P_salvo, -impact time, -intercept time) -- the
   largest expected value destroyed first (marginal return, den Broeder, Ellison &
   Emerling 1959, Operations Research 7:322).
 
 With kill probabilities depending on the target only, the marginal-return greedy is
 optimal for the static problem (den Broeder et al. 1959); in general it is a heuristic.
+The estimated impact time is the node's (``AssignmentProblem.impact_s``: truth plus ideal
+track noise). The compiled kernel (``engine.kernel``) uses the same keys and tie-breaks, and
+tests check that both give identical outcomes.
 """
 
 from __future__ import annotations
@@ -60,16 +65,14 @@ class GreedyAssigner(WeaponAssigner):
                     rounds = int(min(p.salvo_size, ready[b], free_g[bat]))
                     ps = salvo_pk(float(p.pk[a, b]), rounds)
                     if p.priority == PRIORITY_TIME_TO_IMPACT:
-                        k1, k2 = -float(p.impact_s[a]), float(survive[a]) * ps
+                        k1, k2, k3 = -float(p.impact_s[a]), -tint, float(survive[a]) * ps
                     else:
-                        k1, k2 = (
-                            float(p.threat_value[a]) * float(survive[a]) * ps,
-                            -float(p.impact_s[a]),
-                        )
+                        k1 = float(p.threat_value[a]) * float(survive[a]) * ps
+                        k2, k3 = -float(p.impact_s[a]), -tint
                         if k1 <= 0.0:
                             continue
                     # Ties go to the lower engine threat index, then weapon index.
-                    key = (k1, k2, -tint, -int(p.threat[a]), -int(p.weapon[b]))
+                    key = (k1, k2, k3, -int(p.threat[a]), -int(p.weapon[b]))
                     if best is None or key > best:
                         best = key
                         best_pair = (a, b, rounds)

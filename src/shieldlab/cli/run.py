@@ -84,20 +84,25 @@ def _table(res: Results, sources: list[Any], catalog_path: str, elapsed_note: st
     t.add_row("time of first leak (s, when any)", _fmt(first.mean, 0), _ci(first, 0))
     out.print(t)
 
-    bt = Table(title="By interceptor type and layer", title_justify="left")
-    bt.add_column("interceptor type")
-    bt.add_column("fired", justify="right")
-    bt.add_column("95 % interval", justify="right")
-    bt.add_column("kills", justify="right")
-    bt.add_column("95 % interval", justify="right")
+    bt = Table(title="What stops what: by layer and interceptor type", title_justify="left")
+    bt.add_column("layer", no_wrap=True)
+    bt.add_column("interceptor type", overflow="fold")
+    bt.add_column("fired [95 % interval]", justify="right", no_wrap=True)
+    bt.add_column("kills [95 % interval]", justify="right", no_wrap=True)
     fired = res.by_type["interceptors_fired_by_type"]
     kills = res.by_type["kills_by_type"]
-    for name in fired:
-        bt.add_row(
-            name, _fmt(fired[name].mean), _ci(fired[name]), _fmt(kills[name].mean), _ci(kills[name])
-        )
+    layer_of = dict(zip(fired, res.layers, strict=True)) if res.layers else {}
     for layer, km in res.by_type["kills_by_layer"].items():
-        bt.add_row(f"[italic]layer {layer}[/italic]", "", "", _fmt(km.mean), _ci(km))
+        in_layer = [n for n in fired if layer_of.get(n) == layer]
+        for name in in_layer:
+            bt.add_row(
+                layer,
+                name,
+                f"{_fmt(fired[name].mean)} {_ci(fired[name])}",
+                f"{_fmt(kills[name].mean)} {_ci(kills[name])}",
+            )
+        if len(in_layer) != 1:
+            bt.add_row(layer, "(all types)", "", f"{_fmt(km.mean)} {_ci(km)}")
     out.print(bt)
 
     ht = Table(title="What leaks through: hits per defended asset", title_justify="left")
@@ -134,11 +139,12 @@ def run_cmd(
     scenario: str | None = typer.Argument(
         None, help="Scenario file, or built-in name (default: four-batteries)."
     ),
-    replications: int = typer.Option(
-        DEFAULT_REPLICATIONS,
+    replications: int | None = typer.Option(
+        None,
         "--replications",
         "-n",
-        help="Replications to run (the maximum, with --precision).",
+        help="Replications to run (default 10,000); with --precision the most to run "
+        "(default 1,000,000).",
     ),
     seed: int = typer.Option(0, "--seed", help="Random seed (same seed, same results)."),
     workers: int = typer.Option(1, "--workers", "-w", help="Worker processes."),
@@ -152,15 +158,19 @@ def run_cmd(
     """Simulate a layered air and missile defence: what is stopped, what leaks through."""
     import time
 
-    from shieldlab.montecarlo.runner import check_run_options, simulate
+    from shieldlab.montecarlo.runner import PRECISION_DEFAULT_MAX, check_run_options, simulate
     from shieldlab.scenario import card_sources
     from shieldlab.scenario.cards import catalog_dir
     from shieldlab.scenario.loader import scenario_by_name_or_path
 
+    if replications is None:
+        replications = DEFAULT_REPLICATIONS if precision is None else PRECISION_DEFAULT_MAX
     check_run_options(replications=replications, seed=seed, workers=workers, precision=precision)
     t0 = time.perf_counter()
     sc = scenario_by_name_or_path(scenario)
-    show_progress = not json_out and replications >= PROGRESS_MIN_REPLICATIONS
+    show_progress = not json_out and (
+        replications >= PROGRESS_MIN_REPLICATIONS and precision is None
+    )
     if show_progress:
         from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 

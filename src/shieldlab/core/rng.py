@@ -61,12 +61,23 @@ def rep_key(seed: int, replication: int) -> np.uint64:
 
 
 @njit(cache=True)
+def stream_key(key: np.uint64, entity: int, kind: int) -> np.uint64:
+    """Key of one (entity, event kind) stream of a replication: hoists two mixes out of loops."""
+    h = mix64(np.uint64(key) ^ (np.uint64(entity) + _K_ENTITY))
+    return mix64(h ^ (np.uint64(kind) + _K_KIND))
+
+
+@njit(cache=True)
+def uniform_at(stream: np.uint64, index: int) -> float:
+    """Draw ``index`` of a stream (``uniform_at(stream_key(k, e, kind), i)`` is ``uniform``)."""
+    h = mix64(np.uint64(stream) ^ (np.uint64(index) + _K_INDEX))
+    return float(h >> _S11) * _TWO_M53
+
+
+@njit(cache=True)
 def uniform(key: np.uint64, entity: int, kind: int, index: int) -> float:
     """Uniform draw in [0, 1) for (replication key, entity, event kind, event index)."""
-    h = mix64(np.uint64(key) ^ (np.uint64(entity) + _K_ENTITY))
-    h = mix64(h ^ (np.uint64(kind) + _K_KIND))
-    h = mix64(h ^ (np.uint64(index) + _K_INDEX))
-    return float(h >> _S11) * _TWO_M53
+    return uniform_at(stream_key(key, entity, kind), index)
 
 
 @njit(cache=True)
@@ -116,13 +127,13 @@ def _mix64_py(z: int) -> int:
 
 def rep_key_py(seed: int, replication: int) -> int:
     """Plain-Python twin of :func:`rep_key` (Python integers, no numba)."""
-    h = _mix64_py(seed + int(_K_SEED))
-    return _mix64_py(h ^ ((replication + int(_K_REP)) & _MASK64))
+    h = _mix64_py(int(seed) + int(_K_SEED))
+    return _mix64_py(h ^ ((int(replication) + int(_K_REP)) & _MASK64))
 
 
 def uniform_py(key: int, entity: int, kind: int, index: int) -> float:
     """Plain-Python twin of :func:`uniform`, bit for bit."""
-    h = _mix64_py(key ^ ((entity + int(_K_ENTITY)) & _MASK64))
-    h = _mix64_py(h ^ ((kind + int(_K_KIND)) & _MASK64))
-    h = _mix64_py(h ^ ((index + int(_K_INDEX)) & _MASK64))
+    h = _mix64_py(int(key) ^ ((int(entity) + int(_K_ENTITY)) & _MASK64))
+    h = _mix64_py(h ^ ((int(kind) + int(_K_KIND)) & _MASK64))
+    h = _mix64_py(h ^ ((int(index) + int(_K_INDEX)) & _MASK64))
     return (h >> 11) * _TWO_M53

@@ -10,8 +10,8 @@ Single-scan detection probability Pd(SNR) comes from ``core.radar.pd_from_snr`` 
 interpolated (``pd_interp``, compiled, usable inside numba kernels).
 
 Line of sight: the 4/3-Earth radar horizon (``core.radar.radar_horizon_m``,
-d = sqrt(2 k R h_r) + sqrt(2 k R h_t)), a minimum elevation angle above the local
-horizontal and the instrumented range.
+d = sqrt(2 k R h_r) + sqrt(2 k R h_t)), a minimum elevation angle (the apparent
+elevation on the same 4/3 Earth, ``apparent_elevation_rad``) and the instrumented range.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
-from shieldlab.core.radar import pd_from_snr, radar_horizon_m
+from shieldlab.core.radar import EARTH_RADIUS_M, pd_from_snr, radar_horizon_m
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -97,6 +97,27 @@ def elevation_rad(rel_m: npt.ArrayLike, up: npt.ArrayLike) -> FloatArray:
     rel = np.asarray(rel_m, dtype=np.float64)
     rng = np.maximum(np.linalg.norm(rel, axis=-1), 1e-9)
     return np.asarray(np.arcsin(np.clip((rel @ np.asarray(up)) / rng, -1.0, 1.0)))
+
+
+def apparent_elevation_rad(
+    *,
+    range_m: npt.ArrayLike,
+    radar_height_m: float,
+    target_alt_m: npt.ArrayLike,
+    k_factor: float = 4.0 / 3.0,
+) -> FloatArray:
+    """Elevation of a target seen through standard refraction (effective-Earth model).
+
+    On an Earth of effective radius R_e = k R (the same model as the 4/3-Earth horizon),
+    the law of cosines gives
+    sin(el) = ((R_e + h_t)² - (R_e + h_r)² - d²) / (2 d (R_e + h_r)), d the slant range
+    (Skolnik, *Introduction to Radar Systems*, 3rd ed. 2001, ch. 8; Blake 1986).
+    """
+    re = k_factor * EARTH_RADIUS_M
+    d = np.maximum(np.asarray(range_m, dtype=np.float64), 1e-9)
+    rt = re + np.asarray(target_alt_m, dtype=np.float64)
+    rr = re + radar_height_m
+    return np.asarray(np.arcsin(np.clip((rt * rt - rr * rr - d * d) / (2.0 * d * rr), -1.0, 1.0)))
 
 
 def visible(

@@ -12,10 +12,23 @@ deviation (with n - 1).
 from __future__ import annotations
 
 import math
-
-from scipy import stats as _st
+from functools import lru_cache
 
 Z95 = 1.959963984540054  # standard normal 97.5 % quantile
+
+
+@lru_cache(maxsize=64)
+def _norm_quantile(p: float) -> float:
+    from scipy import stats  # imported here: scipy.stats costs ~1 s to import
+
+    return float(stats.norm.ppf(p))
+
+
+@lru_cache(maxsize=256)
+def _t_quantile(p: float, dof: int) -> float:
+    from scipy import stats
+
+    return float(stats.t.ppf(p, dof))
 
 
 def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
@@ -24,7 +37,7 @@ def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> tuple[f
         return (math.nan, math.nan)
     if not 0 <= successes <= n:
         raise ValueError(f"successes must be in [0, n], got {successes} of {n}")
-    z = Z95 if confidence == 0.95 else float(_st.norm.ppf(0.5 + confidence / 2.0))
+    z = Z95 if confidence == 0.95 else _norm_quantile(0.5 + confidence / 2.0)
     p = successes / n
     z2n = z * z / n
     centre = (p + z2n / 2.0) / (1.0 + z2n)
@@ -47,5 +60,5 @@ def t_half_width(variance: float, n: int, confidence: float = 0.95) -> float:
     """Half-width t_{1-α/2, n-1} sqrt(variance / n) of the Student t interval."""
     if n <= 1:
         return math.inf
-    q = float(_st.t.ppf(0.5 + confidence / 2.0, n - 1))
+    q = _t_quantile(0.5 + confidence / 2.0, n - 1)
     return q * math.sqrt(max(variance, 0.0) / n)

@@ -34,7 +34,12 @@ from shieldlab.core.kinematics import (
     central_angle_rad,
     waypoint_track,
 )
-from shieldlab.core.sensing import detection_probability, elevation_rad, pd_table, visible
+from shieldlab.core.sensing import (
+    apparent_elevation_rad,
+    detection_probability,
+    pd_table,
+    visible,
+)
 from shieldlab.scenario.model import THREAT_CLASSES, Scenario
 
 F64 = npt.NDArray[np.float64]
@@ -44,6 +49,9 @@ B8 = npt.NDArray[np.bool_]
 PRIORITY_TIME_TO_IMPACT = 0
 PRIORITY_ASSET_VALUE = 1
 _GOLDEN_ANGLE_RAD = math.pi * (3.0 - math.sqrt(5.0))
+# Single-scan Pd below this is treated as zero: it saves draws on scans where a detection
+# is essentially impossible (with M-of-N, below 1e-4 per scan a track almost never forms).
+PD_FLOOR = 1e-4
 # Threat ids for random keys: wave index in the high bits, index in the wave below, so a
 # threat keeps its draws when other waves grow or shrink (common random numbers).
 WAVE_ID_SHIFT = 20
@@ -64,6 +72,7 @@ class CompiledScenario:
     threat_impact_s: F64
     threat_asset: I64
     threat_value: F64
+    threat_speed_mps: F64  # mean ground speed over the flight (for track-noise timing)
     # --- detection (R radars x T threats, ragged over scans) ---------------------------
     radar_battery: I64
     radar_scan_s: F64
@@ -74,6 +83,8 @@ class CompiledScenario:
     det_pd: F64
     track_m: int
     track_n: int
+    track_pos_noise_m: float
+    track_vel_noise_mps: float
     # --- weapons (W) ------------------------------------------------------------------
     weapon_battery: I64
     weapon_type: I64
@@ -91,8 +102,11 @@ class CompiledScenario:
     n_cycles: int
     it_c0: I64  # (T,) first decision cycle with an entry
     it_nc: I64  # (T,) number of cycles with entries
-    it_off: I64  # (T,) offset into columns of it_time
-    it_time: F64  # (W, sum nc): earliest intercept time for launch at that cycle, -1 if none
+    it_off: I64  # (T,) offset into rows of it_time
+    # (sum nc, W): earliest intercept time for a launch at that cycle, -1 if none (float32:
+    # half the memory of the largest table; ~1 ms resolution at 10^4 s)
+    it_time: npt.NDArray[np.float32]
+    it_any: B8  # (sum nc,) some weapon can intercept after a launch at that cycle
     wake_ptr: I64  # (n_cycles + 1,) CSR over cycles of threats with a newly feasible weapon
     wake_threat: I64
     loss_c: I64  # (R*T,) cycle at which a track on (r, i) is lost (threat left coverage)
@@ -255,7 +269,6 @@ def compile_scenario(scenario: Scenario, *, dt_traj_s: float = 1.0) -> CompiledS
             rlat, rlon = math.radians(pos.lat_deg), math.radians(pos.lon_deg)
             r_height = pos.alt_m + radar.antenna_height_m
             r_pos = frame.to_local(rlat, rlon, r_height)
-            up = frame.up_at(rlat, rlon)
             key = (radar.pfa, radar.swerling)
             if key not in tables:
                 tables[key] = pd_table(pfa=radar.pfa, swerling=radar.swerling)
@@ -280,7 +293,9 @@ def compile_scenario(scenario: Scenario, *, dt_traj_s: float = 1.0) -> CompiledS
                 rng = np.linalg.norm(rel, axis=-1)
                 mask = visible(
                     range_m=rng,
-                    elevation_rad=elevation_rad(rel, up),
+                    elevation_rad=apparent_elevation_rad(
+                        range_m=rng, radar_height_m=r_height, target_alt_m=alt
+                    ),
                     radar_height_m=r_height,
                     target_alt_m=alt,
                     instrumented_range_m=radar.instrumented_range_m,
@@ -295,6 +310,7 @@ def compile_scenario(scenario: Scenario, *, dt_traj_s: float = 1.0) -> CompiledS
                     ref_rcs_m2=radar.ref_rcs_m2,
                     mask=mask,
                 )
+                pd = np.where(pd >= PD_FLOOR, pd, 0.0)
                 nz = np.flatnonzero(pd > 0.0)
                 if nz.size == 0:
                     _empty_row(row_off, row_s0, row_n, offset)
@@ -340,7 +356,7 @@ def compile_scenario(scenario: Scenario, *, dt_traj_s: float = 1.0) -> CompiledS
         it_c0[i] = c0
         it_nc[i] = max(0, c1 - c0 + 1)
     it_off = np.concatenate([[0], np.cumsum(it_nc)[:-1]]).astype(np.int64)
-    it_time = np.full((n_w, int(np.sum(it_nc))), -1.0, dtype=np.float64)
+    it_time = np.full((int(np.sum(it_nc)), n_w), -1.0, dtype=np.float32)
     bat_pos = [
         (
             frame.to_local(
@@ -377,14 +393,14 @@ def compile_scenario(scenario: Scenario, *, dt_traj_s: float = 1.0) -> CompiledS
             ok[ok] = inside[k[ok]]
             t_hit = np.full(tc.size, -1.0)
             t_hit[ok] = t_k[k[ok]]
-            it_time[w, it_off[i] : it_off[i] + it_nc[i]] = t_hit
+            it_time[it_off[i] : it_off[i] + it_nc[i], w] = t_hit
 
     n_cycles = int(np.max(it_c0 + it_nc)) if n_t else 0
     wake_lists: list[list[int]] = [[] for _ in range(n_cycles + 1)]
     for i in range(n_t):
         if it_nc[i] == 0:
             continue
-        feas = np.asarray((it_time[:, it_off[i] : it_off[i] + it_nc[i]] >= 0.0).any(axis=0))
+        feas = np.asarray((it_time[it_off[i] : it_off[i] + it_nc[i]] >= 0.0).any(axis=1))
         starts = np.flatnonzero(feas & ~np.concatenate([[False], feas[:-1]]))
         for c in starts:
             wake_lists[it_c0[i] + c].append(i)
@@ -413,6 +429,17 @@ def compile_scenario(scenario: Scenario, *, dt_traj_s: float = 1.0) -> CompiledS
         threat_impact_s=threat_impact,
         threat_asset=threat_asset,
         threat_value=asset_value[threat_asset],
+        threat_speed_mps=np.asarray(
+            [
+                float(
+                    central_angle_rad(tr.lat_rad[0], tr.lon_rad[0], tr.lat_rad[-1], tr.lon_rad[-1])
+                )
+                * EARTH_RADIUS_M
+                / max(tr.flight_time_s, 1e-9)
+                for tr in tracks
+            ],
+            dtype=np.float64,
+        ),
         radar_battery=np.asarray(radar_battery, dtype=np.int64),
         radar_scan_s=np.asarray(radar_scan, dtype=np.float64),
         radar_capacity=np.asarray(radar_cap, dtype=np.int64),
@@ -422,6 +449,8 @@ def compile_scenario(scenario: Scenario, *, dt_traj_s: float = 1.0) -> CompiledS
         det_pd=np.concatenate(pd_chunks) if pd_chunks else np.zeros(0),
         track_m=int(d.track_initiation.m),
         track_n=int(d.track_initiation.n),
+        track_pos_noise_m=float(d.track_position_noise_m),
+        track_vel_noise_mps=float(d.track_velocity_noise_mps),
         weapon_battery=np.asarray(w_bat, dtype=np.int64),
         weapon_type=np.asarray(w_type, dtype=np.int64),
         weapon_ready=np.asarray(w_ready, dtype=np.int64),
@@ -443,6 +472,7 @@ def compile_scenario(scenario: Scenario, *, dt_traj_s: float = 1.0) -> CompiledS
         it_off=it_off,
         it_time=it_time,
         wake_ptr=wake_ptr,
+        it_any=np.asarray((it_time >= 0.0).any(axis=1), dtype=np.bool_),
         wake_threat=wake_threat,
         loss_c=loss_c,
         loss_ptr=loss_ptr.astype(np.int64),

@@ -16,9 +16,10 @@ written as a plain Python loop and must give identical outcomes):
 2. Every decision cycle (``decision_cycle_s``) with news -- a new track, an engagement
    resolved, a reload, a threat entering some weapon's envelope -- each C2 node
    (one for all batteries when centralised, one per battery when autonomous) assigns
-   salvos greedily over threats it tracks and weapons it commands: the feasible
-   (threat, weapon) pair with the largest marginal return first, under channel
-   (targets engaged, interceptors guided) and inventory limits.
+   salvos greedily over threats it tracks and weapons it commands, under channel
+   (targets engaged, interceptors guided) and inventory limits: ``asset_value`` takes
+   the feasible pair with the largest marginal return first; ``time_to_impact`` takes
+   the most urgent threat first and gives it the weapon that intercepts earliest.
 3. A salvo of min(salvo_size, ready rounds, free guidance channels) interceptors flies to
    the pre-computed earliest intercept; each interceptor kills with SSPK x reliability.
    With shoot-look-shoot a surviving threat is re-engaged after the salvo is assessed
@@ -32,7 +33,15 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
-from shieldlab.core.rng import KIND_DETECT, KIND_KILL, rep_key, uniform
+from shieldlab.core.rng import (
+    KIND_DETECT,
+    KIND_KILL,
+    KIND_TRACK_NOISE,
+    normal,
+    rep_key,
+    stream_key,
+    uniform_at,
+)
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
@@ -49,18 +58,62 @@ COL_ENGAGED = 7
 N_FIXED = 8
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _ceil_cycle(t: float, cycle_s: float) -> int:
     c = int(np.ceil(t / cycle_s - 1e-9))
     return c if c > 0 else 0
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _salvo_pk(pk: float, rounds: int) -> float:
     q = 1.0
     for _ in range(rounds):
         q *= 1.0 - pk
     return 1.0 - q
+
+
+@njit(cache=True)
+def _estimated_impact(
+    key: np.uint64,
+    rng_id: int,
+    node: int,
+    impact_s: float,
+    t_s: float,
+    speed_mps: float,
+    pos_noise_m: float,
+    vel_noise_mps: float,
+) -> float:
+    """A node's estimate of a threat's impact time from its ideal track (truth + noise).
+
+    The track's position error (σ_p per axis) and velocity error (σ_v) at time t give a
+    time-to-go error σ_t = sqrt(σ_p² + (σ_v · τ)²) / v along the track, τ = impact - t
+    (constant-velocity prediction); the estimate is impact + σ_t z, z ~ N(0, 1) keyed by
+    (threat, KIND_TRACK_NOISE, node).
+    """
+    if pos_noise_m <= 0.0 and vel_noise_mps <= 0.0:
+        return impact_s
+    tau = max(impact_s - t_s, 0.0)
+    sigma = np.sqrt(pos_noise_m**2 + (vel_noise_mps * tau) ** 2) / max(speed_mps, 1.0)
+    return impact_s + sigma * normal(key, rng_id, KIND_TRACK_NOISE, node)
+
+
+@njit(cache=True)
+def _act_add(act_list: I64, act_n: I64, act_pos: I64, g: int, i: int) -> None:
+    if act_pos[g, i] < 0:
+        act_pos[g, i] = act_n[g]
+        act_list[g, act_n[g]] = i
+        act_n[g] += 1
+
+
+@njit(cache=True)
+def _act_remove(act_list: I64, act_n: I64, act_pos: I64, g: int, i: int) -> None:
+    k = act_pos[g, i]
+    if k >= 0:
+        last = act_list[g, act_n[g] - 1]
+        act_list[g, k] = last
+        act_pos[g, last] = k
+        act_n[g] -= 1
+        act_pos[g, i] = -1
 
 
 @njit(cache=True)
@@ -89,6 +142,45 @@ def _better(
 
 
 @njit(cache=True)
+def _keys(
+    priority: int, est_impact: float, survive: float, value: float, p_salvo: float, t_int: float
+) -> tuple[float, float, float]:
+    """Priority keys of a candidate salvo (larger first; see c2.greedy)."""
+    if priority == 0:
+        # Most urgent threat first; for it the weapon that intercepts earliest (outer
+        # layers first, leaving time to look and shoot again), then the best salvo.
+        return -est_impact, -t_int, survive * p_salvo
+    # Largest marginal return (expected value destroyed) first.
+    return value * survive * p_salvo, -est_impact, -t_int
+
+
+@njit(cache=True)
+def _sift_down(
+    heap: I64, n: int, a: int, h1: F64, h2: F64, h3: F64, cand_i: I64, cand_w: I64
+) -> None:
+    """Restore the max-heap property below position a (order: ``_better``)."""
+    while True:
+        left = 2 * a + 1
+        if left >= n:
+            return
+        top = left
+        right = left + 1
+        if right < n:
+            x, y = heap[right], heap[left]
+            if _better(
+                h1[x], h2[x], h3[x], cand_i[x], cand_w[x], h1[y], h2[y], h3[y], cand_i[y], cand_w[y]
+            ):
+                top = right
+        x, y = heap[top], heap[a]
+        if not _better(
+            h1[x], h2[x], h3[x], cand_i[x], cand_w[x], h1[y], h2[y], h3[y], cand_i[y], cand_w[y]
+        ):
+            return
+        heap[top], heap[a] = heap[a], heap[top]
+        a = top
+
+
+@njit(cache=True)
 def simulate_one(
     key: np.uint64,
     out: F64,
@@ -101,6 +193,9 @@ def simulate_one(
     threat_impact_s: F64,
     threat_asset: I64,
     threat_value: F64,
+    threat_speed_mps: F64,
+    track_pos_noise_m: float,
+    track_vel_noise_mps: float,
     # radars
     radar_battery: I64,
     radar_scan_s: F64,
@@ -129,7 +224,8 @@ def simulate_one(
     it_c0: I64,
     it_nc: I64,
     it_off: I64,
-    it_time: F64,
+    it_time: npt.NDArray[np.float32],
+    it_any: npt.NDArray[np.bool_],
     wake_ptr: I64,
     wake_threat: I64,
     loss_c: I64,
@@ -171,7 +267,8 @@ def simulate_one(
                 continue
             off = det_off[r, i]
             s0 = det_s0[r, i]
-            ent = threat_rng_id[i]
+            stream = stream_key(key, threat_rng_id[i], KIND_DETECT)
+            r_hi = np.int64(r) << 32
             window = np.int64(0)
             hits = 0
             for q in range(nscan):
@@ -180,7 +277,7 @@ def simulate_one(
                 if p >= 1.0:
                     hit = 1
                 elif p > 0.0:
-                    hit = int(uniform(key, ent, KIND_DETECT, (r << 32) | (s0 + q)) < p)
+                    hit = int(uniform_at(stream, r_hi | (s0 + q)) < p)
                 if (window >> (track_n - 1)) & 1:
                     hits -= 1
                 window = ((window << 1) | hit) & ((np.int64(1) << track_n) - 1)
@@ -211,6 +308,12 @@ def simulate_one(
     track_on = np.zeros(n_r * n_t, dtype=np.bool_)
     active = np.zeros(n_r, dtype=np.int64)
     tracked = np.zeros((n_g, n_t), dtype=np.int64)
+    # Each node's estimate of each threat's impact time, fixed when it first tracks it.
+    est_imp = np.full((n_g, n_t), np.nan)
+    # Per C2 node, the live threats it tracks (unordered set: ties are broken by index).
+    act_list = np.empty((n_g, n_t), dtype=np.int64)
+    act_n = np.zeros(n_g, dtype=np.int64)
+    act_pos = np.full((n_g, n_t), -1, dtype=np.int64)
     waiting = np.empty(n_r * n_t, dtype=np.int64)
     n_wait = 0
     ready = weapon_ready.copy()
@@ -246,6 +349,10 @@ def simulate_one(
     cand_w = np.empty(n_t * n_w, dtype=np.int64)
     cand_t = np.empty(n_t * n_w, dtype=np.float64)
     bucket = np.empty(max_e, dtype=np.int64)
+    heap = np.empty(n_t * n_w, dtype=np.int64)
+    h1 = np.empty(n_t * n_w, dtype=np.float64)
+    h2 = np.empty(n_t * n_w, dtype=np.float64)
+    h3 = np.empty(n_t * n_w, dtype=np.float64)
 
     leakers = 0
     first_leak = np.inf
@@ -288,8 +395,9 @@ def simulate_one(
             if not alive[i]:
                 continue
             killed = False
+            stream = stream_key(key, threat_rng_id[i], KIND_KILL)
             for s in range(n):
-                if uniform(key, threat_rng_id[i], KIND_KILL, e_shot0[e] + s) < pk[w, i]:
+                if uniform_at(stream, e_shot0[e] + s) < pk[w, i]:
                     killed = True
             if killed:
                 alive[i] = False
@@ -301,6 +409,8 @@ def simulate_one(
                     out[COL_DECOYS_KILLED] += 1
                 out[col_kills + weapon_type[w]] += 1
                 out[col_layer + type_layer[weapon_type[w]]] += 1
+                for g2 in range(n_g):
+                    _act_remove(act_list, act_n, act_pos, g2, i)
                 for r in range(n_r):
                     ri = r * n_t + i
                     if track_on[ri]:
@@ -324,12 +434,15 @@ def simulate_one(
                 out[col_hits + threat_asset[i]] += 1
                 if threat_impact_s[i] < first_leak:
                     first_leak = threat_impact_s[i]
+            for g2 in range(n_g):
+                _act_remove(act_list, act_n, act_pos, g2, i)
             for r in range(n_r):
                 ri = r * n_t + i
                 if track_on[ri]:
                     track_on[ri] = False
                     active[r] -= 1
-            dirty = True
+            # (An impact frees no fire channel -- salvos at it resolved earlier -- and a
+            # freed radar slot is taken below, where a new track marks the cycle.)
 
         # -- reloads done by t ----------------------------------------------------------------
         q = rl_head[c]
@@ -347,7 +460,10 @@ def simulate_one(
                 i = ri - r * n_t
                 track_on[ri] = False
                 active[r] -= 1
-                tracked[0 if centralised else radar_battery[r], i] -= 1
+                g = 0 if centralised else radar_battery[r]
+                tracked[g, i] -= 1
+                if tracked[g, i] == 0:
+                    _act_remove(act_list, act_n, act_pos, g, i)
         # (Track losses only remove options, so they need no new assignment.)
         n_wait_old = n_wait
         n_wait = 0
@@ -363,7 +479,23 @@ def simulate_one(
                 g = 0 if centralised else radar_battery[r]
                 tracked[g, i] += 1
                 if tracked[g, i] == 1:
-                    dirty = True
+                    _act_add(act_list, act_n, act_pos, g, i)
+                    # News only if some weapon can engage it now; otherwise the cycle
+                    # where it enters an envelope wakes the node (wake lists below).
+                    ci = c - it_c0[i]
+                    if 0 <= ci < it_nc[i] and it_any[it_off[i] + ci]:
+                        dirty = True
+                    if est_imp[g, i] != est_imp[g, i]:  # NaN: first track of this node
+                        est_imp[g, i] = _estimated_impact(
+                            key,
+                            threat_rng_id[i],
+                            g,
+                            threat_impact_s[i],
+                            t,
+                            threat_speed_mps[i],
+                            track_pos_noise_m,
+                            track_vel_noise_mps,
+                        )
             else:
                 waiting[n_wait] = ri
                 n_wait += 1
@@ -382,64 +514,101 @@ def simulate_one(
         # -- assignment, one C2 node at a time ----------------------------------------------
         for g in range(n_g):
             n_cand = 0
-            for i in range(n_t):
-                if not alive[i] or tracked[g, i] == 0:
+            for ka in range(act_n[g]):
+                i = act_list[g, ka]
+                if eng_count[g, i] >= max_eng or (sls and look_wait[g, i] > 0):
                     continue
                 ci = c - it_c0[i]
                 if ci < 0 or ci >= it_nc[i]:
                     continue
                 col = it_off[i] + ci
+                if not it_any[col]:
+                    continue
                 for w in range(n_w):
                     if not centralised and weapon_battery[w] != g:
                         continue
-                    tint = it_time[w, col]
+                    b = weapon_battery[w]
+                    if ready[w] <= 0 or msl_busy[b] >= battery_max_guided[b]:
+                        continue
+                    if inflight_bt[b, i] == 0 and tgt_busy[b] >= battery_max_targets[b]:
+                        continue
+                    tint = np.float64(it_time[col, w])
                     if tint < 0.0:
                         continue
                     cand_i[n_cand] = i
                     cand_w[n_cand] = w
                     cand_t[n_cand] = tint
                     n_cand += 1
-            while n_cand > 0:
-                best = -1
-                b1 = 0.0
-                b2 = 0.0
-                b3 = 0.0
-                bn = 0
+            # Lazy greedy: a max-heap of candidates on keys cached when last computed.
+            # Keys only fall within a cycle (rounds and channels get used up, survival
+            # beliefs drop), so a top whose recomputed key is unchanged is the true best:
+            # the same choice as rescanning all candidates, at O(log P) per salvo.
+            # Every candidate passed the limits just above, so only its keys are needed.
+            for k in range(n_cand):
+                i = cand_i[k]
+                w = cand_w[k]
+                b = weapon_battery[w]
+                n = min(salvo_size, ready[w], battery_max_guided[b] - msl_busy[b])
+                k1, k2, k3 = _keys(
+                    priority,
+                    est_imp[g, i],
+                    survive[g, i],
+                    threat_value[i],
+                    _salvo_pk(pk[w, i], n),
+                    cand_t[k],
+                )
+                h1[k] = k1
+                h2[k] = k2
+                h3[k] = k3
+                heap[k] = k
+            n_heap = n_cand
+            if priority != 0:  # a zero expected return is not worth a salvo
+                n_heap = 0
                 for k in range(n_cand):
-                    i = cand_i[k]
-                    w = cand_w[k]
-                    b = weapon_battery[w]
-                    if eng_count[g, i] >= max_eng or (sls and look_wait[g, i] > 0):
-                        continue
-                    if ready[w] <= 0 or msl_busy[b] >= battery_max_guided[b]:
-                        continue
-                    if inflight_bt[b, i] == 0 and tgt_busy[b] >= battery_max_targets[b]:
-                        continue
-                    n = min(salvo_size, ready[w], battery_max_guided[b] - msl_busy[b])
-                    p_salvo = _salvo_pk(pk[w, i], n)
-                    if priority == 0:  # time to impact first, then best weapon
-                        k1 = -threat_impact_s[i]
-                        k2 = survive[g, i] * p_salvo
-                    else:  # largest expected value destroyed first
-                        k1 = threat_value[i] * survive[g, i] * p_salvo
-                        k2 = -threat_impact_s[i]
-                    k3 = -cand_t[k]
-                    if k1 <= 0.0 and priority != 0:
-                        continue
-                    if best < 0 or _better(
-                        k1, k2, k3, i, w, b1, b2, b3, cand_i[best], cand_w[best]
-                    ):
-                        best = k
-                        b1 = k1
-                        b2 = k2
-                        b3 = k3
-                        bn = n
-                if best < 0:
-                    break
+                    if h1[k] > 0.0:
+                        heap[n_heap] = k
+                        n_heap += 1
+            for a in range(n_heap // 2 - 1, -1, -1):
+                _sift_down(heap, n_heap, a, h1, h2, h3, cand_i, cand_w)
+            while n_heap > 0:
+                best = heap[0]
                 i = cand_i[best]
                 w = cand_w[best]
                 b = weapon_battery[w]
-                n = bn
+                ok = not (
+                    eng_count[g, i] >= max_eng
+                    or (sls and look_wait[g, i] > 0)
+                    or ready[w] <= 0
+                    or msl_busy[b] >= battery_max_guided[b]
+                    or (inflight_bt[b, i] == 0 and tgt_busy[b] >= battery_max_targets[b])
+                )
+                n = 0
+                k1 = k2 = k3 = 0.0
+                if ok:
+                    n = min(salvo_size, ready[w], battery_max_guided[b] - msl_busy[b])
+                    k1, k2, k3 = _keys(
+                        priority,
+                        est_imp[g, i],
+                        survive[g, i],
+                        threat_value[i],
+                        _salvo_pk(pk[w, i], n),
+                        cand_t[best],
+                    )
+                    ok = priority == 0 or k1 > 0.0
+                if not ok:
+                    n_heap -= 1
+                    heap[0] = heap[n_heap]
+                    _sift_down(heap, n_heap, 0, h1, h2, h3, cand_i, cand_w)
+                    continue
+                if k1 != h1[best] or k2 != h2[best] or k3 != h3[best]:
+                    h1[best] = k1
+                    h2[best] = k2
+                    h3[best] = k3
+                    _sift_down(heap, n_heap, 0, h1, h2, h3, cand_i, cand_w)
+                    continue
+                i = cand_i[best]
+                w = cand_w[best]
+                b = weapon_battery[w]
                 # Fire.
                 e = n_e
                 n_e += 1
@@ -503,6 +672,9 @@ def run_batch(
     threat_impact_s: F64,
     threat_asset: I64,
     threat_value: F64,
+    threat_speed_mps: F64,
+    track_pos_noise_m: float,
+    track_vel_noise_mps: float,
     radar_battery: I64,
     radar_scan_s: F64,
     radar_capacity: I64,
@@ -527,7 +699,8 @@ def run_batch(
     it_c0: I64,
     it_nc: I64,
     it_off: I64,
-    it_time: F64,
+    it_time: npt.NDArray[np.float32],
+    it_any: npt.NDArray[np.bool_],
     wake_ptr: I64,
     wake_threat: I64,
     loss_c: I64,
@@ -558,6 +731,9 @@ def run_batch(
             threat_impact_s,
             threat_asset,
             threat_value,
+            threat_speed_mps,
+            track_pos_noise_m,
+            track_vel_noise_mps,
             radar_battery,
             radar_scan_s,
             radar_capacity,
@@ -583,6 +759,7 @@ def run_batch(
             it_nc,
             it_off,
             it_time,
+            it_any,
             wake_ptr,
             wake_threat,
             loss_c,

@@ -21,7 +21,7 @@ import numpy.typing as npt
 
 from shieldlab.c2.base import AssignmentProblem, WeaponAssigner, check_salvos, salvo_pk
 from shieldlab.c2.greedy import GreedyAssigner
-from shieldlab.core.rng import KIND_DETECT, KIND_KILL, rep_key_py, uniform_py
+from shieldlab.core.rng import KIND_DETECT, KIND_KILL, KIND_TRACK_NOISE, rep_key_py, uniform_py
 from shieldlab.engine.compiled import CompiledScenario
 from shieldlab.engine.kernel import (
     COL_COST,
@@ -56,6 +56,22 @@ def _cycle_of(t_s: float, cycle_s: float) -> int:
     return max(0, math.ceil(t_s / cycle_s - 1e-9))
 
 
+def estimated_impact_py(cs: CompiledScenario, key: int, i: int, node: int, t_s: float) -> float:
+    """A node's estimate of threat i's impact time from its ideal track (see the kernel)."""
+    impact = float(cs.threat_impact_s[i])
+    if cs.track_pos_noise_m <= 0.0 and cs.track_vel_noise_mps <= 0.0:
+        return impact
+    tau = max(impact - t_s, 0.0)
+    sigma = math.sqrt(cs.track_pos_noise_m**2 + (cs.track_vel_noise_mps * tau) ** 2) / max(
+        float(cs.threat_speed_mps[i]), 1.0
+    )
+    ent = int(cs.threat_rng_id[i])
+    u1 = uniform_py(key, ent, KIND_TRACK_NOISE, 2 * node)
+    u2 = uniform_py(key, ent, KIND_TRACK_NOISE, 2 * node + 1)
+    z = math.sqrt(-2.0 * math.log(1.0 - u1)) * math.cos(2.0 * math.pi * u2)
+    return impact + sigma * z
+
+
 def simulate_replication(
     cs: CompiledScenario, *, seed: int, replication: int, assigner: WeaponAssigner | None = None
 ) -> F64:
@@ -84,6 +100,7 @@ def simulate_replication(
     track_on = np.zeros((n_r, n_t), dtype=bool)
     active = [0] * n_r
     tracked = np.zeros((n_g, n_t), dtype=int)
+    est_imp = np.full((n_g, n_t), math.nan)
     waiting: list[tuple[int, int]] = []
     alive = np.ones(n_t, dtype=bool)
     ready = cs.weapon_ready.copy()
@@ -196,7 +213,10 @@ def simulate_replication(
             if active[r] < cs.radar_capacity[r]:
                 track_on[r, i] = True
                 active[r] += 1
-                tracked[group_of_radar(r), i] += 1
+                g = group_of_radar(r)
+                tracked[g, i] += 1
+                if tracked[g, i] == 1 and math.isnan(est_imp[g, i]):
+                    est_imp[g, i] = estimated_impact_py(cs, key, i, g, t)
             else:
                 still.append((r, i))
         waiting = still
@@ -211,7 +231,8 @@ def simulate_replication(
             if not rows or not cols:
                 continue
             it = np.array(
-                [[cs.it_time[w, cs.it_off[i] + c - cs.it_c0[i]] for w in cols] for i in rows]
+                [[cs.it_time[cs.it_off[i] + c - cs.it_c0[i], w] for w in cols] for i in rows],
+                dtype=np.float64,
             ).reshape(len(rows), len(cols))
             left = np.array(
                 [
@@ -228,7 +249,7 @@ def simulate_replication(
                 time_s=t,
                 threat=np.array(rows, dtype=np.int64),
                 threat_value=cs.threat_value[rows],
-                impact_s=cs.threat_impact_s[rows],
+                impact_s=est_imp[g, rows].copy(),
                 survive=survive[g, rows].copy(),
                 salvos_left=left,
                 weapon=np.array(cols, dtype=np.int64),

@@ -68,6 +68,7 @@ class Results:
     precision: float | None = None
     precision_met: bool | None = None
     path: str = "compiled"
+    layers: tuple[str, ...] = ()  # layer of each interceptor type, in by_type order
     timing: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -149,5 +150,6 @@ def build_results(
         precision=precision,
         precision_met=precision_met,
         path=str(timing.get("path", "compiled")),
+        layers=tuple(cs.interceptor_layers),
         timing=timing,
     )

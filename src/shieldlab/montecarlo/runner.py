@@ -7,10 +7,10 @@ compiled greedy one -- and merges block summaries in replication order. Each rep
 depends only on (scenario, seed, replication number), and blocks merge in a fixed
 order, so every reported number is the same for any ``workers`` or chunk size.
 
-``precision=H`` runs rounds of ``ROUND`` replications until the half-width of the 95 %
-interval on mean leakers is below H (or ``replications`` is reached, then the result says
-the target was not met). Stopping is checked only at round ends, which are fixed
-replication counts, so the stopping point does not depend on ``workers`` either.
+``precision=H`` runs replications until the half-width of the 95 % interval on mean
+leakers is below H (or ``replications`` is reached; then the result says the target was
+not met). The check happens only at fixed replication counts -- 4,096, 8,192, 16,384, ...
+(doubling) -- so the stopping point does not depend on ``workers`` either.
 """
 
 from __future__ import annotations
@@ -38,8 +38,8 @@ log = logging.getLogger(__name__)
 F64 = npt.NDArray[np.float64]
 
 CHUNK = 16 * BLOCK  # replications per task handed to a worker
-ROUND = 16 * CHUNK  # replications between --precision checks
 MAX_REPLICATIONS = 100_000_000
+PRECISION_DEFAULT_MAX = 1_000_000  # replication cap with --precision unless given
 ProgressFn = Callable[[int, int], None]
 
 
@@ -137,10 +137,11 @@ def simulate(
     leak_col = lay.columns()["leakers"]
     acc = Accumulator(n_cols=lay.n_columns)
 
-    # Warm the kernel (JIT compile or cache load) before timing the replications.
+    # Warm the kernel (JIT compile or cache load) before timing the replications; with
+    # workers this also fills numba's on-disk cache once, so they only load it.
     t1 = time.perf_counter()
-    if not python and workers == 1:
-        _run_chunk(cs, seed, 0, 1, python)
+    if not python:
+        summarise(_run_chunk(cs, seed, 0, 1, python), first=0, leak_col=leak_col)
     t_warm = time.perf_counter() - t1
 
     target_met: bool | None = None
@@ -156,7 +157,7 @@ def simulate(
     try:
         done = 0
         while done < replications:
-            stop = replications if precision is None else min(replications, done + ROUND)
+            stop = replications if precision is None else min(replications, max(2 * done, CHUNK))
             tasks = list(_chunks(done, stop))
             if pool is None:
                 for first, count in tasks:
