@@ -28,6 +28,11 @@ def make_assigner(name: str) -> WeaponAssigner:
 
 
 def _load_plugins() -> None:
+    # The assigners over the shieldlab.wta solvers are adapters in this package (wta is
+    # a lower layer and cannot subclass WeaponAssigner itself).
+    from shieldlab.c2 import wta_assigners
+
+    wta_assigners.register(register_assigner)
     # The optimal assigners live in shieldlab.wta (a lower layer): importing it lets it
     # register them, when that package provides ``register_assigners``.
     try:

@@ -1,0 +1,235 @@
+"""Benchmark of the static WTA solvers on the Andersen-Pavlikov-Toffolo (2022) instances.
+
+Reads every instance of ``<repo>/../shared/benchmarks/wta`` (or ``$SHIELDLAB_SHARED/
+benchmarks/wta``) in place and runs every solver on it: objective, gap to the published
+best known (BEST_KNOWN.csv), proven lower bound, seconds, and the objective as a ratio of
+greedy's (the baseline, run in the same process). Not a test.
+
+    python benchmarks/bench_wta.py                 # all instances, 60 s limits (long)
+    python benchmarks/bench_wta.py --quick         # 50x100 instances, 5 s limits
+    python benchmarks/bench_wta.py --out wta.md    # also write the table as markdown
+    python benchmarks/bench_wta.py --fire-control  # greedy vs optimal assigner in the engine
+
+``--fire-control`` runs the built-in ``four-batteries`` scenario at rising raid sizes
+through the engine's Python event loop with the greedy and the ``optimal`` assigner, on
+the same replications (common random numbers: every random draw is keyed by seed,
+replication and event), and reports leakers and interceptors fired with the paired
+difference and its 95 % interval.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SOLVERS = ("greedy", "assignment", "local-search", "exact", "auto")
+TIMED = {"local-search", "exact", "auto"}
+
+
+def benchmark_dir() -> Path | None:
+    env = os.environ.get("SHIELDLAB_SHARED")
+    for base in ([Path(env)] if env else []) + [REPO.parent / "shared"]:
+        if (base / "benchmarks" / "wta" / "BEST_KNOWN.csv").is_file():
+            return base / "benchmarks" / "wta"
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="50x100 instances, 5 s limits")
+    ap.add_argument("--time-limit", type=float, default=None, help="seconds (default 60)")
+    ap.add_argument("--solvers", default=",".join(SOLVERS), help="comma-separated solvers")
+    ap.add_argument("--instances", default="", help="comma-separated file names (default all)")
+    ap.add_argument("--out", type=Path, default=None, help="write the table as markdown here")
+    ap.add_argument(
+        "--fire-control", action="store_true", help="greedy vs optimal assigner in the engine"
+    )
+    ap.add_argument("--raid-sizes", default="16,32,64,96", help="with --fire-control")
+    ap.add_argument("--replications", type=int, default=24, help="with --fire-control")
+    ap.add_argument(
+        "--channels",
+        default="",
+        help="with --fire-control: TARGETS,GUIDED channels per battery instead of the cards'",
+    )
+    args = ap.parse_args(argv)
+    if args.fire_control:
+        return fire_control(args)
+
+    folder = benchmark_dir()
+    if folder is None:
+        print(
+            "bench_wta: skipped: no WTA benchmark data (needs <repo>/../shared/benchmarks/wta "
+            "or SHIELDLAB_SHARED)"
+        )
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+
+    from shieldlab._io import atomic_write_text
+    from shieldlab.wta import load_instance, solve
+
+    logging.basicConfig(level=logging.WARNING)
+    limit = args.time_limit if args.time_limit is not None else (5.0 if args.quick else 60.0)
+    best = {r["instance"]: r for r in csv.DictReader((folder / "BEST_KNOWN.csv").open())}
+    names = [s for s in args.instances.split(",") if s] or list(best)
+    if args.quick and not args.instances:
+        names = [nm for nm in names if nm.startswith("wta_50x100")]
+    solvers = [s for s in args.solvers.split(",") if s]
+
+    # warm the numba caches so that compile time is not charged to the first instance
+    from shieldlab.wta import WTAInstance
+
+    warm = WTAInstance(target_values=[1.0, 2.0], kill_probability=[[0.5, 0.4]], weapon_counts=[2])
+    for s in solvers:
+        solve(warm, s, time_limit_s=0.2)
+
+    header = [
+        "instance",
+        "solver",
+        "objective",
+        "gap to best %",
+        "lower bound",
+        "proven",
+        "seconds",
+        "obj / greedy",
+    ]
+    rows: list[list[str]] = []
+    console = Console(width=200)
+
+    def write_markdown() -> None:
+        if args.out is None:
+            return
+        lines = [
+            f"WTA benchmark ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}), time limit "
+            f"{limit:g} s for {', '.join(sorted(TIMED & set(solvers)))}; best known and its "
+            "bound from Andersen, Pavlikov & Toffolo (2022).",
+            "",
+            "| " + " | ".join(header) + " |",
+            "|" + "|".join("---" for _ in header) + "|",
+        ]
+        lines += ["| " + " | ".join(r) + " |" for r in rows]
+        atomic_write_text(args.out, "\n".join(lines) + "\n")
+
+    for nm in names:
+        inst = load_instance(folder / nm)
+        ref = float(best[nm]["best_known_objective"])
+        greedy_obj = None
+        for s in solvers:
+            res = solve(inst, s, time_limit_s=limit)
+            if s == "greedy" or greedy_obj is None:
+                greedy_obj = greedy_obj or solve(inst, "greedy").objective
+            gap = 100.0 * (res.objective - ref) / ref
+            rows.append(
+                [
+                    nm,
+                    s,
+                    f"{res.objective:.6f}",
+                    f"{gap:+.4f}",
+                    "-" if res.lower_bound is None else f"{res.lower_bound:.6f}",
+                    "yes" if res.optimal else "no",
+                    f"{res.seconds:.2f}",
+                    f"{res.objective / greedy_obj:.4f}",
+                ]
+            )
+            console.print(" | ".join(rows[-1]))
+            write_markdown()
+    table = Table(*header, title=f"WTA benchmark, time limit {limit:g} s")
+    for r in rows:
+        table.add_row(*r)
+    console.print(table)
+    return 0
+
+
+def fire_control(args: argparse.Namespace) -> int:
+    """Paired greedy-vs-optimal runs of four-batteries at rising raid sizes."""
+    import math
+
+    import numpy as np
+    from rich.console import Console
+
+    from shieldlab._io import atomic_write_text
+    from shieldlab.c2.greedy import GreedyAssigner
+    from shieldlab.c2.wta_assigners import OptimalAssigner
+    from shieldlab.engine.compiled import compile_scenario
+    from shieldlab.engine.oracle import run_replications_py
+    from shieldlab.engine.outcomes import layout_of
+    from shieldlab.montecarlo.studies import scale_raid
+    from shieldlab.scenario import builtin_scenario
+
+    base = builtin_scenario("four-batteries")
+    reps = int(args.replications)
+    header = [
+        "raid",
+        "leakers greedy",
+        "leakers optimal",
+        "Δ leakers (95 % CI)",
+        "fired greedy",
+        "fired optimal",
+        "Δ fired (95 % CI)",
+        "s/rep greedy",
+        "s/rep optimal",
+    ]
+    rows: list[list[str]] = []
+    console = Console(width=200)
+
+    def paired(a: np.ndarray, b: np.ndarray) -> str:
+        d = b - a
+        half = 1.96 * float(d.std(ddof=1)) / math.sqrt(d.size) if d.size > 1 else math.nan
+        return f"{d.mean():+.3f} ± {half:.3f}"
+
+    for size in [int(x) for x in args.raid_sizes.split(",") if x]:
+        cs = compile_scenario(scale_raid(base, size))
+        if args.channels:
+            import dataclasses
+
+            n_t, n_g = (int(v) for v in args.channels.split(","))
+            cs = dataclasses.replace(
+                cs,
+                battery_max_targets=np.full_like(cs.battery_max_targets, n_t),
+                battery_max_guided=np.full_like(cs.battery_max_guided, n_g),
+            )
+        cols = layout_of(cs).columns()
+        out = {}
+        secs = {}
+        for name, assigner in (("greedy", GreedyAssigner()), ("optimal", OptimalAssigner())):
+            t0 = time.perf_counter()
+            out[name] = run_replications_py(cs, seed=7, first=0, count=reps, assigner=assigner)
+            secs[name] = (time.perf_counter() - t0) / reps
+        lg, lo = (out[k][:, cols["leakers"]] for k in ("greedy", "optimal"))
+        fg, fo = (out[k][:, cols["interceptors_fired"]] for k in ("greedy", "optimal"))
+        rows.append(
+            [
+                str(size),
+                f"{lg.mean():.3f}",
+                f"{lo.mean():.3f}",
+                paired(lg, lo),
+                f"{fg.mean():.2f}",
+                f"{fo.mean():.2f}",
+                paired(fg, fo),
+                f"{secs['greedy']:.3f}",
+                f"{secs['optimal']:.3f}",
+            ]
+        )
+        console.print(" | ".join(rows[-1]))
+    lines = [
+        f"four-batteries, {reps} paired replications per raid size (seed 7), Python event "
+        "loop for both assigners"
+        + (f", {args.channels} target,guidance channels per battery." if args.channels else "."),
+        "",
+        "| " + " | ".join(header) + " |",
+        "|" + "|".join("---" for _ in header) + "|",
+        *("| " + " | ".join(r) + " |" for r in rows),
+    ]
+    if args.out is not None:
+        atomic_write_text(args.out, "\n".join(lines) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
