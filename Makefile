@@ -18,8 +18,8 @@ demo: $(STAMP)
 	$(VENV)/bin/shieldlab run
 
 lint: $(STAMP)
-	$(PY) -m ruff check src tests benchmarks
-	$(PY) -m ruff format --check src tests benchmarks
+	$(PY) -m ruff check src tests benchmarks conftest.py
+	$(PY) -m ruff format --check src tests benchmarks conftest.py
 	$(PY) -m mypy
 	$(VENV)/bin/lint-imports
 
