@@ -51,6 +51,7 @@ from shieldlab.tracking import (
     Tracker,
 )
 from shieldlab.tracking.metrics import Frame, gospa, track_continuity
+from shieldlab.tracking.peers import stonesoup_gnn_tracker, stonesoup_state
 from shieldlab.tracking.replay import replay
 
 SCAN_PERIOD_S = 1.0
@@ -206,57 +207,20 @@ def run_stonesoup(sc: Scenario) -> tuple[Estimates, float, float] | None:
         import stonesoup  # noqa: F401
     except ImportError:
         return None
-    from datetime import datetime, timedelta
-
-    from stonesoup.dataassociator.neighbour import GNNWith2DAssignment
-    from stonesoup.deleter.time import UpdateTimeStepsDeleter
-    from stonesoup.hypothesiser.distance import DistanceHypothesiser
-    from stonesoup.initiator.simple import MultiMeasurementInitiator
-    from stonesoup.measures import Mahalanobis
-    from stonesoup.models.measurement.linear import LinearGaussian
-    from stonesoup.models.transition.linear import (
-        CombinedLinearGaussianTransitionModel,
-        ConstantVelocity,
-    )
-    from stonesoup.predictor.kalman import KalmanPredictor
-    from stonesoup.tracker.simple import MultiTargetTracker
-    from stonesoup.types.detection import Detection
-    from stonesoup.types.state import GaussianState
-    from stonesoup.updater.kalman import KalmanUpdater
-
-    start = datetime(2026, 1, 1)
-    transition = CombinedLinearGaussianTransitionModel([ConstantVelocity(Q_M2_S3)] * 3)
-    meas = LinearGaussian(ndim_state=6, mapping=(0, 2, 4), noise_covar=np.eye(3) * SIGMA_M**2)
-    predictor = KalmanPredictor(transition)
-    updater = KalmanUpdater(meas)
-    hyp = DistanceHypothesiser(predictor, updater, measure=Mahalanobis(), missed_distance=GATE)
-    assoc = GNNWith2DAssignment(hyp)
-    prior = GaussianState(np.zeros((6, 1)), np.diag([0.0, SPEED_SIGMA_MPS**2] * 3), timestamp=start)
-    initiator = MultiMeasurementInitiator(
-        prior_state=prior,
-        measurement_model=meas,
-        deleter=UpdateTimeStepsDeleter(MISSES),
-        data_associator=assoc,
-        updater=updater,
+    tracker = stonesoup_gnn_tracker(
+        sc.plots,
+        sc.times_s,
+        sigma_m=SIGMA_M,
+        q=Q_M2_S3,
+        gate=GATE,
+        speed_sigma_mps=SPEED_SIGMA_MPS,
+        misses=MISSES,
         min_points=MIN_POINTS,
-    )
-    feed = []
-    for t, z in zip(sc.times_s, sc.plots, strict=True):
-        ts = start + timedelta(seconds=float(t))
-        feed.append(
-            (ts, {Detection(p.reshape(3, 1), timestamp=ts, measurement_model=meas) for p in z})
-        )
-    tracker = MultiTargetTracker(
-        initiator=initiator,
-        deleter=UpdateTimeStepsDeleter(MISSES),
-        detector=feed,
-        data_associator=assoc,
-        updater=updater,
     )
     raw = []
     t0, c0 = time.perf_counter(), time.process_time()
     for _, tracks in tracker:
-        raw.append([(tr.id, np.ravel(tr.state_vector)[[0, 2, 4]]) for tr in tracks])
+        raw.append([(tr.id, stonesoup_state(tr)[:3]) for tr in tracks])
     elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
     number: dict[str, int] = {}
     estimates = [

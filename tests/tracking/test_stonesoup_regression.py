@@ -7,8 +7,6 @@ deletion after 3 missed updates. Same plots in, so the same tracks must come out
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
 import numpy as np
 import pytest
 
@@ -23,6 +21,7 @@ from shieldlab.tracking import (
     Scan,
     Tracker,
 )
+from shieldlab.tracking.peers import stonesoup_gnn_tracker, stonesoup_state
 
 stonesoup = pytest.importorskip(
     "stonesoup", reason="Stone Soup is not installed (optional: pip install stonesoup)"
@@ -65,59 +64,17 @@ def _shieldlab(plots: list[np.ndarray]) -> list[dict[int, np.ndarray]]:
 
 
 def _stonesoup(plots: list[np.ndarray]) -> list[np.ndarray]:
-    from stonesoup.dataassociator.neighbour import GNNWith2DAssignment
-    from stonesoup.deleter.time import UpdateTimeStepsDeleter
-    from stonesoup.hypothesiser.distance import DistanceHypothesiser
-    from stonesoup.initiator.simple import MultiMeasurementInitiator
-    from stonesoup.measures import Mahalanobis
-    from stonesoup.models.measurement.linear import LinearGaussian
-    from stonesoup.models.transition.linear import (
-        CombinedLinearGaussianTransitionModel,
-    )
-    from stonesoup.models.transition.linear import (
-        ConstantVelocity as SSConstantVelocity,
-    )
-    from stonesoup.predictor.kalman import KalmanPredictor
-    from stonesoup.tracker.simple import MultiTargetTracker
-    from stonesoup.types.detection import Detection
-    from stonesoup.types.state import GaussianState
-    from stonesoup.updater.kalman import KalmanUpdater
-
-    start = datetime(2026, 1, 1)
-    meas = LinearGaussian(ndim_state=6, mapping=(0, 2, 4), noise_covar=np.eye(3) * SIGMA**2)
-    predictor = KalmanPredictor(CombinedLinearGaussianTransitionModel([SSConstantVelocity(Q)] * 3))
-    updater = KalmanUpdater(meas)
-    assoc = GNNWith2DAssignment(
-        DistanceHypothesiser(predictor, updater, measure=Mahalanobis(), missed_distance=GATE)
-    )
-    prior = GaussianState(np.zeros((6, 1)), np.diag([0.0, V0**2] * 3), timestamp=start)
-    initiator = MultiMeasurementInitiator(
-        prior_state=prior,
-        measurement_model=meas,
-        deleter=UpdateTimeStepsDeleter(MISSES),
-        data_associator=assoc,
-        updater=updater,
+    tracker = stonesoup_gnn_tracker(
+        plots,
+        [float(k) for k in range(len(plots))],
+        sigma_m=SIGMA,
+        q=Q,
+        gate=GATE,
+        speed_sigma_mps=V0,
+        misses=MISSES,
         min_points=MIN_POINTS,
     )
-    feed = []
-    for k, z in enumerate(plots):
-        ts = start + timedelta(seconds=k)
-        feed.append(
-            (ts, {Detection(p.reshape(3, 1), timestamp=ts, measurement_model=meas) for p in z})
-        )
-    tracker = MultiTargetTracker(
-        initiator=initiator,
-        deleter=UpdateTimeStepsDeleter(MISSES),
-        detector=feed,
-        data_associator=assoc,
-        updater=updater,
-    )
-    out = []
-    for _, tracks in tracker:
-        # Stone Soup orders the state [x, vx, y, vy, z, vz].
-        rows = [np.ravel(t.state_vector)[[0, 2, 4, 1, 3, 5]] for t in tracks]
-        out.append(np.array(rows).reshape(-1, 6))
-    return out
+    return [np.array([stonesoup_state(t) for t in tracks]).reshape(-1, 6) for _, tracks in tracker]
 
 
 def _sorted(a: np.ndarray) -> np.ndarray:
