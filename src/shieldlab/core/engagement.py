@@ -170,3 +170,57 @@ def layered_leak(layer_pks: ArrayLike) -> FloatArray:
     Layers along the last axis (Wilkening 1999, section 5: independent layers).
     """
     return np.asarray(np.prod(1.0 - _f(layer_pks), axis=-1), dtype=np.float64)
+
+
+def hit_fraction_circular_normal(radius_m: ArrayLike, sigma_m: ArrayLike) -> FloatArray:
+    """Probability that a circular normal miss (per-axis σ) falls within a radius R.
+
+    P(|miss| <= R) = 1 - exp(-R² / (2 σ²)), the Rayleigh distribution of the radial miss
+    of a two-dimensional normal with equal, independent axes (Przemieniecki, *Mathematical
+    Methods in Defense Analyses*, 3rd ed., AIAA 2000: single-shot kill probability of a
+    cookie-cutter target under a circular normal delivery error; R = CEP = σ √(2 ln 2)
+    gives 1/2). σ = 0 gives 1 (every miss is zero), R = 0 with σ > 0 gives 0.
+    """
+    r, s = np.broadcast_arrays(_f(radius_m), _f(sigma_m))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        ratio = np.where(s > 0.0, r * r / (2.0 * s * s), np.inf)
+    # -expm1 keeps full precision when R << σ (where 1 - exp(-x) would cancel).
+    return np.asarray(np.where(r > 0.0, -np.expm1(-ratio), 0.0), dtype=np.float64)
+
+
+def sspk_with_track_error(
+    sspk: ArrayLike,
+    track_sigma_m: ArrayLike,
+    lethal_radius_m: ArrayLike,
+    guidance_sigma_m: ArrayLike,
+) -> FloatArray:
+    """Single-shot kill probability when the fire-control track's error adds to the miss.
+
+    Lethal-radius ("cookie-cutter") damage function under a circular normal miss
+    distance (Ball, *The Fundamentals of Aircraft Combat Survivability Analysis and
+    Design*, 2nd ed., AIAA 2003, the cookie-cutter damage function; Przemieniecki 2000):
+    the round kills when its miss is within R_L. The miss has per-axis variance
+    σ² = σ_g² + σ_t² -- the interceptor's own guidance error σ_g plus the track's position
+    error σ_t, independent -- so with H(σ) = 1 - exp(-R_L² / (2 σ²)):
+
+        P_k = SSPK · H(√(σ_g² + σ_t²)) / H(σ_g).
+
+    The nominal SSPK (warhead, fuze and everything else) is what the card gives for a
+    perfect track: σ_t = 0 returns SSPK exactly; P_k falls monotonically in σ_t and stays
+    in [0, SSPK].
+    """
+    s0, st, r, sg = np.broadcast_arrays(
+        _f(sspk), _f(track_sigma_m), _f(lethal_radius_m), _f(guidance_sigma_m)
+    )
+    total2 = sg * sg + st * st
+    nominal = hit_fraction_circular_normal(r, sg)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        # Where H(σ_g) underflows (R_L -> 0) the ratio tends to σ_g² / (σ_g² + σ_t²).
+        ratio = np.where(
+            nominal > 0.0,
+            hit_fraction_circular_normal(r, np.sqrt(total2)) / nominal,
+            sg * sg / total2,
+        )
+    # A zero track error keeps the card's SSPK bit for bit (no rounding through the ratio).
+    pk = np.where(st == 0.0, s0, s0 * np.minimum(ratio, 1.0))
+    return np.asarray(pk, dtype=np.float64)

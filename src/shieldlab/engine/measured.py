@@ -16,7 +16,12 @@ fidelity replaces that rule with the real thing: per replication and radar,
    (plots carry their origin as a label the tracker keeps but never uses to associate)
    becomes the formation time of (r, i) -- a track living on clutter or on a neighbour's
    plots does not count; the kernel then runs unchanged from there
-   (engagement can only start on a confirmed track).
+   (engagement can only start on a confirmed track);
+4. when an interceptor type sets ``lethal_radius_m`` and ``guidance_miss_sigma_m`` (card
+   or scenario; default off), its kill probability on threat i falls with the position
+   error of the track fire control engages on (:func:`aim_sigmas`,
+   :func:`shieldlab.core.engagement.sspk_with_track_error`): the replication's ``pk``
+   table is rewritten, as the detection table is, and the kernel again runs unchanged.
 
 Everything that does not depend on random draws (truth positions and Pd per scan) is
 computed once per compiled scenario; per replication only plots and tracks are made.
@@ -31,6 +36,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import numpy.typing as npt
 
+from shieldlab.core.engagement import sspk_with_track_error
 from shieldlab.core.kinematics import LocalFrame
 from shieldlab.core.rng import KIND_DETECT, uniform_np
 from shieldlab.engine.compiled import CompiledScenario
@@ -168,12 +174,39 @@ def _tracker(cs: CompiledScenario, st: MeasuredSettings, capacity: int) -> Track
 
 
 @dataclass(frozen=True, kw_only=True)
+class AimError:
+    """Weapons whose kill probability falls with track error, and their card values."""
+
+    weapons: I64  # weapon indices (rows of CompiledScenario.pk) that aim with track error
+    lethal_radius_m: F64  # per entry of ``weapons``
+    guidance_sigma_m: F64  # per entry of ``weapons``
+
+
+@dataclass(frozen=True, kw_only=True)
 class MeasuredTables:
     """What the measured fidelity needs beyond the compiled scenario (no random draws):
-    per radar its measurement model, truth positions and Pd at every scan."""
+    per radar its measurement model, truth positions and Pd at every scan; ``aim`` when
+    some interceptor type's kill probability depends on track error (else ``None``)."""
 
     settings: MeasuredSettings
     radars: tuple[_RadarTruth, ...]
+    aim: AimError | None = None
+
+
+def _aim_error(cs: CompiledScenario, sc: Scenario) -> AimError | None:
+    types = sc.interceptor_types
+    w = np.asarray(
+        [k for k in range(cs.n_weapons) if types[int(cs.weapon_type[k])].aims_with_track_error],
+        dtype=np.int64,
+    )
+    if w.size == 0:
+        return None
+    its = [types[int(cs.weapon_type[k])] for k in w]
+    return AimError(
+        weapons=w,
+        lethal_radius_m=np.asarray([t.lethal_radius_m for t in its], dtype=np.float64),
+        guidance_sigma_m=np.asarray([t.guidance_miss_sigma_m for t in its], dtype=np.float64),
+    )
 
 
 def prepare(
@@ -181,7 +214,11 @@ def prepare(
 ) -> MeasuredTables:
     """Tables for :func:`formation_scans`, computed once per compiled scenario."""
     st = settings or MeasuredSettings()
-    return MeasuredTables(settings=st, radars=tuple(_truth_tables(cs, scenario, st)))
+    return MeasuredTables(
+        settings=st,
+        radars=tuple(_truth_tables(cs, scenario, st)),
+        aim=_aim_error(cs, scenario),
+    )
 
 
 def formation_scans(
@@ -192,10 +229,42 @@ def formation_scans(
 
     Depends only on (scenario, seed, replication).
     """
+    return _run_trackers(cs, tables, seed=seed, replication=replication, sigmas=False)[0]
+
+
+def _position_sigma_m(p: F64) -> F64:
+    """Per-axis RMS position error of covariances (n, d, d): √(trace(P_pos) / 3)."""
+    return np.asarray(np.sqrt(np.trace(p[:, :3, :3], axis1=1, axis2=2) / 3.0), dtype=np.float64)
+
+
+def _forward_fill(a: F64) -> F64:
+    """Each column's last non-NaN value at or above each row (NaN before the first)."""
+    ok = ~np.isnan(a)
+    idx = np.where(ok, np.arange(a.shape[0])[:, None], 0)
+    np.maximum.accumulate(idx, axis=0, out=idx)
+    return np.asarray(np.take_along_axis(a, idx, axis=0), dtype=np.float64)
+
+
+def _run_trackers(
+    cs: CompiledScenario, tables: MeasuredTables, *, seed: int, replication: int, sigmas: bool
+) -> tuple[I64, list[F64]]:
+    """Formation scans (see :func:`formation_scans`) and, with ``sigmas``, per radar the
+    per-axis position σ (m) of the confirmed track on each threat after each scan of the
+    radar, (S_r, T), carried forward while no confirmed track holds the threat (NaN
+    before its first). A radar stops once every threat it sees has a track -- with
+    ``sigmas``, once also every launch that may aim with its tracks has been reached (see
+    :func:`_last_scan_needed`). Without ``sigmas`` the list is empty."""
     st = tables.settings
     n_t = cs.n_threats
     out = np.full(len(tables.radars) * n_t, -1, dtype=np.int64)
+    sig_out: list[F64] = []
+    aim = tables.aim
+    sigmas = sigmas and aim is not None
     for r, rt in enumerate(tables.radars):
+        stop_scan = -1  # absolute scan up to which this radar's σ may be read
+        sig = np.full((rt.times_s.size, n_t), np.nan) if sigmas else np.zeros((0, n_t))
+        if sigmas:
+            sig_out.append(sig)
         if rt.times_s.size == 0:
             continue
         tracker = _tracker(cs, st, rt.capacity)
@@ -212,8 +281,8 @@ def formation_scans(
         # Threats this radar ever sees, and those without a confirmed track yet.
         pending = np.flatnonzero((rt.pd > 0.0).any(axis=0))
         for s in range(rt.times_s.size):
-            if pending.size == 0:
-                break  # every threat has its track: nothing left to decide here
+            if pending.size == 0 and int(scans_idx[s]) > stop_scan:
+                break  # every threat has its track (and σ is read no later): nothing to add
             vis = np.flatnonzero(rt.pd[s] > 0.0)
             rng = np.random.Generator(
                 np.random.Philox(np.random.SeedSequence([seed, replication, r, int(scans_idx[s])]))
@@ -246,7 +315,148 @@ def formation_scans(
             if got.size:
                 out[r * n_t + got] = int(scans_idx[s])
                 pending = np.setdiff1d(pending, got)
+                if sigmas:
+                    assert aim is not None
+                    for i in got:
+                        stop_scan = max(
+                            stop_scan, _last_scan_needed(cs, aim, r, int(i), int(scans_idx[s]))
+                        )
+            if sigmas:
+                held = table.confirmed & (table.label >= 0)
+                if held.any():
+                    row = np.full(n_t, np.inf)
+                    # Two confirmed tracks on one threat: fire control takes the better.
+                    np.minimum.at(
+                        row,
+                        table.label[held],
+                        _position_sigma_m(tracker.filter.estimate(table.state)[1][held]),
+                    )
+                    sig[s] = np.where(np.isfinite(row), row, np.nan)
+        if sigmas:
+            sig_out[r] = _forward_fill(sig)
+    return out, sig_out
+
+
+def _last_scan_needed(cs: CompiledScenario, aim: AimError, r: int, i: int, f: int) -> int:
+    """Last scan of radar r whose track σ on threat i may be read, given the tracker
+    confirmed (r, i) at scan f: the scan at or before the latest first-possible launch of
+    the aim weapons of r's C2 node counted from r's own track (a launch at i comes no
+    later than that; see :func:`_launch_sigmas`); -1 if none of them can ever launch."""
+    if cs.centralised:
+        ws = aim.weapons
+    else:
+        ws = aim.weapons[cs.weapon_battery[aim.weapons] == cs.radar_battery[r]]
+    nc = int(cs.it_nc[i])
+    if ws.size == 0 or nc == 0:
+        return -1
+    s0, n, m = int(cs.det_s0[r, i]), int(cs.det_n[r, i]), int(cs.track_m)
+    end = min(max(f, s0 + m - 1), s0 + n - 1)
+    period = float(cs.radar_scan_s[r])
+    c_form = max(int(np.ceil(end * period / cs.cycle_s - 1e-9)), 0)
+    c0, off = int(cs.it_c0[i]), int(cs.it_off[i])
+    a = max(c_form - c0, 0)
+    feas = cs.it_time[off + a : off + nc][:, ws] >= 0.0
+    has = feas.any(axis=0)
+    if not has.any():
+        return -1
+    c_last = c0 + a + int(np.argmax(feas, axis=0)[has].max())
+    return int(np.floor(c_last * cs.cycle_s / period + 1e-9))
+
+
+def _engine_formation_scans(cs: CompiledScenario, form: I64) -> I64:
+    """The scan at which the engine's M-of-N rule, on the rewritten detection table of
+    :func:`replication_scenario`, forms each (r, i): the tracker's confirmation scan, or
+    the M-th visible scan if the tracker confirmed before M scans of the threat; -1: never."""
+    n_r, n_t = cs.n_radars, cs.n_threats
+    s0 = cs.det_s0.ravel()
+    n = cs.det_n.ravel()
+    end = np.minimum(np.maximum(form, s0 + int(cs.track_m) - 1), s0 + n - 1)
+    return np.asarray(np.where(form >= 0, end, -1), dtype=np.int64).reshape(n_r * n_t)
+
+
+def _launch_sigmas(
+    cs: CompiledScenario,
+    tables: MeasuredTables,
+    aim: AimError,
+    form: I64,
+    sig: list[F64],
+) -> F64:
+    """Per (aim weapon k, threat i) the track σ at the weapon's first possible launch
+    (see :func:`aim_sigmas`); NaN where it can never launch at i."""
+    n_r, n_t = cs.n_radars, cs.n_threats
+    cycle = cs.cycle_s
+    eng = _engine_formation_scans(cs, form).reshape(n_r, n_t)
+    # Decision cycle at which each (r, i) track exists for the kernel (as _ceil_cycle).
+    form_t = eng * cs.radar_scan_s[:, None]
+    form_c = np.where(eng >= 0, np.maximum(np.ceil(form_t / cycle - 1e-9), 0), -1).astype(np.int64)
+    radar_node = np.zeros(n_r, dtype=np.int64) if cs.centralised else cs.radar_battery
+    weapon_node = (
+        np.zeros(aim.weapons.size, dtype=np.int64)
+        if cs.centralised
+        else cs.weapon_battery[aim.weapons]
+    )
+    big = np.iinfo(np.int64).max
+    out = np.full((aim.weapons.size, n_t), np.nan)
+    for i in range(n_t):
+        nc = int(cs.it_nc[i])
+        if nc == 0 or not (form_c[:, i] >= 0).any():
+            continue
+        c0, off = int(cs.it_c0[i]), int(cs.it_off[i])
+        # The node's first track on i: the kernel may fire from that cycle on.
+        fc = np.where(form_c[:, i] >= 0, form_c[:, i], big)
+        node_first = np.full(int(max(radar_node.max(), weapon_node.max())) + 1, big)
+        np.minimum.at(node_first, radar_node, fc)
+        first = node_first[weapon_node]
+        for k in range(aim.weapons.size):
+            if first[k] == big:
+                continue
+            a = max(int(first[k]) - c0, 0)
+            feas = np.flatnonzero(cs.it_time[off + a : off + nc, int(aim.weapons[k])] >= 0.0)
+            if feas.size == 0:
+                continue
+            c_launch = c0 + a + int(feas[0])
+            t_launch = c_launch * cycle
+            best = np.nan
+            for r in np.flatnonzero((radar_node == weapon_node[k]) & (fc <= c_launch)):
+                rt = tables.radars[r]
+                q = int(np.floor(t_launch / cs.radar_scan_s[r] + 1e-9)) - rt.first_scan
+                q = min(q, rt.times_s.size - 1)
+                if q >= 0:
+                    best = float(np.fmin(best, sig[r][q, i]))
+            out[k, i] = best
     return out
+
+
+def aim_sigmas(cs: CompiledScenario, tables: MeasuredTables, *, seed: int, replication: int) -> F64:
+    """Per-axis position σ (m) of the track fire control aims with, per (weapon, threat).
+
+    Shape (W, T); NaN for weapons whose kill probability ignores track error, and where
+    the weapon can never launch at the threat. For weapon w and threat i: the first
+    decision cycle at or after w's C2 node first holds a track on i (the kernel's
+    formation time in this replication) at which w has an intercept solution -- the
+    earliest launch the engine can make -- and there the smallest σ = √(trace(P_pos)/3)
+    among the node's radars' confirmed tracks on i, P the tracker's covariance after the
+    radar's last scan at or before that time. Depends only on (scenario, seed, replication).
+    """
+    out = np.full((cs.n_weapons, cs.n_threats), np.nan)
+    aim = tables.aim
+    if aim is None:
+        return out
+    form, sig = _run_trackers(cs, tables, seed=seed, replication=replication, sigmas=True)
+    out[aim.weapons] = _launch_sigmas(cs, tables, aim, form, sig)
+    return out
+
+
+def _aim_pk(cs: CompiledScenario, aim: AimError, sigma: F64) -> F64:
+    """The pk table (W, T) with the aim weapons' rows degraded by track σ (k, T)."""
+    pk = cs.pk.copy()
+    rows = pk[aim.weapons]
+    ok = np.isfinite(sigma)
+    degraded = sspk_with_track_error(
+        rows, sigma, aim.lethal_radius_m[:, None], aim.guidance_sigma_m[:, None]
+    )
+    pk[aim.weapons] = np.where(ok, degraded, rows)
+    return pk
 
 
 def replication_scenario(
@@ -259,21 +469,28 @@ def replication_scenario(
     there, 0 elsewhere (never formed: 0 throughout). The kernel and the oracle then run
     unchanged -- and stay identical to each other.
     """
-    form = formation_scans(cs, tables, seed=seed, replication=replication)
+    aim = tables.aim
+    form, sig = _run_trackers(
+        cs, tables, seed=seed, replication=replication, sigmas=aim is not None
+    )
+    # The M hits end at the confirmation scan (or, if the tracker confirmed a track on
+    # this threat before M scans of it, at the M-th visible scan).
+    ends = _engine_formation_scans(cs, form)
     pd = np.zeros_like(cs.det_pd)
     n_t, m = cs.n_threats, int(cs.track_m)
     for r in range(len(tables.radars)):
         for i in range(n_t):
-            f = int(form[r * n_t + i])
-            if f < 0:
+            end = int(ends[r * n_t + i])
+            if end < 0:
                 continue
-            s0, n, off = int(cs.det_s0[r, i]), int(cs.det_n[r, i]), int(cs.det_off[r, i])
-            # The M hits end at the confirmation scan (or, if the tracker confirmed a track
-            # on this threat before M scans of it, at the M-th visible scan).
-            end = min(max(f, s0 + m - 1), s0 + n - 1)
+            s0, off = int(cs.det_s0[r, i]), int(cs.det_off[r, i])
             start = max(end - m + 1, s0)
             pd[off + (start - s0) : off + (end - s0) + 1] = 1.0
-    return replace(cs, det_pd=pd)
+    if aim is None:
+        return replace(cs, det_pd=pd)
+    # Kill probabilities from the track fire control aims with (the kernel reads pk[w, i]
+    # for every salvo of w at i, so it is fixed at w's first possible launch).
+    return replace(cs, det_pd=pd, pk=_aim_pk(cs, aim, _launch_sigmas(cs, tables, aim, form, sig)))
 
 
 def run_measured(

@@ -411,6 +411,8 @@ def card_sources(scenario: Any, catalog: dict[str, Card] | None = None) -> list[
 
 
 def _fmt(v: Any) -> str:
+    if v is None:
+        return "null (off)"
     if isinstance(v, list):
         return "; ".join(
             f"{d['rounds']} × {d['interceptor']}" if isinstance(d, dict) else str(d) for d in v

@@ -20,7 +20,8 @@ Read, in list order (list order is the index order for arrays):
   ``None`` = minimum-energy arc), ``rcs_m2``, ``lethal``, ``unit_cost_usd``.
 - ``interceptor_types[j]``: ``layer``, ``min_range_m``/``max_range_m``,
   ``min_altitude_m``/``max_altitude_m``, ``avg_speed_mps``, ``sspk.<threat_class>``
-  (:meth:`InterceptorType.sspk_for`), ``reliability``, ``unit_cost_usd``.
+  (:meth:`InterceptorType.sspk_for`), ``reliability``, ``unit_cost_usd``;
+  ``lethal_radius_m``/``guidance_miss_sigma_m`` (``None`` = off; measured fidelity only).
 - ``batteries[b]``: ``position``; ``command_post.max_targets_engaged`` /
   ``max_interceptors_guided``; ``radars[r]`` (``role``, reference-range detection
   ``snr_ref_db`` at ``ref_range_m`` on ``ref_rcs_m2`` -- SNR = snr_ref_db + 10 log10(
@@ -241,7 +242,14 @@ class SSPK(_Model):
 
 
 class InterceptorType(_Model):
-    """An interceptor: kinematic envelope, average fly-out speed, lethality, cost."""
+    """An interceptor: kinematic envelope, average fly-out speed, lethality, cost.
+
+    ``lethal_radius_m`` and ``guidance_miss_sigma_m`` (both or neither; default neither)
+    make the kill probability fall with the fire-control track's position error in the
+    ``measured`` fidelity: SSPK · H(√(σ_g² + σ_t²)) / H(σ_g), H(σ) = 1 − exp(−R_L²/(2σ²))
+    (lethal-radius damage function, circular normal miss;
+    :func:`shieldlab.core.engagement.sspk_with_track_error`). Unset: SSPK whatever the track.
+    """
 
     name: Name
     layer: Name = Field(description="layer label for outcomes, e.g. long, medium, short")
@@ -253,6 +261,34 @@ class InterceptorType(_Model):
     sspk: SSPK
     reliability: Probability = Field(description="probability the round launches and works")
     unit_cost_usd: NonNegFloat
+    lethal_radius_m: PositiveFloat | None = Field(
+        default=None,
+        description="miss distance within which a round kills (measured fidelity: SSPK "
+        "falls with track error); null = off",
+    )
+    guidance_miss_sigma_m: PositiveFloat | None = Field(
+        default=None,
+        description="per-axis miss of the round's own guidance with a perfect track, the "
+        "miss behind the nominal SSPK; set together with lethal_radius_m",
+    )
+
+    @property
+    def aims_with_track_error(self) -> bool:
+        """Whether the kill probability depends on the track's error (measured fidelity)."""
+        return self.lethal_radius_m is not None
+
+    @model_validator(mode="after")
+    def _aim_error_pair(self) -> InterceptorType:
+        if (self.lethal_radius_m is None) != (self.guidance_miss_sigma_m is None):
+            missing = (
+                "guidance_miss_sigma_m" if self.lethal_radius_m is not None else ("lethal_radius_m")
+            )
+            raise PathValueError(
+                "lethal_radius_m and guidance_miss_sigma_m go together (both set: the kill "
+                f"probability falls with track error; both null: off); {missing} is missing",
+                path=(missing,),
+            )
+        return self
 
     @model_validator(mode="after")
     def _envelope(self) -> InterceptorType:
