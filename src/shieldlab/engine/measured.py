@@ -466,8 +466,11 @@ def replication_scenario(
 
     Its detection table is rewritten so that the engine's own M-of-N rule forms the track
     on (r, i) exactly at the tracker's confirmation scan: Pd = 1 on the M scans ending
-    there, 0 elsewhere (never formed: 0 throughout). The kernel and the oracle then run
-    unchanged -- and stay identical to each other.
+    there, 0 elsewhere (never formed: 0 throughout). With aim error (``tables.aim``) its
+    kill-probability table is rewritten too: ``pk[w, i]`` degraded by the track error at
+    w's first possible launch at i (:func:`aim_sigmas`); otherwise ``pk`` is the compiled
+    table itself. The kernel and the oracle then run unchanged -- and stay identical to
+    each other.
     """
     aim = tables.aim
     form, sig = _run_trackers(
