@@ -22,12 +22,16 @@ teaching). :func:`plan_stages` is the planner for fire control: it returns what 
 now and what to hold, evaluating a first-stage plan by its two-stage value (the later
 stages merged into one: a value the defender can guarantee, so an upper bound on the
 T-stage optimum) with the survivor outcomes enumerated exactly when few targets are
-engaged, and sampled with common random numbers otherwise. It starts from the static
-optimum fired at once and holds weapons back only when that measurably helps, so its plan
-is never worse than committing everything (with sampling: never worse by more than two
-standard errors of the paired difference). Ties in value are broken by fewer expected
-shots, which recovers the classic shoot-look-shoot doctrine for a single target:
+engaged, and sampled with common random numbers otherwise. It starts from a plan fired
+at once (the static optimum, or a caller's plan that respects the caller's limits) and
+holds weapons back only when that measurably helps, so its plan is never worse than
+committing everything (with sampling: never worse by more than two standard errors of
+the paired difference). Stages may differ per target (a threat with one engagement left
+gets nothing held for it) and the later stages may be capped per target (the salvos a
+threat can still receive). Ties in value are broken by fewer expected shots, which
+recovers the classic shoot-look-shoot doctrine for a single target:
 Pk = 1 - (1 - SSPK)^k and expected shots sum_{i<k} (1 - SSPK)^i (Wilkening 1999).
+The engine's ``dynamic`` assigner (:mod:`shieldlab.c2.wta_assigners`) uses it.
 """
 
 from __future__ import annotations
