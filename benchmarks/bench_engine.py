@@ -194,6 +194,9 @@ def fire_control(args: argparse.Namespace) -> list[list[str]]:
         + (f"; {args.interceptors} interceptors in all" if args.interceptors else ""),
         flush=True,
     )
+    # warm-up (numba compilation, solver start-up) so the first row is not charged with it
+    for name in names:
+        run_replications_py(raids(sizes[0]), seed=0, first=0, count=1, assigner=make_assigner(name))
     print(" | ".join(header), flush=True)
     for size in sizes:
         cs = raids(size)
