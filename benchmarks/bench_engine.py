@@ -21,8 +21,9 @@ with its 95 % t interval, and wall seconds per replication with the ratio to gre
 (measured in the same process). Options: ``--assigners``, ``--raid-sizes``,
 ``--replications``, ``--channels T,G`` (target and guidance channels per battery),
 ``--interceptors N`` (total rounds, all ready, no reloads: ``with_inventory``),
-``--out FILE`` (markdown table); ``--quick`` runs 16, 64 and 256 threats with 4
-replications (about a minute and a half).
+``--priority time_to_impact|asset_value`` (instead of the scenario's), ``--out FILE``
+(markdown table); ``--quick`` runs 16, 64 and 256 threats with 4 replications (a few
+minutes on a loaded machine).
 
     python benchmarks/bench_engine.py --fire-control --quick
     python benchmarks/bench_engine.py --fire-control --interceptors 96
@@ -142,6 +143,12 @@ def fire_control_args(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--replications", type=int, default=0, help="per raid size (default 12)")
     ap.add_argument("--channels", default="", help="TARGETS,GUIDED channels per battery")
     ap.add_argument("--interceptors", type=int, default=0, help="total rounds (all ready)")
+    ap.add_argument(
+        "--priority",
+        default="",
+        choices=["", "time_to_impact", "asset_value"],
+        help="engagement priority instead of the scenario's (time_to_impact)",
+    )
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--out", default="", help="also write the table as markdown here")
 
@@ -153,6 +160,7 @@ def fire_control(args: argparse.Namespace) -> list[list[str]]:
     from pathlib import Path
 
     from shieldlab._io import atomic_write_text
+    from shieldlab.c2.base import PRIORITY_ASSET_VALUE, PRIORITY_TIME_TO_IMPACT
     from shieldlab.c2.registry import make_assigner
     from shieldlab.core.stats import t_half_width
     from shieldlab.engine.oracle import run_replications_py
@@ -160,6 +168,7 @@ def fire_control(args: argparse.Namespace) -> list[list[str]]:
     from shieldlab.montecarlo.studies import CompiledRaids, with_inventory
     from shieldlab.scenario import builtin_scenario
 
+    priorities = {"time_to_impact": PRIORITY_TIME_TO_IMPACT, "asset_value": PRIORITY_ASSET_VALUE}
     quick = bool(getattr(args, "quick", False))
     names = [a for a in args.assigners.split(",") if a]
     if "greedy" not in names:
@@ -191,7 +200,8 @@ def fire_control(args: argparse.Namespace) -> list[list[str]]:
         f"Python event loop for every assigner; load average {load[0]:.1f} on "
         f"{os.cpu_count()} CPUs"
         + (f"; channels per battery {args.channels}" if args.channels else "")
-        + (f"; {args.interceptors} interceptors in all" if args.interceptors else ""),
+        + (f"; {args.interceptors} interceptors in all" if args.interceptors else "")
+        + (f"; priority {args.priority}" if args.priority else ""),
         flush=True,
     )
     # warm-up (numba compilation, solver start-up) so the first row is not charged with it
@@ -209,6 +219,8 @@ def fire_control(args: argparse.Namespace) -> list[list[str]]:
             )
         if args.interceptors:
             cs = with_inventory(cs, args.interceptors)
+        if args.priority:
+            cs = dataclasses.replace(cs, priority=priorities[args.priority])
         cols = layout_of(cs).columns()
         leak: dict[str, np.ndarray] = {}
         fired: dict[str, np.ndarray] = {}
@@ -241,7 +253,8 @@ def fire_control(args: argparse.Namespace) -> list[list[str]]:
             f"four-batteries, {reps} paired replications per raid size (seed {args.seed}); "
             f"load average {load[0]:.1f}"
             + (f"; channels {args.channels}" if args.channels else "")
-            + (f"; {args.interceptors} interceptors" if args.interceptors else ""),
+            + (f"; {args.interceptors} interceptors" if args.interceptors else "")
+            + (f"; priority {args.priority}" if args.priority else ""),
             "",
             "| " + " | ".join(header) + " |",
             "|" + "|".join("---" for _ in header) + "|",
