@@ -10,7 +10,8 @@ Mapping of an :class:`~shieldlab.c2.base.AssignmentProblem` onto static WTA:
   with the doctrine's ``time_to_impact`` priority divided by the time to impact in
   seconds (at least 1 s): a heuristic urgency weight, because the per-decision optimum
   is myopic and would otherwise spend scarce channels on threats that could still be
-  engaged later (measured in docs/wta.md);
+  engaged later (with scarce channels it still loses to time-to-impact greedy, which
+  also frees channels sooner: docs/wta.md, fire-control benchmark);
 * WTA weapon types = weapon columns; one WTA "weapon" is one salvo of
   ``r_b = min(salvo_size, ready[b], free guidance channels of b's battery)`` rounds, kill
   probability ``1 - (1 - pk)^r_b``, and weapon b has ``ready[b] // r_b`` of them;
@@ -60,8 +61,8 @@ def _to_wta(problem: AssignmentProblem) -> tuple[WTAInstance, SideLimits, I64] |
     if p.priority == PRIORITY_TIME_TO_IMPACT:
         # Urgency: a threat close to impact has few engagement chances left, one far out
         # can be engaged later. Value per second of time to go (floored at 1 s) makes
-        # the per-decision optimum favour urgent threats (measured in docs/wta.md: with
-        # scarce channels, plain value loses to time-to-impact greedy, this wins).
+        # the per-decision optimum favour urgent threats (plain value did worse with
+        # scarce channels; neither prices channel time, docs/wta.md).
         value = value / np.maximum(p.impact_s - p.time_s, 1.0)
     feasible = (p.intercept_s >= 0.0) & usable_w[None, :] & (p.salvos_left[:, None] > 0)
     feasible &= value[:, None] > 0.0
