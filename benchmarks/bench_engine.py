@@ -10,6 +10,23 @@ Measures, in one run:
    streaming aggregation keeps it flat.
 
 Run: ``python benchmarks/bench_engine.py`` (about a minute) or ``--quick``.
+
+``--fire-control`` runs instead the fire-control comparison (WTA issue): the
+``four-batteries`` raid resized to rising sizes, each replication run through the
+engine's Python event loop once per assigner (``greedy``, ``optimal``, ``dynamic`` by
+default) with the same seed and replication numbers, so every random draw is shared
+(common random numbers: draws are keyed by seed, replication, threat and shot). It
+prints leakers and interceptors fired per assigner, the paired difference from greedy
+with its 95 % t interval, and wall seconds per replication with the ratio to greedy's
+(measured in the same process). Options: ``--assigners``, ``--raid-sizes``,
+``--replications``, ``--channels T,G`` (target and guidance channels per battery),
+``--interceptors N`` (total rounds, all ready, no reloads: ``with_inventory``),
+``--priority time_to_impact|asset_value`` (instead of the scenario's), ``--out FILE``
+(markdown table); ``--quick`` runs 16, 64 and 256 threats with 4 replications (a few
+minutes on a loaded machine).
+
+    python benchmarks/bench_engine.py --fire-control --quick
+    python benchmarks/bench_engine.py --fire-control --interceptors 96
 """
 
 from __future__ import annotations
@@ -118,13 +135,151 @@ def memory_curve(sizes: list[int]) -> list[tuple[int, float, float]]:
     return out
 
 
+# ---------------------------------------------------------------- fire control (WTA)
+def fire_control_args(ap: argparse.ArgumentParser) -> None:
+    """Options of the fire-control comparison (shared with bench_wta.py --fire-control)."""
+    ap.add_argument("--assigners", default="greedy,optimal,dynamic", help="comma-separated")
+    ap.add_argument("--raid-sizes", default="", help="default 16,32,64,128,256")
+    ap.add_argument("--replications", type=int, default=0, help="per raid size (default 12)")
+    ap.add_argument("--channels", default="", help="TARGETS,GUIDED channels per battery")
+    ap.add_argument("--interceptors", type=int, default=0, help="total rounds (all ready)")
+    ap.add_argument(
+        "--priority",
+        default="",
+        choices=["", "time_to_impact", "asset_value"],
+        help="engagement priority instead of the scenario's (time_to_impact)",
+    )
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--out", default="", help="also write the table as markdown here")
+
+
+def fire_control(args: argparse.Namespace) -> list[list[str]]:
+    """Paired runs of the assigners on four-batteries at rising raid sizes; table rows."""
+    import dataclasses
+    import math
+    from pathlib import Path
+
+    from shieldlab._io import atomic_write_text
+    from shieldlab.c2.base import PRIORITY_ASSET_VALUE, PRIORITY_TIME_TO_IMPACT
+    from shieldlab.c2.registry import make_assigner
+    from shieldlab.core.stats import t_half_width
+    from shieldlab.engine.oracle import run_replications_py
+    from shieldlab.engine.outcomes import layout_of
+    from shieldlab.montecarlo.studies import CompiledRaids, with_inventory
+    from shieldlab.scenario import builtin_scenario
+
+    priorities = {"time_to_impact": PRIORITY_TIME_TO_IMPACT, "asset_value": PRIORITY_ASSET_VALUE}
+    quick = bool(getattr(args, "quick", False))
+    names = [a for a in args.assigners.split(",") if a]
+    if "greedy" not in names:
+        names.insert(0, "greedy")  # the paired baseline
+    sizes = [int(x) for x in args.raid_sizes.split(",") if x] or (
+        [16, 64, 256] if quick else [16, 32, 64, 128, 256]
+    )
+    reps = int(args.replications) or (4 if quick else 12)
+    raids = CompiledRaids(builtin_scenario("four-batteries"))
+    header = [
+        "raid",
+        "assigner",
+        "leakers",
+        "Δ leakers vs greedy (95 % CI)",
+        "fired",
+        "Δ fired vs greedy (95 % CI)",
+        "s/rep",
+        "time / greedy",
+    ]
+    rows: list[list[str]] = []
+
+    def paired(d: np.ndarray) -> str:
+        half = t_half_width(float(d.var(ddof=1)), d.size) if d.size > 1 else math.nan
+        return f"{d.mean():+.3f} ± {half:.3f}"
+
+    load = os.getloadavg()
+    print(
+        f"four-batteries, {reps} paired replications per raid size (seed {args.seed}), "
+        f"Python event loop for every assigner; load average {load[0]:.1f} on "
+        f"{os.cpu_count()} CPUs"
+        + (f"; channels per battery {args.channels}" if args.channels else "")
+        + (f"; {args.interceptors} interceptors in all" if args.interceptors else "")
+        + (f"; priority {args.priority}" if args.priority else ""),
+        flush=True,
+    )
+    # warm-up (numba compilation, solver start-up) so the first row is not charged with it
+    for name in names:
+        run_replications_py(raids(sizes[0]), seed=0, first=0, count=1, assigner=make_assigner(name))
+    print(" | ".join(header), flush=True)
+    for size in sizes:
+        cs = raids(size)
+        if args.channels:
+            n_t, n_g = (int(v) for v in args.channels.split(","))
+            cs = dataclasses.replace(
+                cs,
+                battery_max_targets=np.full_like(cs.battery_max_targets, n_t),
+                battery_max_guided=np.full_like(cs.battery_max_guided, n_g),
+            )
+        if args.interceptors:
+            cs = with_inventory(cs, args.interceptors)
+        if args.priority:
+            cs = dataclasses.replace(cs, priority=priorities[args.priority])
+        cols = layout_of(cs).columns()
+        leak: dict[str, np.ndarray] = {}
+        fired: dict[str, np.ndarray] = {}
+        secs: dict[str, float] = {}
+        for name in names:
+            t0 = time.perf_counter()
+            out = run_replications_py(
+                cs, seed=args.seed, first=0, count=reps, assigner=make_assigner(name)
+            )
+            secs[name] = (time.perf_counter() - t0) / reps
+            leak[name] = out[:, cols["leakers"]]
+            fired[name] = out[:, cols["interceptors_fired"]]
+        for name in names:
+            base = name == "greedy"
+            rows.append(
+                [
+                    str(size),
+                    name,
+                    f"{leak[name].mean():.2f}",
+                    "(baseline)" if base else paired(leak[name] - leak["greedy"]),
+                    f"{fired[name].mean():.1f}",
+                    "(baseline)" if base else paired(fired[name] - fired["greedy"]),
+                    f"{secs[name]:.2f}",
+                    f"{secs[name] / secs['greedy']:.2f}",
+                ]
+            )
+            print(" | ".join(rows[-1]), flush=True)
+    if args.out:
+        lines = [
+            f"four-batteries, {reps} paired replications per raid size (seed {args.seed}); "
+            f"load average {load[0]:.1f}"
+            + (f"; channels {args.channels}" if args.channels else "")
+            + (f"; {args.interceptors} interceptors" if args.interceptors else "")
+            + (f"; priority {args.priority}" if args.priority else ""),
+            "",
+            "| " + " | ".join(header) + " |",
+            "|" + "|".join("---" for _ in header) + "|",
+            *("| " + " | ".join(r) + " |" for r in rows),
+        ]
+        atomic_write_text(Path(args.out), "\n".join(lines) + "\n")
+    return rows
+
+
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0], formatter_class=argparse.RawTextHelpFormatter
+    )
     ap.add_argument("--quick", action="store_true", help="short run")
     ap.add_argument("--memory-child", type=int, default=0, help=argparse.SUPPRESS)
+    ap.add_argument(
+        "--fire-control", action="store_true", help="greedy vs optimal vs dynamic assigner"
+    )
+    fire_control_args(ap)
     args = ap.parse_args()
     if args.memory_child:
         _memory_child(args.memory_child)
+        return
+    if args.fire_control:
+        fire_control(args)
         return
 
     from shieldlab.engine.batch import run_replications

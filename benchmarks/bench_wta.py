@@ -8,13 +8,12 @@ greedy's (the baseline, run in the same process). Not a test.
     python benchmarks/bench_wta.py                 # all instances, 60 s limits (long)
     python benchmarks/bench_wta.py --quick         # 50x100 instances, 5 s limits
     python benchmarks/bench_wta.py --out wta.md    # also write the table as markdown
-    python benchmarks/bench_wta.py --fire-control  # greedy vs optimal assigner in the engine
+    python benchmarks/bench_wta.py --fire-control  # the assigners in the engine
 
-``--fire-control`` runs the built-in ``four-batteries`` scenario at rising raid sizes
-through the engine's Python event loop with the greedy and the ``optimal`` assigner, on
-the same replications (common random numbers: every random draw is keyed by seed,
-replication and event), and reports leakers and interceptors fired with the paired
-difference and its 95 % interval.
+``--fire-control [options]`` runs the fire-control comparison of
+``benchmarks/bench_engine.py --fire-control`` (greedy, optimal and dynamic assigners on
+``four-batteries`` at rising raid sizes, paired with common random numbers; the code
+lives there, see its docstring for the options).
 """
 
 from __future__ import annotations
@@ -48,18 +47,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--instances", default="", help="comma-separated file names (default all)")
     ap.add_argument("--out", type=Path, default=None, help="write the table as markdown here")
     ap.add_argument(
-        "--fire-control", action="store_true", help="greedy vs optimal assigner in the engine"
+        "--fire-control",
+        action="store_true",
+        help="the assigners in the engine: same as bench_engine.py --fire-control [options]",
     )
-    ap.add_argument("--raid-sizes", default="16,32,64,96", help="with --fire-control")
-    ap.add_argument("--replications", type=int, default=24, help="with --fire-control")
-    ap.add_argument(
-        "--channels",
-        default="",
-        help="with --fire-control: TARGETS,GUIDED channels per battery instead of the cards'",
-    )
+    argv = sys.argv[1:] if argv is None else argv
+    if "--fire-control" in argv:
+        return fire_control([a for a in argv if a != "--fire-control"])
     args = ap.parse_args(argv)
-    if args.fire_control:
-        return fire_control(args)
 
     folder = benchmark_dir()
     if folder is None:
@@ -146,88 +141,15 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def fire_control(args: argparse.Namespace) -> int:
-    """Paired greedy-vs-optimal runs of four-batteries at rising raid sizes."""
-    import math
+def fire_control(argv: list[str]) -> int:
+    """The fire-control comparison, which lives in bench_engine.py (shared code)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import bench_engine
 
-    import numpy as np
-    from rich.console import Console
-
-    from shieldlab._io import atomic_write_text
-    from shieldlab.c2.greedy import GreedyAssigner
-    from shieldlab.c2.wta_assigners import OptimalAssigner
-    from shieldlab.engine.compiled import compile_scenario
-    from shieldlab.engine.oracle import run_replications_py
-    from shieldlab.engine.outcomes import layout_of
-    from shieldlab.montecarlo.studies import scale_raid
-    from shieldlab.scenario import builtin_scenario
-
-    base = builtin_scenario("four-batteries")
-    reps = int(args.replications)
-    header = [
-        "raid",
-        "leakers greedy",
-        "leakers optimal",
-        "Δ leakers (95 % CI)",
-        "fired greedy",
-        "fired optimal",
-        "Δ fired (95 % CI)",
-        "s/rep greedy",
-        "s/rep optimal",
-    ]
-    rows: list[list[str]] = []
-    console = Console(width=200)
-
-    def paired(a: np.ndarray, b: np.ndarray) -> str:
-        d = b - a
-        half = 1.96 * float(d.std(ddof=1)) / math.sqrt(d.size) if d.size > 1 else math.nan
-        return f"{d.mean():+.3f} ± {half:.3f}"
-
-    for size in [int(x) for x in args.raid_sizes.split(",") if x]:
-        cs = compile_scenario(scale_raid(base, size))
-        if args.channels:
-            import dataclasses
-
-            n_t, n_g = (int(v) for v in args.channels.split(","))
-            cs = dataclasses.replace(
-                cs,
-                battery_max_targets=np.full_like(cs.battery_max_targets, n_t),
-                battery_max_guided=np.full_like(cs.battery_max_guided, n_g),
-            )
-        cols = layout_of(cs).columns()
-        out = {}
-        secs = {}
-        for name, assigner in (("greedy", GreedyAssigner()), ("optimal", OptimalAssigner())):
-            t0 = time.perf_counter()
-            out[name] = run_replications_py(cs, seed=7, first=0, count=reps, assigner=assigner)
-            secs[name] = (time.perf_counter() - t0) / reps
-        lg, lo = (out[k][:, cols["leakers"]] for k in ("greedy", "optimal"))
-        fg, fo = (out[k][:, cols["interceptors_fired"]] for k in ("greedy", "optimal"))
-        rows.append(
-            [
-                str(size),
-                f"{lg.mean():.3f}",
-                f"{lo.mean():.3f}",
-                paired(lg, lo),
-                f"{fg.mean():.2f}",
-                f"{fo.mean():.2f}",
-                paired(fg, fo),
-                f"{secs['greedy']:.3f}",
-                f"{secs['optimal']:.3f}",
-            ]
-        )
-        console.print(" | ".join(rows[-1]))
-    lines = [
-        f"four-batteries, {reps} paired replications per raid size (seed 7), Python event "
-        "loop for both assigners"
-        + (f", {args.channels} target,guidance channels per battery." if args.channels else "."),
-        "",
-        "| " + " | ".join(header) + " |",
-        "|" + "|".join("---" for _ in header) + "|",
-        *("| " + " | ".join(r) + " |" for r in rows),
-    ]
-    if args.out is not None:
-        atomic_write_text(args.out, "\n".join(lines) + "\n")
+    ap = argparse.ArgumentParser(description="greedy vs optimal vs dynamic fire control")
+    ap.add_argument("--quick", action="store_true", help="16, 64, 256 threats, 4 replications")
+    bench_engine.fire_control_args(ap)
+    bench_engine.fire_control(ap.parse_args(argv))
     return 0
 
 

@@ -96,3 +96,43 @@ def test_bad_stage_count() -> None:
         plan_stages(inst, 0)
     with pytest.raises(InputError):
         optimal_dynamic_value(inst, 0)
+
+
+@settings(max_examples=40, deadline=None)
+@given(inst=tiny(), data=st.data())
+def test_per_target_stages_start_and_caps(inst: WTAInstance, data: st.DataObject) -> None:
+    n = inst.n_targets
+    stages = np.array(data.draw(st.lists(st.integers(1, 3), min_size=n, max_size=n)))
+    cap = np.array(data.draw(st.lists(st.integers(0, 3), min_size=n, max_size=n)))
+    start = solve(inst, "exact", time_limit_s=2.0).assignment
+    plan = plan_stages(inst, stages, start=start, later_cap=cap)
+    # only removes weapons from the start, and never from a target without a later stage
+    assert np.all(plan.fire_now <= start)
+    no_later = (stages == 1) | (cap == 0)
+    assert np.array_equal(plan.fire_now[:, no_later], start[:, no_later])
+    assert plan.expected_value <= brute_force(inst) + 1e-9 * max(1.0, brute_force(inst))
+    if no_later.all():
+        assert np.array_equal(plan.fire_now, start) and plan.method == "static"
+
+
+def test_later_cap_limits_the_recourse() -> None:
+    # one target, 3 weapons of p = 0.5, two stages: with no cap the plan fires 1 and
+    # keeps 2 (survival 0.5 * 0.25 = 0.125, the same as all 3 at once, fewer shots); with
+    # at most 1 weapon after the look, holding 2 would waste one: fire 2, keep 1
+    inst = WTAInstance(target_values=[1.0], kill_probability=[[0.5]], weapon_counts=[3])
+    assert plan_stages(inst, 2).fire_now.tolist() == [[1]]
+    capped = plan_stages(inst, 2, later_cap=[1])
+    assert capped.fire_now.tolist() == [[2]]
+    assert capped.expected_value == pytest.approx(0.125)
+
+
+def test_bad_per_target_input() -> None:
+    inst = WTAInstance(target_values=[1.0, 2.0], kill_probability=[[0.5, 0.5]], weapon_counts=[2])
+    with pytest.raises(InputError, match="per target"):
+        plan_stages(inst, [2, 2, 2])
+    with pytest.raises(InputError):
+        plan_stages(inst, [2, 0])
+    with pytest.raises(InputError):
+        plan_stages(inst, 2, start=np.array([[2, 1]]))
+    with pytest.raises(InputError):
+        plan_stages(inst, 2, later_cap=[1])

@@ -54,6 +54,11 @@ class AssignmentProblem:
     battery_engaging: B8  # (n_batteries, m): battery already guides rounds at this threat
     salvo_size: int
     priority: int  # PRIORITY_TIME_TO_IMPACT or PRIORITY_ASSET_VALUE
+    # With shoot-look-shoot: engagements each threat can still receive, this one included
+    # (salvo, kill assessment at intercept, next salvo, ... while some weapon of the node
+    # can still intercept it, capped by the doctrine's engagements per threat); None
+    # without shoot-look-shoot. Assigners that plan for later looks use it (c2.wta_assigners).
+    looks_left: I64 | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -61,11 +61,58 @@ def estimated_impact_py(cs: CompiledScenario, key: int, i: int, node: int, t_s: 
     return impact + sigma * z
 
 
+def look_chances(cs: CompiledScenario) -> npt.NDArray[np.int64]:
+    """Shoot-look-shoot engagements left, per C2 node and row of the intercept table.
+
+    ``out[g, it_off[i] + k]``: the most salvos node g can fire at threat i one after
+    another from decision cycle ``it_c0[i] + k`` on, each at the cycle the previous one
+    is assessed (its intercept time, rounded up to a cycle, at least one cycle later:
+    the engine's timing), while one of the node's weapons can still intercept. A
+    backward recursion over the cycles of each threat; deterministic, so computed once
+    per scenario. Used for ``AssignmentProblem.looks_left``.
+    """
+    n_g = 1 if cs.centralised else cs.n_batteries
+    out = np.zeros((n_g, cs.it_time.shape[0]), dtype=np.int64)
+    cyc = cs.cycle_s
+    for g in range(n_g):
+        cols = np.flatnonzero(
+            np.ones(cs.n_weapons, dtype=bool) if cs.centralised else cs.weapon_battery == g
+        )
+        for i in range(cs.n_threats):
+            c0, nc, off = int(cs.it_c0[i]), int(cs.it_nc[i]), int(cs.it_off[i])
+            if nc == 0 or cols.size == 0:
+                continue
+            tint = cs.it_time[off : off + nc][:, cols].astype(np.float64)
+            # cycle (relative to c0) at which a salvo launched at cycle c0 + k is assessed
+            nxt = np.maximum(
+                np.arange(1, nc + 1)[:, None], np.ceil(tint / cyc - 1e-9).astype(np.int64) - c0
+            )
+            chance = out[g, off : off + nc]
+            for k in range(nc - 1, -1, -1):
+                best = 0
+                for col in np.flatnonzero(tint[k] >= 0.0).tolist():
+                    later = int(nxt[k, col])
+                    best = max(best, 1 + (int(chance[later]) if later < nc else 0))
+                chance[k] = best
+    return out
+
+
 def simulate_replication(
-    cs: CompiledScenario, *, seed: int, replication: int, assigner: WeaponAssigner | None = None
+    cs: CompiledScenario,
+    *,
+    seed: int,
+    replication: int,
+    assigner: WeaponAssigner | None = None,
+    chances: npt.NDArray[np.int64] | None = None,
 ) -> F64:
-    """Outcome row of one replication (same columns as the kernel)."""
+    """Outcome row of one replication (same columns as the kernel).
+
+    ``chances``: :func:`look_chances` of ``cs`` if already computed (with
+    shoot-look-shoot; computed here otherwise).
+    """
     assigner = assigner or GreedyAssigner()
+    if cs.shoot_look_shoot and chances is None:
+        chances = look_chances(cs)
     lay = layout_of(cs)
     out = np.zeros(lay.n_columns)
     # Outcomes are written by column name (engine.outcomes), independently of the
@@ -232,8 +279,20 @@ def simulate_replication(
                 ],
                 dtype=np.int64,
             )
+            looks: npt.NDArray[np.int64] | None = None
             if cs.shoot_look_shoot:
                 left = np.minimum(left, 1)
+                assert chances is not None
+                looks = np.array(
+                    [
+                        min(
+                            int(chances[g, cs.it_off[i] + c - cs.it_c0[i]]),
+                            max(0, cs.max_engagements - int(eng_count[g, i])),
+                        )
+                        for i in rows
+                    ],
+                    dtype=np.int64,
+                )
             problem = AssignmentProblem(
                 time_s=t,
                 threat=np.array(rows, dtype=np.int64),
@@ -255,6 +314,7 @@ def simulate_replication(
                 battery_engaging=inflight[:, rows] > 0,
                 salvo_size=cs.salvo_size,
                 priority=cs.priority,
+                looks_left=looks,
             )
             salvos = assigner.assign(problem)
             check_salvos(problem, salvos)
@@ -319,6 +379,9 @@ def run_replications_py(
     """Outcome rows of replications first .. first + count - 1 through the Python loop."""
     lay = layout_of(cs)
     rows = np.zeros((count, lay.n_columns))
+    chances = look_chances(cs) if cs.shoot_look_shoot else None
     for k in range(count):
-        rows[k] = simulate_replication(cs, seed=seed, replication=first + k, assigner=assigner)
+        rows[k] = simulate_replication(
+            cs, seed=seed, replication=first + k, assigner=assigner, chances=chances
+        )
     return rows
