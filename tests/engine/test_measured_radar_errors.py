@@ -208,3 +208,23 @@ def test_card_values_reproduce_the_defaults_bit_for_bit() -> None:
             r.update(sigma_range_m=2000.0, sigma_azimuth_deg=2.0, sigma_elevation_deg=2.0)
     _, noisy = _rows(Scenario.model_validate(data))
     assert not np.array_equal(noisy, form)
+
+
+def test_each_tracker_is_told_its_own_radar_accuracy() -> None:
+    # The tracker's measurement covariance R = diag(σ_r², σ_az², σ_el²) is the radar's.
+    sc = with_radars(
+        builtin_scenario("closed-form"),
+        {"sigma_range_m": 20.0, "sigma_azimuth_deg": 0.1},
+        {"sigma_range_m": 300.0, "sigma_elevation_deg": 1.5, "clutter_per_scan": 6.0},
+    )
+    cs = compile_scenario(sc)
+    tables = measured.prepare(cs, sc)
+    want = [
+        (20.0, math.radians(0.1), measured.DEFAULT_SIGMA_ELEVATION_RAD, 2.0),
+        (300.0, measured.DEFAULT_SIGMA_AZIMUTH_RAD, math.radians(1.5), 6.0),
+    ]
+    for rt, (sr, saz, sel, clutter) in zip(tables.radars, want, strict=True):
+        np.testing.assert_array_equal(
+            np.diag(rt.spec.measurement_covariance()), np.square([sr, saz, sel])
+        )
+        assert rt.spec.expected_false_alarms() == clutter
