@@ -144,13 +144,14 @@ def test_one_plot_track_sigma_is_the_converted_plot_covariance(closed_form) -> N
     sig = measured.aim_sigmas(cs, tables, seed=1, replication=0)[0]
     rt = tables.radars[0]
     form = measured.formation_scans(cs, tables, seed=1, replication=0)
+    e = measured.radar_errors(sc.batteries[0].radars[0], st)  # the radar's (default) errors
     for i in range(cs.n_threats):
         q = int(form[i]) - rt.first_scan
         rel = rt.pos_m[q, i] - rt.model.sensor_enu_m
         r = float(np.linalg.norm(rel))
         cos_el = math.hypot(rel[0], rel[1]) / r
-        trace = st.sigma_range_m**2 + (r * cos_el * st.sigma_azimuth_rad) ** 2
-        trace += (r * st.sigma_elevation_rad) ** 2
+        trace = e.sigma_range_m**2 + (r * cos_el * e.sigma_azimuth_rad) ** 2
+        trace += (r * e.sigma_elevation_rad) ** 2
         assert sig[i] == pytest.approx(math.sqrt(trace / 3.0), rel=0.01)
 
 

@@ -7,8 +7,10 @@ fidelity replaces that rule with the real thing: per replication and radar,
 1. plots per scan (:func:`shieldlab.sensors.measurement.simulate_scan`): the threats the
    radar sees, each detected with the same Pd and the **same keyed uniform draw**
    (``core.rng``, kind ``KIND_DETECT``) as the ideal path -- so both fidelities see the same
-   detections (common random numbers) -- with range/azimuth/elevation errors and Poisson
-   false alarms over the coverage;
+   detections (common random numbers) -- with the radar's own range/azimuth/elevation
+   errors and Poisson false alarms over the coverage (scenario or card fields
+   ``sigma_range_m``, ``sigma_azimuth_deg``, ``sigma_elevation_deg``,
+   ``clutter_per_scan``; :func:`radar_errors`);
 2. a multi-target tracker (:class:`shieldlab.tracking.Tracker`: EKF with a constant-velocity
    model, Mahalanobis gate, GNN, the doctrine's M-of-N confirmation, the radar's track
    capacity) run over the radar's scans;
@@ -40,7 +42,7 @@ from shieldlab.core.engagement import sspk_with_track_error
 from shieldlab.core.kinematics import LocalFrame
 from shieldlab.core.rng import KIND_DETECT, uniform_np
 from shieldlab.engine.compiled import CompiledScenario
-from shieldlab.scenario.model import Scenario
+from shieldlab.scenario.model import Radar, Scenario
 from shieldlab.sensors.measurement import RadarMeasurementSpec, simulate_scan
 from shieldlab.tracking import (
     GNN,
@@ -59,14 +61,30 @@ F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
 
 
+#: Plot errors and false plots of a radar that leaves them unset (``null``) in the scenario;
+#: the shipped radar cards carry the same values (NOTIONAL, sourced on the cards).
+DEFAULT_SIGMA_RANGE_M = 50.0
+DEFAULT_SIGMA_AZIMUTH_RAD = math.radians(0.2)
+DEFAULT_SIGMA_ELEVATION_RAD = math.radians(0.2)
+DEFAULT_CLUTTER_PER_SCAN = 2.0
+
+
 @dataclass(frozen=True, kw_only=True)
 class MeasuredSettings:
-    """Radar errors and tracker settings of the measured fidelity (not in the scenario)."""
+    """Tracker settings of the measured fidelity (not in the scenario), and optional
+    radar-error overrides.
 
-    sigma_range_m: float = 50.0
-    sigma_azimuth_rad: float = math.radians(0.2)
-    sigma_elevation_rad: float = math.radians(0.2)
-    clutter_per_scan: float = 2.0
+    The plot errors and false plots come from each radar of the scenario
+    (``sigma_range_m``, ``sigma_azimuth_deg``, ``sigma_elevation_deg``,
+    ``clutter_per_scan``; see :func:`radar_errors`). ``sigma_*``/``clutter_per_scan`` set
+    here (not ``None``) override them for every radar -- for studies and tests that sweep
+    radar noise without editing the scenario.
+    """
+
+    sigma_range_m: float | None = None
+    sigma_azimuth_rad: float | None = None
+    sigma_elevation_rad: float | None = None
+    clutter_per_scan: float | None = None
     process_noise_m2_s3: float = 500.0
     gate_distance: float = 4.0
     speed_sigma_mps: float = 2500.0
@@ -83,6 +101,45 @@ class _RadarTruth:
     pos_m: F64  # (S, T, 3)
     pd: F64  # (S, T), 0 where not visible
     capacity: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class RadarErrors:
+    """One radar's plot errors (per-axis std) and mean false plots per scan."""
+
+    sigma_range_m: float
+    sigma_azimuth_rad: float
+    sigma_elevation_rad: float
+    clutter_per_scan: float
+
+
+def _pick(override: float | None, own: float | None, default: float) -> float:
+    if override is not None:
+        return float(override)
+    return default if own is None else float(own)
+
+
+def radar_errors(radar: Radar, settings: MeasuredSettings | None = None) -> RadarErrors:
+    """The errors the measured fidelity gives ``radar``'s plots: per field, the settings'
+    override if set, else the radar's own value (scenario or card), else the default
+    (``DEFAULT_*``: 50 m, 0.2°, 0.2°, 2 false plots per scan)."""
+    st = settings or MeasuredSettings()
+
+    def rad(deg: float | None) -> float | None:
+        return None if deg is None else math.radians(deg)
+
+    return RadarErrors(
+        sigma_range_m=_pick(st.sigma_range_m, radar.sigma_range_m, DEFAULT_SIGMA_RANGE_M),
+        sigma_azimuth_rad=_pick(
+            st.sigma_azimuth_rad, rad(radar.sigma_azimuth_deg), DEFAULT_SIGMA_AZIMUTH_RAD
+        ),
+        sigma_elevation_rad=_pick(
+            st.sigma_elevation_rad, rad(radar.sigma_elevation_deg), DEFAULT_SIGMA_ELEVATION_RAD
+        ),
+        clutter_per_scan=_pick(
+            st.clutter_per_scan, radar.clutter_per_scan, DEFAULT_CLUTTER_PER_SCAN
+        ),
+    )
 
 
 def _truth_tables(cs: CompiledScenario, sc: Scenario, st: MeasuredSettings) -> list[_RadarTruth]:
@@ -128,15 +185,16 @@ def _truth_tables(cs: CompiledScenario, sc: Scenario, st: MeasuredSettings) -> l
                 k = scans - int(s0[i])
                 ok = (k >= 0) & (k < nn[i])
                 pd_tab[ok, i] = cs.det_pd[int(cs.det_off[r, i]) + k[ok]]
+            err = radar_errors(radar, st)
             spec = RadarMeasurementSpec.from_radar(
                 radar,
                 position_enu_m=(float(r_pos[0]), float(r_pos[1]), float(r_pos[2])),
                 frame_rotation=rot,
                 sensor_id=r,
-                sigma_range_m=st.sigma_range_m,
-                sigma_azimuth_rad=st.sigma_azimuth_rad,
-                sigma_elevation_rad=st.sigma_elevation_rad,
-                clutter_per_scan=st.clutter_per_scan,
+                sigma_range_m=err.sigma_range_m,
+                sigma_azimuth_rad=err.sigma_azimuth_rad,
+                sigma_elevation_rad=err.sigma_elevation_rad,
+                clutter_per_scan=err.clutter_per_scan,
             )
             model = RangeAzEl(
                 sensor_enu_m=np.asarray(r_pos, dtype=float),

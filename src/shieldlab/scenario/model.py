@@ -27,7 +27,10 @@ Read, in list order (list order is the index order for arrays):
   ``snr_ref_db`` at ``ref_range_m`` on ``ref_rcs_m2`` -- SNR = snr_ref_db + 10 log10(
   (rcs/ref_rcs)(ref_range/R)^4) --, ``pfa``, ``swerling``, ``instrumented_range_m``,
   ``min_elevation_deg``, ``antenna_height_m``, ``scan_period_s``, ``track_capacity``,
-  ``position`` (``None`` = at the battery)); ``launchers[l]`` (``count`` launchers, each
+  ``position`` (``None`` = at the battery); measured fidelity only: ``sigma_range_m``,
+  ``sigma_azimuth_deg``, ``sigma_elevation_deg`` (per-plot Gaussian errors) and
+  ``clutter_per_scan`` (mean false plots per scan), ``None`` = the engine's defaults);
+  ``launchers[l]`` (``count`` launchers, each
   with ``loadout`` [``interceptor`` type name, ``rounds``], ``reload_time_s`` and
   ``reloads`` full reloads per launcher).
 - ``raid.waves[w]``: ``threat`` (type name), ``count``, ``launch_area`` (centre
@@ -106,6 +109,12 @@ MAX_LAUNCH_TIME_S = 86_400.0
 # Longest flight of a cruise missile or aircraft (trajectories are sampled every second).
 MAX_FLIGHT_TIME_S = 86_400.0
 Count = Annotated[int, Field(ge=1, le=1_000_000)]
+# Radar plot errors and false plots (measured fidelity). The upper limits catch typos: an
+# angle error of tens of degrees is no tracking radar, and 1e9 false plots per scan would
+# exhaust memory drawing them.
+RangeSigma = Annotated[float, Field(gt=0.0, le=100_000.0, allow_inf_nan=False)]
+AngleSigma = Annotated[float, Field(gt=0.0, le=10.0, allow_inf_nan=False)]
+ClutterRate = Annotated[float, Field(ge=0.0, le=10_000.0, allow_inf_nan=False)]
 LaunchTime = Annotated[float, Field(ge=0.0, le=MAX_LAUNCH_TIME_S, allow_inf_nan=False)]
 
 
@@ -150,6 +159,12 @@ class Radar(_Model):
     Processing*, 2nd ed., eq. 2.17), detection per scan with ``pfa`` and a Swerling 0 or 1
     target, inside ``instrumented_range_m``, above ``min_elevation_deg`` and the 4/3-Earth
     horizon of ``antenna_height_m``.
+
+    In the ``measured`` fidelity each plot reports range, azimuth and elevation with
+    independent Gaussian errors of std ``sigma_range_m``, ``sigma_azimuth_deg``,
+    ``sigma_elevation_deg``, and a Poisson number of false plots with mean
+    ``clutter_per_scan`` (= Pfa × resolution cells searched) spread over the coverage;
+    ``None`` takes the defaults of :class:`shieldlab.engine.measured.MeasuredSettings`.
     """
 
     name: Name
@@ -166,6 +181,23 @@ class Radar(_Model):
     track_capacity: Count
     position: GeoPoint | None = Field(
         default=None, description="radar position; omitted = at the battery"
+    )
+    sigma_range_m: RangeSigma | None = Field(
+        default=None,
+        description="std of a plot's range error (measured fidelity); null = engine default",
+    )
+    sigma_azimuth_deg: AngleSigma | None = Field(
+        default=None,
+        description="std of a plot's azimuth error (measured fidelity); null = engine default",
+    )
+    sigma_elevation_deg: AngleSigma | None = Field(
+        default=None,
+        description="std of a plot's elevation error (measured fidelity); null = engine default",
+    )
+    clutter_per_scan: ClutterRate | None = Field(
+        default=None,
+        description="mean false plots per scan, Pfa x resolution cells searched (measured "
+        "fidelity); null = engine default",
     )
 
     @property

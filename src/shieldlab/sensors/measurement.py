@@ -100,8 +100,9 @@ class RadarMeasurementSpec:
         clutter_per_scan: float | None = None,
     ) -> RadarMeasurementSpec:
         """The measurement model of a scenario radar: detection, coverage and scan period
-        from the scenario; the errors (and false-alarm count) are not in the scenario
-        schema, so they are given here (defaults: 30 m, 0.2 degrees)."""
+        from the scenario; the errors and false-alarm count are the arguments (defaults:
+        30 m, 0.2 degrees) -- the engine passes the radar's own ``sigma_*`` /
+        ``clutter_per_scan`` fields, resolved by ``engine.measured.radar_errors``."""
         return cls(
             sensor_id=sensor_id,
             position_enu_m=position_enu_m,
