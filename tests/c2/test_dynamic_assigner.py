@@ -16,7 +16,7 @@ import json
 import math
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import numpy as np
 import pytest
@@ -39,6 +39,7 @@ from shieldlab.engine.compiled import compile_scenario
 from shieldlab.engine.oracle import look_chances, run_replications_py
 from shieldlab.engine.outcomes import layout_of
 from shieldlab.scenario import Scenario, scenario_from_data
+from shieldlab.scenario.model import ASSIGNER_NAMES, AssignerName
 from shieldlab.wta import WTAInstance
 from shieldlab.wta.dynamic import optimal_dynamic_value
 
@@ -234,15 +235,26 @@ def test_registered_and_unknown_names_are_listed(
 
     assert "dynamic" in assigner_names()
     assert isinstance(make_assigner("dynamic"), DynamicAssigner)
-    data = two_threats("no-such-assigner").model_dump(mode="json")
+    text = yaml.safe_dump(two_threats("dynamic").model_dump(mode="json"))
+    bad_text = text.replace("assigner: dynamic", "assigner: no-such-assigner", 1)
+    assert bad_text != text
     bad = tmp_path / "bad.yaml"
-    bad.write_text(yaml.safe_dump(data), encoding="utf-8")
-    with pytest.raises(SystemExit) as exc:
-        cli_main.main(["run", str(bad), "-n", "10"])
-    assert exc.value.code == 2
-    err = capsys.readouterr().err
-    assert "doctrine.assigner" in err and "no-such-assigner" in err
-    assert all(name in err for name in ("dynamic", "greedy", "optimal"))
+    bad.write_text(bad_text, encoding="utf-8")
+    line = 1 + bad_text[: bad_text.index("no-such-assigner")].count("\n")
+    for command in (["run", str(bad), "-n", "10"], ["validate", str(bad)]):
+        with pytest.raises(SystemExit) as exc:
+            cli_main.main(command)
+        assert exc.value.code == 2
+        err = capsys.readouterr().err
+        assert f"{bad}:{line}" in err and "doctrine.assigner" in err, err
+        assert all(name in err for name in ("dynamic", "greedy", "optimal")), err
+
+
+def test_the_schema_names_exactly_the_registered_assigners() -> None:
+    # the scenario layer lists the names so a misspelt one fails at validation with its
+    # line; the registry (a higher layer) builds them: the two lists must not drift apart
+    assert sorted(ASSIGNER_NAMES) == sorted(assigner_names())
+    assert set(get_args(AssignerName)) == set(ASSIGNER_NAMES)
 
 
 def test_shieldlab_run_with_the_dynamic_assigner(

@@ -33,12 +33,3 @@ def _load_plugins() -> None:
     from shieldlab.c2 import wta_assigners
 
     wta_assigners.register(register_assigner)
-    # The optimal assigners live in shieldlab.wta (a lower layer): importing it lets it
-    # register them, when that package provides ``register_assigners``.
-    try:
-        from shieldlab import wta
-    except ImportError:  # pragma: no cover
-        return
-    hook = getattr(wta, "register_assigners", None)
-    if callable(hook):
-        hook(register_assigner)

@@ -86,6 +86,12 @@ MAX_BALLISTIC_RANGE_M = 0.95 * math.pi * MEAN_EARTH_RADIUS_M
 ThreatClass = Literal["ballistic", "cruise", "aircraft", "decoy"]
 THREAT_CLASSES: tuple[ThreatClass, ...] = ("ballistic", "cruise", "aircraft", "decoy")
 
+# Fire-control assigners (``doctrine.assigner``). The implementations live in higher layers
+# (shieldlab.c2.registry); naming them here lets a misspelt name fail at validation, with its
+# file and line, instead of when the run starts. tests/c2 keeps the two lists equal.
+AssignerName = Literal["greedy", "optimal", "dynamic"]
+ASSIGNER_NAMES: tuple[AssignerName, ...] = ("greedy", "optimal", "dynamic")
+
 Name = Annotated[
     str,
     Field(
@@ -524,7 +530,7 @@ class Doctrine(_Model):
     engagement_priority: Literal["time_to_impact", "asset_value"] = "time_to_impact"
     c2_mode: Literal["centralised", "autonomous"] = "centralised"
     decision_cycle_s: Annotated[float, Field(ge=0.05, le=3600.0)] = 2.0
-    assigner: Name = "greedy"
+    assigner: AssignerName = "greedy"
     track_initiation: TrackInitiation = TrackInitiation()
     track_position_noise_m: NonNegFloat = Field(
         default=50.0, description="std of ideal-track position error per axis"
