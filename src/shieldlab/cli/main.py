@@ -13,6 +13,7 @@ why); everything else, ``--help`` included, goes through typer.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, NoReturn
@@ -118,6 +119,12 @@ def _fast_track(args: list[str]) -> Callable[[], None] | None:
     settings = parse_fast(args[1:])
     if settings is None:
         return None
+    if "numpy" not in sys.modules:
+        # A fresh process: the tracker's linear algebra works on stacks of 3x3 and 6x6
+        # matrices, which BLAS threads cannot share out, and starting OpenBLAS's thread
+        # pool costs ~50 ms of CPU (measured) -- a quarter of a short run. setdefault: an
+        # explicit setting wins.
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     return lambda: track_and_report(settings)
 
 
