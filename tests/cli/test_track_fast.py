@@ -152,3 +152,17 @@ def test_usage_errors_read_as_before(tmp_path: Path) -> None:
     )  # fmt: skip
     assert res.returncode == 2
     assert "--delete-after" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_json_summary_splits_the_seconds(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    det, out = tmp_path / "det.csv", tmp_path / "tracks.csv"
+    det.write_text("time_s,sensor_id,x_m,y_m,z_m\n0,R1,0,0,1000\n1,R1,200,0,1000\n")
+    cli_main.main(["track", str(det), "--out", str(out), "--json"])
+    summary = json.loads(capsys.readouterr().out)
+    parts = [summary[k] for k in ("import_s", "read_s", "track_s", "write_s")]
+    assert all(p >= 0.0 for p in parts)
+    assert sum(parts) == pytest.approx(summary["seconds"], abs=5e-4)
