@@ -65,8 +65,19 @@ def test_fast_path_gives_what_typer_gives(args: list[str]) -> None:
         assert fast == _typer_settings(args, mp)
 
 
-def test_defaults_are_typer_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
-    args = ["p.csv", "--out", "o.csv"]
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["p.csv", "--out", "o.csv"],  # all defaults
+        ["--out", "o.csv", "p.csv"],
+        ["p.csv", "--out", "--json"],  # an option's value is the next word, whatever it is
+        ["p.csv", "--out", "o.csv", "--confirm", "--json"],
+        ["p.csv", "--out", "o.csv", "--association", "--filter"],
+        ["p.csv", "--out", "o.csv", "--gate", "-3"],
+        ["-", "--out", "o.csv"],
+    ],
+)
+def test_edge_lines_match_typer(args: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
     fast = parse_fast(args)
     assert fast is not None and fast == _typer_settings(args, monkeypatch)
 
