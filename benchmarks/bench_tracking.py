@@ -16,6 +16,10 @@ its localisation / missed / false parts, and wall times:
 * ``Stone Soup``: its tracking loop (``for time, tracks in tracker``), detections built
   beforehand and not timed.
 
+After the table, the ``shieldlab track`` process's wall time is split into start-up (Python
+and the command line, before the command body runs), imports (numpy and the tracker), read,
+track and write, from the timings in its ``--json`` summary; the load average is printed too.
+
 The shieldlab rows give the median of ``--repeats`` runs (default 3; the machine this was
 written on is shared, and a short process is easily disturbed); Stone Soup runs once.
 
@@ -27,7 +31,9 @@ for the comparison; without it only shieldlab is timed.
 from __future__ import annotations
 
 import argparse
+import json
 import math
+import os
 import resource
 import subprocess
 import sys
@@ -185,7 +191,12 @@ def _children_cpu_s() -> float:
     return ru.ru_utime + ru.ru_stime
 
 
-def run_shieldlab_cli(sc: Scenario, tmp: Path) -> tuple[Estimates, float, float]:
+def run_shieldlab_cli(
+    sc: Scenario, tmp: Path, parts: list[dict[str, float]] | None = None
+) -> tuple[Estimates, float, float]:
+    """Time the ``shieldlab track`` process; ``parts`` collects where its wall time went
+    (start-up before the command runs, then the ``--json`` summary's import/read/track/write).
+    """
     det = tmp / "detections.csv"
     out = tmp / "tracks.csv"
     write_csv(sc, det)
@@ -193,11 +204,20 @@ def run_shieldlab_cli(sc: Scenario, tmp: Path) -> tuple[Estimates, float, float]
         sys.executable, "-m", "shieldlab.cli.main", "track", str(det), "--out", str(out),
         "--measurement-sigma-m", str(SIGMA_M), "--process-noise", str(Q_M2_S3),
         "--gate", str(GATE), "--confirm", str(MIN_POINTS), "--delete-after", str(MISSES),
-        "--initial-speed-sigma-mps", str(SPEED_SIGMA_MPS),
+        "--initial-speed-sigma-mps", str(SPEED_SIGMA_MPS), "--json",
     ]  # fmt: skip
     t0, c0 = time.perf_counter(), _children_cpu_s()
-    subprocess.run(cmd, check=True, capture_output=True)
+    proc = subprocess.run(cmd, check=True, capture_output=True, text=True)
     elapsed, cpu = time.perf_counter() - t0, _children_cpu_s() - c0
+    if parts is not None:
+        summary = json.loads(proc.stdout)
+        parts.append(
+            {
+                "wall": elapsed,
+                "start-up": elapsed - summary["seconds"],
+                **{k: summary[f"{k}_s"] for k in ("import", "read", "track", "write")},
+            }
+        )
     rows = np.loadtxt(out, delimiter=",", skiprows=1, ndmin=2)
     return _rows_to_estimates(sc, rows), elapsed, cpu
 
@@ -313,6 +333,8 @@ def main() -> None:
     )
     print(header)
     print("-" * len(header))
+    parts: dict[int, list[dict[str, float]]] = {}
+    load_start = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
         for n in sizes:
@@ -321,7 +343,10 @@ def main() -> None:
                 ("shieldlab lib", *_median_of(args.repeats, lambda sc=sc: run_shieldlab(sc))),
                 (
                     "shieldlab track",
-                    *_median_of(args.repeats, lambda sc=sc: run_shieldlab_cli(sc, tmp)),
+                    *_median_of(
+                        args.repeats,
+                        lambda sc=sc, n=n: run_shieldlab_cli(sc, tmp, parts.setdefault(n, [])),
+                    ),
                 ),
             ]
             ss = run_stonesoup(sc)
@@ -346,6 +371,16 @@ def main() -> None:
         "confirmed track. x wall / x cpu: Stone Soup's time over the row's (cpu = user +\n"
         "system time of the process doing the work)."
     )
+    keys = ["wall", "start-up", "import", "read", "track", "write"]
+    print(
+        f"\n`shieldlab track` process, where the wall time goes (median of {args.repeats} runs, s;"
+        "\nstart-up: Python and the shieldlab command line before the command runs; import:"
+        "\nnumpy and the tracker; read: CSV in and checked; track: the tracker; write: CSV out)"
+    )
+    print(f"{'targets':>7} " + " ".join(f"{k:>8}" for k in keys))
+    for n, runs in parts.items():
+        print(f"{n:>7} " + " ".join(f"{np.median([r[k] for r in runs]):>8.3f}" for k in keys))
+    print(f"load average (1 min): {load_start:.2f} at start, {os.getloadavg()[0]:.2f} at end")
 
 
 if __name__ == "__main__":

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import math
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 def _clean(obj: Any) -> Any:
@@ -38,4 +39,7 @@ def emit_json(obj: Any) -> None:
 
 def console(stderr: bool = False) -> Console:
     """A rich console; progress bars go to stderr so stdout stays clean for pipes."""
+    # Imported here: printing JSON (``emit_json``) should not pay for loading rich.
+    from rich.console import Console
+
     return Console(stderr=stderr, highlight=False)

@@ -4,108 +4,178 @@ Each command lives in its own module beside this one and is registered here. Err
 an :class:`~shieldlab.errors.InputError` (bad file, bad option value) prints one line
 naming file, line and field and exits 2; usage errors exit 2; anything else is an
 internal error, printed as one line and exit 1 (the full traceback with ``--debug``).
+
+Start-up cost: the typer application (typer, click, pydantic and every command module) is
+built only when it is needed -- on first access to :data:`app`. A plain
+``shieldlab track`` line is parsed without it (:mod:`shieldlab.cli._track_impl` explains
+why); everything else, ``--help`` included, goes through typer.
 """
 
 from __future__ import annotations
 
+import os
 import sys
-import traceback
+from collections.abc import Callable
+from typing import TYPE_CHECKING, NoReturn
 
-import click
-import typer
-
-from shieldlab import __version__
 from shieldlab.errors import InputError
 
-# Typer >= 0.20 vendors its own copy of click; usage errors may come from either.
-_CLICK_ERRORS: tuple[type[Exception], ...] = (click.ClickException,)
-try:  # pragma: no cover - depends on the installed typer
-    from typer._click.exceptions import ClickException as _TyperClickException
+if TYPE_CHECKING:
+    import typer
 
-    _CLICK_ERRORS = (click.ClickException, _TyperClickException)
-except ImportError:  # pragma: no cover
-    pass
-
-app = typer.Typer(
-    name="shieldlab",
-    help="Simulate a layered air and missile defence and the stability questions it raises.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-    rich_markup_mode=None,
-)
+_HELP = "Simulate a layered air and missile defence and the stability questions it raises."
 
 
-def _version(value: bool) -> None:
-    if value:
-        typer.echo(f"shieldlab {__version__}")
-        raise typer.Exit()
+def _build_app() -> typer.Typer:
+    import typer
 
+    from shieldlab import __version__
 
-@app.callback()
-def _root(
-    debug: bool = typer.Option(
-        False, "--debug", help="Show the full traceback of internal errors."
-    ),
-    version: bool = typer.Option(
-        False, "--version", callback=_version, is_eager=True, help="Print the version."
-    ),
-) -> None:
-    """shieldlab: layered air and missile defence, Monte Carlo and closed forms."""
+    application = typer.Typer(
+        name="shieldlab",
+        help=_HELP,
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        add_completion=False,
+        rich_markup_mode=None,
+    )
 
+    def _version(value: bool) -> None:
+        if value:
+            typer.echo(f"shieldlab {__version__}")
+            raise typer.Exit()
 
-def _register() -> None:
+    @application.callback()
+    def _root(
+        debug: bool = typer.Option(
+            False, "--debug", help="Show the full traceback of internal errors."
+        ),
+        version: bool = typer.Option(
+            False, "--version", callback=_version, is_eager=True, help="Print the version."
+        ),
+    ) -> None:
+        """shieldlab: layered air and missile defence, Monte Carlo and closed forms."""
+
     # Imported here so that each command module stays independent; the modules
     # themselves import numba/scipy lazily, inside their commands.
     from shieldlab.cli import analytic, check, run, scenario_cmds, stability, track, wta
 
-    run.register(app)
-    scenario_cmds.register(app)
-    check.register(app)
-    track.register(app)
-    app.add_typer(analytic.app, name="analytic")
-    app.add_typer(wta.app, name="wta")
-    app.add_typer(stability.app, name="stability")
+    run.register(application)
+    scenario_cmds.register(application)
+    check.register(application)
+    track.register(application)
+    application.add_typer(analytic.app, name="analytic")
+    application.add_typer(wta.app, name="wta")
+    application.add_typer(stability.app, name="stability")
+    return application
 
 
-_register()
+def __getattr__(name: str) -> typer.Typer:
+    """``app``, the typer application, built on first access (PEP 562)."""
+    if name == "app":
+        application = _build_app()
+        globals()["app"] = application
+        return application
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _app() -> typer.Typer:
+    # Through the module so that a test's monkeypatched ``app`` is the one used.
+    return globals()["app"] if "app" in globals() else __getattr__("app")
+
+
+def _input_error(exc: InputError, debug: bool) -> NoReturn:
+    if debug:
+        import traceback
+
+        traceback.print_exc()
+    sys.stderr.write(f"shieldlab: error: {exc}\n")
+    sys.exit(exc.exit_code)
+
+
+def _internal_error(exc: Exception, debug: bool) -> NoReturn:
+    if debug:
+        import traceback
+
+        traceback.print_exc()
+    sys.stderr.write(
+        f"shieldlab: internal error: {type(exc).__name__}: {exc}"
+        f"{'' if debug else ' (rerun with --debug for the traceback)'}\n"
+    )
+    sys.exit(1)
+
+
+def _interrupted() -> NoReturn:
+    sys.stderr.write("shieldlab: interrupted\n")
+    sys.exit(130)
+
+
+def _fast_track(args: list[str]) -> Callable[[], None] | None:
+    """The ``track`` command without typer, when :func:`parse_fast` takes the line."""
+    if args[:1] != ["track"]:
+        return None
+    from shieldlab.cli._track_impl import parse_fast, track_and_report
+
+    settings = parse_fast(args[1:])
+    if settings is None:
+        return None
+    if "numpy" not in sys.modules:
+        # A fresh process: the tracker's linear algebra works on stacks of 3x3 and 6x6
+        # matrices, which BLAS threads cannot share out, and starting OpenBLAS's thread
+        # pool costs ~50 ms of CPU (measured) -- a quarter of a short run. setdefault: an
+        # explicit setting wins.
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    return lambda: track_and_report(settings)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``shieldlab`` script."""
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
+    fast = _fast_track(args)
+    if fast is not None:
+        try:
+            fast()
+        except InputError as exc:
+            _input_error(exc, debug)
+        except KeyboardInterrupt:
+            _interrupted()
+        except Exception as exc:
+            _internal_error(exc, debug)
+        return
+
+    import click
+    import typer
+
+    # Typer >= 0.20 vendors its own copy of click; usage errors may come from either.
+    click_errors: tuple[type[Exception], ...] = (click.ClickException,)
+    try:  # pragma: no cover - depends on the installed typer
+        from typer._click.exceptions import ClickException as _TyperClickException
+
+        click_errors = (click.ClickException, _TyperClickException)
+    except ImportError:  # pragma: no cover
+        pass
     try:
         # Without standalone mode click returns (rather than raises) the code of a
         # ``typer.Exit``: pass a non-zero one on as the process's exit status.
-        rc = app(args=args, prog_name="shieldlab", standalone_mode=False)
+        rc = _app()(args=args, prog_name="shieldlab", standalone_mode=False)
         if isinstance(rc, int) and rc != 0:
             sys.exit(rc)
     except InputError as exc:
-        if debug:
-            traceback.print_exc()
-        sys.stderr.write(f"shieldlab: error: {exc}\n")
-        sys.exit(exc.exit_code)
+        _input_error(exc, debug)
     except (click.exceptions.Abort, typer.Abort):
         sys.stderr.write("shieldlab: aborted\n")
         sys.exit(130)
     except (click.exceptions.Exit, typer.Exit) as exc:
         sys.exit(exc.exit_code)
-    except _CLICK_ERRORS as exc:
+    except click_errors as exc:
         # Usage errors (unknown option, bad number, missing argument): exit 2.
         exc.show()  # type: ignore[attr-defined]
         sys.exit(exc.exit_code)  # type: ignore[attr-defined]
     except KeyboardInterrupt:
-        sys.stderr.write("shieldlab: interrupted\n")
-        sys.exit(130)
+        _interrupted()
     except Exception as exc:
-        if debug:
-            traceback.print_exc()
-        sys.stderr.write(
-            f"shieldlab: internal error: {type(exc).__name__}: {exc}"
-            f"{'' if debug else ' (rerun with --debug for the traceback)'}\n"
-        )
-        sys.exit(1)
+        _internal_error(exc, debug)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -6,6 +6,9 @@ position in the local frame.
 
 Formulas: Bar-Shalom, Li & Kirubarajan, *Estimation with Applications to Tracking and
 Navigation* (Wiley, 2001), sec. 5.2 (Kalman filter), 6.2-6.3 (white-noise kinematic models).
+
+Transposes of stacked matrices are written ``a.mT`` (``np.swapaxes(a, -1, -2)`` without the
+function-call overhead: these functions run several times per tracker scan).
 """
 
 from __future__ import annotations
@@ -74,8 +77,8 @@ def predict(
 ) -> tuple[FloatArray, FloatArray]:
     """Kalman prediction x' = F x, P' = F P F^T + Q, batched (n, d), (n, d, d)."""
     x_new = np.matmul(f, x[:, :, None])[:, :, 0]
-    p_new = f @ p @ np.swapaxes(f, -1, -2) + q
-    return x_new, 0.5 * (p_new + np.swapaxes(p_new, -1, -2))
+    p_new = f @ p @ f.mT + q
+    return x_new, 0.5 * (p_new + p_new.mT)
 
 
 def update(
@@ -86,13 +89,13 @@ def update(
     S = H P H^T + R, K = P H^T S^-1, x+ = x + K nu, P+ = (I - K H) P (I - K H)^T + K R K^T
     (Joseph form, kept for numerical symmetry and positivity; BLK eq. 5.2.3-18).
     """
-    pht = p @ np.swapaxes(h, -1, -2)
+    pht = p @ h.mT
     s = h @ pht + r
-    k = np.swapaxes(np.linalg.solve(s, np.swapaxes(pht, -1, -2)), -1, -2)
+    k = np.linalg.solve(s, pht.mT).mT
     x_new = x + np.matmul(k, nu[:, :, None])[:, :, 0]
     i_kh = np.eye(x.shape[-1]) - k @ h
-    p_new = i_kh @ p @ np.swapaxes(i_kh, -1, -2) + k @ r @ np.swapaxes(k, -1, -2)
-    return x_new, 0.5 * (p_new + np.swapaxes(p_new, -1, -2))
+    p_new = i_kh @ p @ i_kh.mT + k @ r @ k.mT
+    return x_new, 0.5 * (p_new + p_new.mT)
 
 
 def pda_update(
@@ -118,16 +121,16 @@ def pda_update(
     if pht is None:
         if h is None:
             raise ValueError("pda_update needs H or P H^T")
-        pht = p @ np.swapaxes(h, -1, -2)
-    k = np.swapaxes(np.linalg.solve(s, np.swapaxes(pht, -1, -2)), -1, -2)
+        pht = p @ h.mT
+    k = np.linalg.solve(s, pht.mT).mT
     b0 = beta[:, 0]
     bj = beta[:, 1:]
     nu_bar = np.einsum("nm,nmi->ni", bj, nu)
     spread = np.einsum("nm,nmi,nmj->nij", bj, nu, nu) - nu_bar[:, :, None] * nu_bar[:, None, :]
     x_new = x + np.einsum("nij,nj->ni", k, nu_bar)
-    ksk = k @ s @ np.swapaxes(k, -1, -2)
-    p_new = p - (1.0 - b0)[:, None, None] * ksk + k @ spread @ np.swapaxes(k, -1, -2)
-    return x_new, 0.5 * (p_new + np.swapaxes(p_new, -1, -2))
+    ksk = k @ s @ k.mT
+    p_new = p - (1.0 - b0)[:, None, None] * ksk + k @ spread @ k.mT
+    return x_new, 0.5 * (p_new + p_new.mT)
 
 
 def mahalanobis_squared(nu: FloatArray, s_inv: FloatArray) -> FloatArray:

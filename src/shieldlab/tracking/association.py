@@ -75,13 +75,14 @@ class GNN(Associator):
         enumeration avoids loading scipy.optimize (~0.3 s CPU) for the small clusters
         that make up almost every scan.
         """
-        sub_valid = gating.valid[np.ix_(rows, cols)]
+        ix = (rows[:, None], cols)  # the open mesh of np.ix_, built once
+        sub_valid = gating.valid[ix]
         if self.cost == "distance":
-            c = np.sqrt(gating.d2[np.ix_(rows, cols)])
+            c = np.sqrt(gating.d2[ix])
             miss = np.full(rows.size, np.sqrt(gating.threshold_d2))
         else:
-            logdet = gating.log_det_s[np.ix_(rows, cols)]
-            c = gating.d2[np.ix_(rows, cols)] + logdet
+            logdet = gating.log_det_s[ix]
+            c = gating.d2[ix] + logdet
             miss = gating.threshold_d2 + np.where(sub_valid, logdet, np.inf).min(axis=1)
         c = np.where(sub_valid, c, np.inf)
         big: list[int] = []
