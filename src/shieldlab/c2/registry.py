@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from shieldlab.c2.base import WeaponAssigner
 from shieldlab.c2.greedy import GreedyAssigner
+from shieldlab.errors import InputError
 
 _FACTORIES: dict[str, Callable[[], WeaponAssigner]] = {"greedy": GreedyAssigner}
 
@@ -21,6 +22,18 @@ def assigner_names() -> tuple[str, ...]:
     return tuple(sorted(_FACTORIES))
 
 
+def check_assigner(name: str, *, file: str | None = None, line: int | None = None) -> None:
+    """Raise :class:`~shieldlab.errors.InputError` naming the known assigners if ``name``
+    is not one of them (``file``/``line``: where ``doctrine.assigner`` was written)."""
+    if name not in assigner_names():
+        raise InputError(
+            f"unknown assigner '{name}'; known: {', '.join(assigner_names())}",
+            file=file,
+            line=line,
+            field="doctrine.assigner",
+        )
+
+
 def make_assigner(name: str) -> WeaponAssigner:
     """A new assigner for ``name``; ``KeyError`` if nobody registered it."""
     _load_plugins()
@@ -33,3 +46,12 @@ def _load_plugins() -> None:
     from shieldlab.c2 import wta_assigners
 
     wta_assigners.register(register_assigner)
+    # The optimal assigners live in shieldlab.wta (a lower layer): importing it lets it
+    # register them, when that package provides ``register_assigners``.
+    try:
+        from shieldlab import wta
+    except ImportError:  # pragma: no cover
+        return
+    hook = getattr(wta, "register_assigners", None)
+    if callable(hook):
+        hook(register_assigner)

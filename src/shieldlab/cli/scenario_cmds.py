@@ -46,10 +46,16 @@ def validate_cmd(
     json_out: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Check a scenario file: exit 0 with a one-line summary, or exit 2 naming file, line, field."""
+    from shieldlab.c2.registry import check_assigner
     from shieldlab.scenario import load_scenario
 
     try:
         scenario = load_scenario(file)
+        check_assigner(
+            scenario.doctrine.assigner,
+            file=file,
+            line=scenario.source_of("doctrine", "assigner")[1],
+        )
     except InputError as exc:
         if json_out:
             loc = exc.location

@@ -157,13 +157,14 @@ def simulate(
     t_compile = time.perf_counter() - t0
     python = cs.assigner != "greedy"
     if python:
-        from shieldlab.c2.registry import assigner_names
+        from shieldlab.c2.registry import check_assigner
 
-        if cs.assigner not in assigner_names():
-            raise InputError(
-                f"unknown assigner '{cs.assigner}'; known: {', '.join(assigner_names())}",
-                field="doctrine.assigner",
-            )
+        file, line = (
+            scenario.source_of("doctrine", "assigner")
+            if isinstance(scenario, Scenario)
+            else (None, None)
+        )
+        check_assigner(cs.assigner, file=file, line=line)
         log.warning(
             "assigner '%s' is not compiled: running the Python event loop (much slower)",
             cs.assigner,

@@ -8,7 +8,7 @@ from typing import Any
 
 from shieldlab.errors import InputError
 from shieldlab.scenario.cards import Card, CardUse, resolve_cards
-from shieldlab.scenario.model import SCHEMA_VERSION, Scenario
+from shieldlab.scenario.model import SCHEMA_VERSION, Scenario, Source
 from shieldlab.scenario.yamlio import DEFAULT_MAX_BYTES, LineMap, load_yaml, validate
 
 __all__ = [
@@ -69,6 +69,7 @@ def scenario_from_data(
     except InputError as exc:
         raise _mention_card(exc, uses, linemap) from None
     scenario._card_uses = uses
+    scenario._source = Source(file=fname, lines=linemap)
     return scenario
 
 

@@ -59,6 +59,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -85,12 +86,6 @@ MAX_BALLISTIC_RANGE_M = 0.95 * math.pi * MEAN_EARTH_RADIUS_M
 
 ThreatClass = Literal["ballistic", "cruise", "aircraft", "decoy"]
 THREAT_CLASSES: tuple[ThreatClass, ...] = ("ballistic", "cruise", "aircraft", "decoy")
-
-# Fire-control assigners (``doctrine.assigner``). The implementations live in higher layers
-# (shieldlab.c2.registry); naming them here lets a misspelt name fail at validation, with its
-# file and line, instead of when the run starts. tests/c2 keeps the two lists equal.
-AssignerName = Literal["greedy", "optimal", "dynamic"]
-ASSIGNER_NAMES: tuple[AssignerName, ...] = ("greedy", "optimal", "dynamic")
 
 Name = Annotated[
     str,
@@ -530,7 +525,7 @@ class Doctrine(_Model):
     engagement_priority: Literal["time_to_impact", "asset_value"] = "time_to_impact"
     c2_mode: Literal["centralised", "autonomous"] = "centralised"
     decision_cycle_s: Annotated[float, Field(ge=0.05, le=3600.0)] = 2.0
-    assigner: AssignerName = "greedy"
+    assigner: Name = "greedy"
     track_initiation: TrackInitiation = TrackInitiation()
     track_position_noise_m: NonNegFloat = Field(
         default=50.0, description="std of ideal-track position error per axis"
@@ -538,6 +533,24 @@ class Doctrine(_Model):
     track_velocity_noise_mps: NonNegFloat = Field(
         default=5.0, description="std of ideal-track velocity error per axis"
     )
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class Source:
+    """The file a scenario was read from and its line map (``yamlio.LineMap``).
+
+    Provenance, not value: two scenarios with equal fields are equal whatever file they came
+    from, so every ``Source`` compares equal.
+    """
+
+    file: str | None = None
+    lines: Any = None
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Source)
+
+    def __hash__(self) -> int:
+        return 0
 
 
 class Scenario(_Model):
@@ -557,6 +570,9 @@ class Scenario(_Model):
 
     # Cards used to build this scenario (set by the card resolver; not part of the schema).
     _card_uses: tuple[Any, ...] = PrivateAttr(default=())
+    # Where it was read from (set by the loader), so checks made later by higher layers (an
+    # assigner name only the c2 registry knows) can still name file and line.
+    _source: Source = PrivateAttr(default_factory=lambda: Source())
 
     @field_validator("schema_version", mode="before")
     @classmethod
@@ -679,6 +695,15 @@ class Scenario(_Model):
         """Catalog cards this scenario was built from (see ``shieldlab.scenario.cards``)."""
         return self._card_uses
 
+    def source_of(self, *path: str | int) -> tuple[str | None, int | None]:
+        """File and line a field was read from, e.g. ``source_of("doctrine", "assigner")``.
+
+        The line is that of the field or of its nearest written ancestor; ``(None, None)``
+        for a scenario built in code.
+        """
+        src = self._source
+        return src.file, None if src.lines is None else src.lines.line_for(path)
+
     def replace(self, **changes: Any) -> Scenario:
         """A validated copy with top-level fields replaced (e.g. ``raid=...``)."""
         data = self.model_dump()
@@ -686,4 +711,5 @@ class Scenario(_Model):
             data[key] = value.model_dump() if isinstance(value, BaseModel) else value
         new = Scenario.model_validate(data)
         new._card_uses = self._card_uses
+        new._source = self._source
         return new
