@@ -47,6 +47,12 @@ from shieldlab.wta.exact import SideLimits
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
 
+#: Salvos pay (1 + PRICE_MARGIN) x the channel price: ties at the margin go to shorter flights.
+PRICE_MARGIN = 0.01
+#: Kill-probability stand-in of a salvo whose channel cost exceeds its value (x P x
+#: shortest flight / its flight): positive, so a channel that would idle still fires.
+IDLE_TOKEN = 1e-3
+
 
 def _urgent_value(problem: AssignmentProblem) -> F64:
     """WTA target values: ``threat_value * survive``, per second to go under time_to_impact."""
@@ -192,10 +198,18 @@ def _to_wta(
         if lam.any():
             share = channel_share(p, rounds)
             tau = np.maximum(p.intercept_s - p.time_s, 0.0)
-            cut = lam[bat][None, :] * share * tau / np.maximum(value, 1e-300)[:, None]
-            pk_salvo = np.where(pk_salvo > 0.0, np.maximum(pk_salvo - cut, 0.0), 0.0)
-            if not (pk_salvo > 0.0).any():
-                return None
+            # Just above the clearing price: at the LP's marginal (fractional) item the
+            # options of a threat tie on net value, and the tie goes to the one holding
+            # the channels for less time (it leaves the rest of the plan feasible).
+            cut = (1.0 + PRICE_MARGIN) * lam[bat][None, :] * share * tau
+            net = pk_salvo - cut / np.maximum(value, 1e-300)[:, None]
+            # A salvo priced out is still better than a channel idle this cycle: keep it
+            # at a token value, ranked by kill probability per second of flight.
+            on = pk_salvo > 0.0
+            held = np.maximum(tau, 1.0)
+            token = IDLE_TOKEN * pk_salvo * float(held[on].min()) / held
+            priced = (lam[bat] > 0.0)[None, :] & on
+            pk_salvo = np.where(priced, np.where(net > token, net, token), pk_salvo)
     inst = WTAInstance(
         target_values=value, kill_probability=pk_salvo.T.copy(), weapon_counts=counts
     )
