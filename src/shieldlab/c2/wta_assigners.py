@@ -10,15 +10,21 @@ Mapping of an :class:`~shieldlab.c2.base.AssignmentProblem` onto static WTA:
   with the doctrine's ``time_to_impact`` priority divided by the time to impact in
   seconds (at least 1 s): a heuristic urgency weight, because the per-decision optimum
   is myopic and would otherwise spend scarce channels on threats that could still be
-  engaged later (with scarce channels it still loses to time-to-impact greedy, which
-  also frees channels sooner: docs/wta.md, fire-control benchmark);
+  engaged later;
 * WTA weapon types = weapon columns; one WTA "weapon" is one salvo of
   ``r_b = min(salvo_size, ready[b], free guidance channels of b's battery)`` rounds, kill
   probability ``1 - (1 - pk)^r_b``, and weapon b has ``ready[b] // r_b`` of them;
 * only feasible pairs (``intercept_s >= 0``) have a non-zero kill probability;
 * side limits: at most ``salvos_left[a]`` salvos on threat a; per battery, rounds guided
   at once within its free guidance channels and new threats within its free target
-  channels (threats it already engages cost no target channel).
+  channels (threats it already engages cost no target channel);
+* channel time (``price_channels``, on by default): a channel is held from launch to
+  intercept, so a salvo also costs ``lambda_b u tau`` -- the battery's channel price
+  (:func:`channel_prices`, the dual of a fluid LP over the visible threats) times the
+  share of its channels held times the flight time. Without it the optimum took the
+  highest kill probability, often the longest flight, and with scarce channels engaged
+  fewer threats than greedy (docs/wta.md). Where channels do not bind the price is 0
+  and the salvos are exactly the unpriced ones.
 
 Salvos are fired in order of threat impact time. The solve has a time limit per
 decision (``time_limit_s``, 1 s by default); at the limit the best salvos found are
