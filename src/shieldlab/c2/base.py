@@ -59,6 +59,10 @@ class AssignmentProblem:
     # can still intercept it, capped by the doctrine's engagements per threat); None
     # without shoot-look-shoot. Assigners that plan for later looks use it (c2.wta_assigners).
     looks_left: I64 | None = None
+    # Channels of each battery in all (free + busy), for assigners that price channel time
+    # (c2.wta_assigners); None: unknown, taken as the free ones (nothing busy).
+    battery_max_targets: I64 | None = None
+    battery_max_guided: I64 | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -315,6 +315,8 @@ def simulate_replication(
                 salvo_size=cs.salvo_size,
                 priority=cs.priority,
                 looks_left=looks,
+                battery_max_targets=cs.battery_max_targets.astype(np.int64),
+                battery_max_guided=cs.battery_max_guided.astype(np.int64),
             )
             salvos = assigner.assign(problem)
             check_salvos(problem, salvos)
