@@ -63,6 +63,9 @@ LOG = logging.getLogger(__name__)
 #: candidate and enumeration thresholds are widened by this much times sum_j V_j so that
 #: round-off in the bound arithmetic can only add sets, never drop one
 _SAFETY = 1e-9
+#: column generation normally converges in a few rounds (2-7 measured); a cap keeps a
+#: degenerate case from cycling until the time limit (any u >= 0 gives a valid bound)
+_MAX_LP_ROUNDS = 200
 
 
 @njit(cache=True)
@@ -305,8 +308,11 @@ def _highs_lp(prob: _Problem, m: int) -> Any:
     return h
 
 
-def _add_columns(h: Any, cols: _Columns, values: FloatArray, n: int) -> None:
-    """Columns with cost c_j(S) - V_j, a 1 in target row j and in weapon rows n + i."""
+def _add_columns(h: Any, cols: _Columns, values: FloatArray, n: int, unit: float) -> None:
+    """Columns with cost (c_j(S) - V_j) / unit, a 1 in target row j and in weapon rows n + i.
+
+    Costs are in units of the largest target value so that HiGHS's absolute tolerances
+    (1e-9) mean the same whatever the scale of the values."""
     k = cols.size
     if k == 0:
         return
@@ -320,7 +326,7 @@ def _add_columns(h: Any, cols: _Columns, values: FloatArray, n: int) -> None:
     idx[pos] = n + cols.weapons
     h.addCols(
         k,
-        cols.cost - values[cols.target],
+        (cols.cost - values[cols.target]) / unit,
         np.zeros(k),
         np.ones(k),
         int(idx.size),
@@ -363,6 +369,28 @@ def _x_of(cols: _Columns, chosen: NDArray[np.bool_], shape: tuple[int, int]) -> 
     return x
 
 
+def _problem(instance: WTAInstance) -> _Problem:
+    v = instance.target_values
+    p = instance.kill_probability
+    present = instance.weapon_counts > 0
+    usable = (p > 0.0) & present[:, None] & (v[None, :] > 0.0)
+    return _Problem(values=v, prob=p, usable=usable)
+
+
+def lagrangian_bound(instance: WTAInstance, weapon_prices: FloatArray) -> float:
+    """L(u) = sum_j min_S [V_j prod_{i in S} (1 - p_ij) + sum_{i in S} u_i] - sum_i u_i.
+
+    A lower bound on the optimum for every u >= 0 when each weapon type has at most one
+    copy (module docstring); u_i of an absent type (count 0) is ignored.
+    """
+    if np.any(instance.weapon_counts > 1):
+        raise ValueError("lagrangian_bound needs weapon_counts <= 1")
+    u = np.where(instance.weapon_counts > 0, np.asarray(weapon_prices, dtype=np.float64), 0.0)
+    if np.any(u < 0.0):
+        raise ValueError("weapon prices must be >= 0")
+    return _problem(instance).lagrangian(u)[0]
+
+
 def solve_single_copy(
     instance: WTAInstance,
     *,
@@ -391,9 +419,10 @@ def solve_single_copy(
     v = instance.target_values
     p = instance.kill_probability
     present = counts > 0
-    usable = (p > 0.0) & present[:, None] & (v[None, :] > 0.0)
-    prob = _Problem(values=v, prob=p, usable=usable)
+    prob = _problem(instance)
+    usable = prob.usable
     scale = max(float(v.sum()), 1e-300)
+    unit = float(v.max()) if v.size and float(v.max()) > 0.0 else 1.0
     stats: dict[str, Any] = {"method": "single-copy column MILP"}
 
     # incumbent: linear assignment (each weapon a distinct target), leftovers greedily
@@ -417,26 +446,26 @@ def solve_single_copy(
         v, p, jj.astype(np.int64), np.ones(ii.size, dtype=np.int64), ii.astype(np.int64)
     )
     h = _highs_lp(prob, m)
-    _add_columns(h, singles, v, n)
+    _add_columns(h, singles, v, n, unit)
     pool = [singles]
     u = np.zeros(m)
     rounds = 0
-    while True:
+    while rounds < _MAX_LP_ROUNDS:
         h.setOptionValue("time_limit", max(0.05, deadline - time.perf_counter()))
         h.run()
         if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             break
         dual = np.asarray(h.getSolution().row_dual)
-        u = np.maximum(0.0, -dual[n:])
-        w = np.maximum(0.0, -dual[:n])
+        u = np.where(present, unit * np.maximum(0.0, -dual[n:]), 0.0)
+        w = unit * np.maximum(0.0, -dual[:n])
         rounds += 1
         # a set prices out when c + u(S) < V_j - w_j
-        new, _ = prob.search(u, v - w - 1e-9 * scale, minimize=True, slack=0.0, max_columns=n + 1)
+        new, _ = prob.search(u, v - w - 1e-8 * unit, minimize=True, slack=0.0, max_columns=n + 1)
         if new is None or new.size == 0 or time.perf_counter() > deadline:
             break
-        _add_columns(h, new, v, n)
+        _add_columns(h, new, v, n, unit)
         pool.append(new)
-    lp_value = float(h.getInfo().objective_function_value) + float(v.sum())
+    lp_value = unit * (float(h.getInfo().objective_function_value) + float((v / unit).sum()))
     lag, m_j = prob.lagrangian(u)
     stats.update(lp_rounds=rounds, lp_bound=lp_value, lagrangian_bound=lag)
     tol = rel_gap * max(ub, 1e-12)
@@ -490,14 +519,14 @@ def solve_single_copy(
     full = g_try >= ub - lag
     stats.update(columns=cols.size, enumerated_gap=g_try)
     mip = _highs_lp(prob, m)
-    _add_columns(mip, cols, v, n)
+    _add_columns(mip, cols, v, n, unit)
     mip.changeColsIntegrality(
         cols.size,
         np.arange(cols.size, dtype=np.int32),
         np.full(cols.size, highspy.HighsVarType.kInteger),
     )
     mip.setOptionValue("mip_rel_gap", 0.1 * rel_gap)
-    mip.setOptionValue("mip_abs_gap", 1e-12 * scale)
+    mip.setOptionValue("mip_abs_gap", 1e-12 * scale / unit)
     if full:
         # the incumbent's sets all have r_j <= UB - L(u): they are columns (warm start)
         mip.setSolution(
@@ -506,7 +535,7 @@ def solve_single_copy(
     mip.setOptionValue("time_limit", max(0.05, deadline - time.perf_counter()))
     run_verified(mip)
     info = mip.getInfo()
-    mip_bound = float(info.mip_dual_bound) + float(v.sum())
+    mip_bound = unit * (float(info.mip_dual_bound) + float((v / unit).sum()))
     if info.primal_solution_status == 2:
         chosen = np.asarray(mip.getSolution().col_value) > 0.5
         x = fill_unused(instance, _x_of(cols, chosen, (m, n)))
