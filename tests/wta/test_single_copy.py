@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from shieldlab.wta import WTAInstance, check_feasible, load_instance, objective, solve
-from shieldlab.wta.single_copy import _problem, lagrangian_bound, solve_single_copy
+from shieldlab.wta import WTAInstance, check_feasible, load_instance, objective, single_copy, solve
+from shieldlab.wta.single_copy import _open_bound, _problem, lagrangian_bound, solve_single_copy
 
 from .helpers import benchmark_dir, brute_force
 
@@ -130,9 +130,11 @@ def test_branch_and_bound_finds_exactly_the_sets_below_the_limit(
     u = np.where(inst.weapon_counts > 0, u, 0.0)
     pb = _problem(inst)
     slack = data.draw(st.floats(0.0, 50.0))
-    _, m_j = pb.search(u, inst.target_values.copy(), minimize=True, slack=0.0, max_columns=n + 1)
-    cols, _ = pb.search(u, m_j + slack, minimize=False, slack=slack, max_columns=10_000)
-    assert cols is not None
+    _, m_j, done = pb.search(
+        u, inst.target_values.copy(), minimize=True, slack=0.0, max_columns=n + 1
+    )
+    cols, _, done2 = pb.search(u, m_j + slack, minimize=False, slack=slack, max_columns=10_000)
+    assert cols is not None and done and done2
     found = {
         (int(cols.target[c]), frozenset(cols.weapons[cols.start[c] : cols.start[c + 1]].tolist()))
         for c in range(cols.size)
@@ -210,3 +212,54 @@ def test_benchmark_mu1_proven_optimal(name: str) -> None:
     assert res.optimal and res.gap is not None and res.gap <= 1e-6
     assert res.objective <= best * (1 + 1e-9)  # the file rounds to 6 decimals
     assert res.lower_bound is not None and res.lower_bound >= published_lb
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    cs=st.floats(0.0, 100.0),
+    us=st.floats(0.0, 10.0),
+    pu=st.lists(st.tuples(prob, st.floats(0.0, 30.0)), min_size=0, max_size=6),
+)
+def test_open_bound_is_below_every_extension(
+    cs: float, us: float, pu: list[tuple[float, float]]
+) -> None:
+    # the convex relaxation of adding any subset T of the remaining candidates
+    pu = [(p, u) for p, u in pu if p > 0.0]
+    with np.errstate(divide="ignore", over="ignore"):
+        rho = [u / -np.log1p(-p) if p < 1.0 else 0.0 for p, u in pu]
+    pu = [pu[i] for i in np.argsort(rho, kind="stable")]
+    p = np.array([a for a, _ in pu], dtype=float)
+    u = np.array([b for _, b in pu], dtype=float)
+    bound = _open_bound(cs, us, p, u, 0)
+    least = min(
+        cs * np.prod(1.0 - p[list(t)]) + us + u[list(t)].sum()
+        for k in range(p.size + 1)
+        for t in itertools.combinations(range(p.size), k)
+    )
+    assert bound <= least + 1e-9 * max(1.0, least)
+
+
+@SETTINGS
+@given(inst=st.one_of(single_copy_instances(), stacking_instances()))
+def test_bounds_stay_valid_when_the_node_budget_cuts_the_search(
+    inst: WTAInstance, monkeypatch_budget: None
+) -> None:
+    # 3 nodes per search: L(u) uses the relaxation bound of the unexplored subtrees
+    best = brute_force(inst)
+    u = np.full(inst.n_weapon_types, 0.1)
+    assert lagrangian_bound(inst, u) <= best + 1e-9 * max(1.0, best)
+    out = solve_single_copy(inst, time_limit_s=10.0, polish=False)
+    assert out is not None
+    x, lb, proven, _ = out
+    check_feasible(inst, x)
+    assert lb <= best + 1e-9 * max(1.0, best)
+    if proven:
+        assert _close(objective(inst, x), best)
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_budget() -> object:
+    mp = pytest.MonkeyPatch()
+    mp.setattr(single_copy, "_NODE_BUDGET", 3)
+    yield None
+    mp.undo()

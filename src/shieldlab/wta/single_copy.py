@@ -66,6 +66,46 @@ _SAFETY = 1e-9
 #: column generation normally converges in a few rounds (2-7 measured); a cap keeps a
 #: degenerate case from cycling until the time limit (any u >= 0 gives a valid bound)
 _MAX_LP_ROUNDS = 200
+#: nodes per target and search: enough for the benchmark (a few hundred at most); when
+#: many weapons are free (more weapons than targets) the sets explode, and the search
+#: stops with a valid bound instead of running past the time limit
+_NODE_BUDGET = 200_000
+
+
+@njit(cache=True)
+def _open_bound(cs: float, us: float, p: FloatArray, u: FloatArray, first: int) -> float:
+    """Lower bound on value(S + T), T any subset of the candidates first..k-1.
+
+    value(S + T) = cs prod_{r in T} q_r + us + sum_{r in T} u_r with q = 1 - p. Letting
+    the membership y_r of r in T take values in [0, 1] (q_r^y_r) can only lower the
+    minimum, and the relaxed problem is convex: with t = -sum_r y_r ln q_r (the log-kill
+    bought), min_y = min_t cs e^-t + K(t) + us, where K(t), the cheapest way to buy t, is
+    a fractional knapsack: candidates by increasing price per log-kill
+    rho_r = u_r / -ln q_r (the order the candidates are given in), so K is convex and
+    piecewise linear and the minimum is where cs e^-t meets the slope rho.
+    """
+    if cs <= 0.0:
+        return us
+    t = 0.0
+    k_cost = 0.0
+    for r in range(first, p.size):
+        if p[r] >= 1.0:
+            return us  # a sure kill: the survival term can reach 0 at no extra price
+        length = -math.log1p(-p[r])
+        if length <= 0.0:
+            continue
+        rho = u[r] / length
+        e = cs * math.exp(-t)
+        if e <= rho:
+            return e + k_cost + us
+        # inside this segment the optimum is at cs e^-t' = rho, if before its end
+        if rho > 0.0:
+            t_star = math.log(cs / rho)
+            if t_star < t + length:
+                return rho + k_cost + rho * (t_star - t) + us
+        k_cost += rho * length
+        t += length
+    return cs * math.exp(-t) + k_cost + us
 
 
 @njit(cache=True)
@@ -75,19 +115,22 @@ def _target_sets(
     u: FloatArray,
     limit: float,
     minimize: bool,
+    budget: int,
     out_sets: IntArray,
     out_len: IntArray,
     out_val: FloatArray,
     count: int,
     nnz: int,
-) -> tuple[int, int, float]:
+) -> tuple[int, int, float, float]:
     """Branch-and-bound over the subsets S of one target's candidates (p, u).
 
     value(S) = v prod_{t in S} (1 - p_t) + sum_{t in S} u_t. With ``minimize`` the one
     best set with value < ``limit`` is written (count + 1 on success) and the best value
     returned; otherwise every set with value <= ``limit`` is written. Sets are local
-    candidate indices appended at ``out_sets[nnz:]``; returns (count, nnz, best value),
-    count = -1 when the output arrays are full.
+    candidate indices appended at ``out_sets[nnz:]``. At most ``budget`` nodes are
+    visited; if the search stops there, the last value returned is a lower bound on the
+    value of every set not visited (else +inf). Returns (count, nnz, best value, that
+    bound); count = -1 when the output arrays are full.
     """
     k = p.size
     cs = np.empty(k + 1)
@@ -103,7 +146,7 @@ def _target_sets(
             best_len = 0
     elif v <= limit:
         if count >= out_len.size:
-            return -1, nnz, best
+            return -1, nnz, best, np.inf
         out_len[count] = 0
         out_val[count] = v
         count += 1
@@ -111,11 +154,20 @@ def _target_sets(
     us[0] = 0.0
     nxt[0] = 0
     level = 0
+    nodes = 0
+    open_lb = np.inf
     while level >= 0:
         t = nxt[level]
         if t >= k:
             level -= 1
             continue
+        nodes += 1
+        if nodes > budget:
+            # every set not visited extends ch[:L] by candidates from nxt[L] on, L <= level
+            for lv in range(level + 1):
+                if nxt[lv] < k:
+                    open_lb = min(open_lb, _open_bound(cs[lv], us[lv], p, u, nxt[lv]))
+            break
         nxt[level] = t + 1
         c = cs[level] * (1.0 - p[t])
         s = us[level] + u[t]
@@ -130,7 +182,7 @@ def _target_sets(
                 best_set[: level + 1] = ch[: level + 1]
         elif val <= limit:
             if count >= out_len.size or nnz + level + 1 > out_sets.size:
-                return -1, nnz, best
+                return -1, nnz, best, open_lb
             out_sets[nnz : nnz + level + 1] = ch[: level + 1]
             nnz += level + 1
             out_len[count] = level + 1
@@ -138,26 +190,22 @@ def _target_sets(
             count += 1
         if t + 1 >= k:
             continue
-        gain = 0.0
-        for r in range(t + 1, k):
-            g = c * p[r] - u[r]
-            if g > 0.0:
-                gain += g
-        # Weierstrass: no superset of ch[:level+1] reaches below val - gain
-        if (minimize and val - gain < best) or (not minimize and val - gain <= limit):
+        # no superset of ch[:level+1] reaches below this
+        lb = _open_bound(c, s, p, u, t + 1)
+        if (minimize and lb < best) or (not minimize and lb <= limit):
             level += 1
             cs[level] = c
             us[level] = s
             nxt[level] = t + 1
     if minimize and best_len >= 0:
         if count >= out_len.size or nnz + best_len > out_sets.size:
-            return -1, nnz, best
+            return -1, nnz, best, open_lb
         out_sets[nnz : nnz + best_len] = best_set[:best_len]
         nnz += best_len
         out_len[count] = best_len
         out_val[count] = best
         count += 1
-    return count, nnz, best
+    return count, nnz, best, open_lb
 
 
 @njit(cache=True)
@@ -169,32 +217,36 @@ def _all_targets(
     u: FloatArray,
     limits: FloatArray,
     minimize: bool,
+    budget: int,
     max_columns: int,
     max_nnz: int,
-) -> tuple[IntArray, IntArray, IntArray, FloatArray, FloatArray, bool]:
+) -> tuple[IntArray, IntArray, IntArray, FloatArray, FloatArray, bool, bool]:
     """:func:`_target_sets` for every target (candidates of target j: ptr[j]:ptr[j+1]).
 
-    Returns (target, length, weapon ids (flat), value) of the sets found, the best value
-    per target (``minimize``) and whether everything fitted in the output arrays.
+    Returns (target, length, weapon ids (flat), value) of the sets found; per target a
+    lower bound on the least value (the least value itself when the search finished);
+    whether everything fitted in the output arrays; whether every search finished.
     """
     n = values.size
     out_sets = np.empty(max_nnz, np.int64)
     out_len = np.empty(max_columns, np.int64)
     out_val = np.empty(max_columns)
     out_tgt = np.empty(max_columns, np.int64)
-    best = np.empty(n)
+    low = np.empty(n)
     count = 0
     nnz = 0
+    complete = True
     for j in range(n):
         a, b = ptr[j], ptr[j + 1]
         before = count
         start = nnz
-        count, nnz, best[j] = _target_sets(
+        count, nnz, best, open_lb = _target_sets(
             values[j],
             cand_p[a:b],
             u[cand_w[a:b]],
             limits[j],
             minimize,
+            budget,
             out_sets,
             out_len,
             out_val,
@@ -202,11 +254,14 @@ def _all_targets(
             nnz,
         )
         if count < 0:
-            return out_tgt[:0], out_len[:0], out_sets[:0], out_val[:0], best, False
+            return out_tgt[:0], out_len[:0], out_sets[:0], out_val[:0], low, False, False
+        low[j] = min(best, open_lb)
+        if open_lb < np.inf:
+            complete = False
         out_tgt[before:count] = j
         for e in range(start, nnz):
             out_sets[e] = cand_w[a + out_sets[e]]
-    return out_tgt[:count], out_len[:count], out_sets[:nnz], out_val[:count], best, True
+    return out_tgt[:count], out_len[:count], out_sets[:nnz], out_val[:count], low, True, complete
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -245,21 +300,26 @@ class _Problem:
 
     def candidates(self, u: FloatArray, slack: float) -> tuple[IntArray, IntArray, FloatArray]:
         """CSR per target of the weapons with V_j p_ij + slack > u_i (a weapon with
-        u_i >= V_j p_ij + slack raises c + u by at least ``slack`` wherever it is added).
-        Ordered by decreasing V_j p_ij - u_i, which finds good sets first."""
+        u_i >= V_j p_ij + slack raises c + u by at least ``slack`` wherever it is added),
+        ordered by increasing price per log-kill u_i / -ln(1 - p_ij) (:func:`_open_bound`)."""
         gain = self.values[None, :] * self.prob - u[:, None]
         mask = self.usable & (gain + slack > 0.0)
         jj, ii = np.nonzero(mask.T)
-        order = np.lexsort((-gain[ii, jj], jj))
+        with np.errstate(divide="ignore", over="ignore"):  # p = 1: inf; tiny p: rho inf
+            length = -np.log1p(-self.prob[ii, jj])  # inf for p = 1
+            rho = np.where(np.isinf(length), 0.0, u[ii] / length)
+        order = np.lexsort((rho, jj))  # :func:`_open_bound` needs this order
         jj, ii = jj[order], ii[order]
         ptr = np.searchsorted(jj, np.arange(self.values.size + 1)).astype(np.int64)
         return ptr, ii.astype(np.int64), self.prob[ii, jj]
 
     def search(
         self, u: FloatArray, limits: FloatArray, *, minimize: bool, slack: float, max_columns: int
-    ) -> tuple[_Columns | None, FloatArray]:
+    ) -> tuple[_Columns | None, FloatArray, bool]:
+        """Sets per target (module docstring) -> (columns or None when more than
+        ``max_columns``, lower bound on each target's least value, search complete)."""
         ptr, cw, cp = self.candidates(u, slack)
-        tgt, length, flat, _val, best, ok = _all_targets(
+        tgt, length, flat, _val, low, ok, complete = _all_targets(
             self.values,
             ptr,
             cw,
@@ -267,19 +327,22 @@ class _Problem:
             u,
             limits,
             minimize,
+            _NODE_BUDGET,
             max_columns,
             max(8 * max_columns, int(cw.size) + 1),
         )
         if not ok:
-            return None, best
-        return _columns(self.values, self.prob, tgt, length, flat), best
+            return None, low, complete
+        return _columns(self.values, self.prob, tgt, length, flat), low, complete
 
     def lagrangian(self, u: FloatArray) -> tuple[float, FloatArray]:
-        """(L(u), m_j(u)) with every m_j minimised exactly."""
-        _, m_j = self.search(
+        """(L(u), l_j) with l_j <= m_j(u): m_j itself unless a search hit the node budget,
+        then the bound of the unexplored subtrees; L(u) = sum_j l_j - sum_i u_i is a lower
+        bound on the optimum either way."""
+        _, low, _ = self.search(
             u, self.values.copy(), minimize=True, slack=0.0, max_columns=self.values.size + 1
         )
-        return float(m_j.sum() - u.sum()), m_j
+        return float(low.sum() - u.sum()), low
 
 
 def _highs_lp(prob: _Problem, m: int) -> Any:
@@ -460,7 +523,7 @@ def solve_single_copy(
         w = unit * np.maximum(0.0, -dual[:n])
         rounds += 1
         # a set prices out when c + u(S) < V_j - w_j
-        new, _ = prob.search(u, v - w - 1e-8 * unit, minimize=True, slack=0.0, max_columns=n + 1)
+        new, _, _ = prob.search(u, v - w - 1e-8 * unit, minimize=True, slack=0.0, max_columns=n + 1)
         if new is None or new.size == 0 or time.perf_counter() > deadline:
             break
         _add_columns(h, new, v, n, unit)
@@ -506,9 +569,11 @@ def solve_single_copy(
     g_try = ub - lag
     cols: _Columns | None = None
     for _ in range(12):
-        cols, _ = prob.search(
+        cols, _, complete = prob.search(
             u, m_j + g_try + margin, minimize=False, slack=g_try + margin, max_columns=max_columns
         )
+        if not complete:
+            cols = None  # the node budget cut the enumeration: not every set is there
         if cols is not None or time.perf_counter() > deadline:
             break
         g_try *= 0.5
