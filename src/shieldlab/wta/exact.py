@@ -11,9 +11,9 @@ tree). It stops when the best true objective is within ``rel_gap`` of the MILP b
 which is then a proof of optimality; at the time limit it returns the best assignment
 and the best proven lower bound.
 
-When every weapon type has at most one copy (and there are no fire-control side limits)
-:func:`solve_exact` first uses the much stronger single-copy model of
-:mod:`shieldlab.wta.single_copy` (Lagrangian bound and set-partitioning MILP).
+Without fire-control side limits :func:`solve_exact` first uses the much stronger
+single-copy model of :mod:`shieldlab.wta.single_copy` (Lagrangian bound and
+set-partitioning MILP; weapon types with several copies split into single weapons).
 
 Pairs with p_ij = 1 enter with ln(1 - p) clamped at ln(1e-12): the bound is valid up to
 sum_j V_j 1e-12, far below the solver tolerance.
@@ -311,41 +311,44 @@ def solve_exact(
     rel_gap: float = 1e-6,
     threads: int = 1,
     limits: SideLimits | None = None,
+    single_copy: bool = True,
 ) -> tuple[IntArray, float, bool, dict[str, Any]]:
     """Exact WTA; returns (best x, lower bound, proven optimal, stats).
 
-    Without ``limits`` and with at most one weapon per type the single-copy method runs
-    first (Lagrangian bound and column MILP, :mod:`shieldlab.wta.single_copy`); if it does
-    not prove optimality the outer approximation continues from its answer with the time
-    left, and the better of the two bounds is returned. Otherwise the outer-approximation
-    loop (module docstring). With ``limits`` the fire-control side constraints are added
-    to the MILP; ``start`` must then satisfy them (the empty assignment always does and is
-    the default).
+    Without ``limits`` the single-copy method runs first (Lagrangian bound and column
+    MILP, :mod:`shieldlab.wta.single_copy`; a type with several copies is split into
+    single weapons); if it does not prove optimality the outer approximation continues
+    from its answer with the time left, and the better of the two bounds is returned.
+    ``single_copy=False`` skips it. With ``limits`` only the outer-approximation loop
+    (module docstring) runs, with the fire-control side constraints in the MILP;
+    ``start`` must then satisfy them (the empty assignment always does and is the default).
     """
-    if limits is None and bool(np.all(instance.weapon_counts <= 1)):
-        from shieldlab.wta.single_copy import solve_single_copy
+    if limits is None and single_copy:
+        from shieldlab.wta.single_copy import solve_by_copies
 
         t0 = time.perf_counter()
         # More weapons than targets means heavy stacking: there the sets to price and
-        # enumerate explode while the outer approximation proves such instances quickly
-        # (measured, docs/wta.md), so the single-copy method gets a fifth of the time.
-        share = 1.0 if instance.n_weapons <= instance.n_targets else 0.2
-        single = solve_single_copy(
+        # enumerate explode while the outer approximation proves such instances faster
+        # (measured, docs/wta.md), so the single-copy method gets a fifth of the time;
+        # with as many targets as weapons it proves the benchmark in seconds.
+        if instance.n_weapons > instance.n_targets:
+            share = 0.2
+        else:
+            share = 1.0 if bool(np.all(instance.weapon_counts <= 1)) else 0.5
+        x_sc, lb_sc, proven_sc, st_sc = solve_by_copies(
             instance, time_limit_s=share * time_limit_s, start=start, rel_gap=rel_gap
         )
-        if single is not None:
-            x_sc, lb_sc, proven_sc, st_sc = single
-            left = time_limit_s - (time.perf_counter() - t0)
-            if proven_sc or left <= 0.1:
-                return x_sc, lb_sc, proven_sc, {"single_copy": st_sc}
-            x_oa, lb_oa, proven_oa, st_oa = _solve_oa(
-                instance, time_limit_s=left, start=x_sc, rel_gap=rel_gap, threads=threads
-            )
-            # both bounds are valid, so is the larger; F(x_oa) <= F(x_sc) (warm start)
-            f_oa = wta_objective(instance, x_oa)
-            lb = min(max(lb_sc, lb_oa), f_oa)
-            proven = proven_oa or f_oa - lb <= rel_gap * max(abs(f_oa), 1e-12)
-            return x_oa, lb, proven, {"single_copy": st_sc, **st_oa}
+        left = time_limit_s - (time.perf_counter() - t0)
+        if proven_sc or left <= 0.1:
+            return x_sc, lb_sc, proven_sc, {"single_copy": st_sc}
+        x_oa, lb_oa, proven_oa, st_oa = _solve_oa(
+            instance, time_limit_s=left, start=x_sc, rel_gap=rel_gap, threads=threads
+        )
+        # both bounds are valid, so is the larger; F(x_oa) <= F(x_sc) (warm start)
+        f_oa = wta_objective(instance, x_oa)
+        lb = min(max(lb_sc, lb_oa), f_oa)
+        proven = proven_oa or f_oa - lb <= rel_gap * max(abs(f_oa), 1e-12)
+        return x_oa, lb, proven, {"single_copy": st_sc, **st_oa}
     return _solve_oa(
         instance,
         time_limit_s=time_limit_s,

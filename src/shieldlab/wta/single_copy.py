@@ -70,6 +70,9 @@ _MAX_LP_ROUNDS = 200
 #: many weapons are free (more weapons than targets) the sets explode, and the search
 #: stops with a valid bound instead of running past the time limit
 _NODE_BUDGET = 200_000
+#: ... and at most this many over all targets of one search, so that a search takes about
+#: a second at worst and the time limit is checked between searches
+_NODES_PER_SEARCH = 4_000_000
 
 
 @njit(cache=True)
@@ -327,7 +330,7 @@ class _Problem:
             u,
             limits,
             minimize,
-            _NODE_BUDGET,
+            max(1, min(_NODE_BUDGET, _NODES_PER_SEARCH // max(1, self.values.size))),
             max_columns,
             max(8 * max_columns, int(cw.size) + 1),
         )
@@ -569,6 +572,9 @@ def solve_single_copy(
     g_try = ub - lag
     cols: _Columns | None = None
     for _ in range(12):
+        if time.perf_counter() > deadline:
+            cols = None
+            break
         cols, _, complete = prob.search(
             u, m_j + g_try + margin, minimize=False, slack=g_try + margin, max_columns=max_columns
         )
@@ -616,3 +622,45 @@ def solve_single_copy(
         mip_status=str(mip.getModelStatus()), mip_bound=mip_bound, seconds=time.perf_counter() - t0
     )
     return x_best, lb, ub - lb <= rel_gap * max(ub, 1e-12), stats
+
+
+def solve_by_copies(
+    instance: WTAInstance,
+    *,
+    time_limit_s: float = 60.0,
+    start: IntArray | None = None,
+    rel_gap: float = 1e-6,
+) -> tuple[IntArray, float, bool, dict[str, Any]]:
+    """:func:`solve_single_copy` for any counts, each type split into c_i single weapons.
+
+    A type with c_i copies is c_i identical weapons of one copy each: assignments of the
+    split instance map onto those of the original (x_ij = copies of i on j) with the same
+    objective, and every original assignment is reached, so the optimum and every lower
+    bound carry over. Returns (x for the original types, lower bound, proven, stats).
+    """
+    counts = instance.weapon_counts
+    if not np.any(counts > 1):
+        out = solve_single_copy(instance, time_limit_s=time_limit_s, start=start, rel_gap=rel_gap)
+        assert out is not None  # counts <= 1
+        return out
+    wtype = instance.weapon_type_of()
+    split = WTAInstance(
+        target_values=instance.target_values,
+        kill_probability=instance.kill_probability[wtype],
+        weapon_counts=np.ones(wtype.size, dtype=np.int64),
+    )
+    start_split = None
+    if start is not None:
+        # copy k of type i goes to the k-th target of type i's weapons (in target order)
+        start_split = np.zeros(split.kill_probability.shape, dtype=np.int64)
+        first = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        for i in range(instance.n_weapon_types):
+            tgts = np.repeat(np.arange(instance.n_targets), np.asarray(start)[i])
+            start_split[first[i] + np.arange(tgts.size), tgts] = 1
+    out = solve_single_copy(split, time_limit_s=time_limit_s, start=start_split, rel_gap=rel_gap)
+    assert out is not None
+    xs, lb, proven, stats = out
+    x = np.zeros(instance.kill_probability.shape, dtype=np.int64)
+    np.add.at(x, wtype, xs)
+    stats["split_weapons"] = int(wtype.size)
+    return x, lb, proven, stats
