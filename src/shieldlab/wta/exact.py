@@ -446,8 +446,10 @@ class ExactSolver(WTASolver):
     def solve(self, instance: WTAInstance, *, time_limit_s: float = 60.0) -> WTAResult:
         t0 = time.perf_counter()
         start = self.start
-        single = bool(np.all(instance.weapon_counts <= 1))
-        if start is None and not single and instance.n_weapons * instance.n_targets > 2000:
+        # with no more weapons than targets the single-copy method runs first and has
+        # its own incumbent search (solve_exact)
+        own_start = instance.n_weapons <= instance.n_targets
+        if start is None and not own_start and instance.n_weapons * instance.n_targets > 2000:
             # a good incumbent from the outset lets the MILP prune: greedy or assignment,
             # then a short local search (5 % of the limit, at most 3 s); small instances
             # do not need it (nor the one-off compilation of the search)
