@@ -187,16 +187,19 @@ def test_exact_and_auto_dispatch_on_copies() -> None:
     v = rng.integers(1, 100, 12).astype(float)
     p = rng.uniform(0.0, 1.0, (8, 12))
     one = WTAInstance(target_values=v, kill_probability=p, weapon_counts=np.ones(8, int))
-    two = WTAInstance(target_values=v, kill_probability=p, weapon_counts=np.full(8, 2))
     exact = solve(one, "exact", time_limit_s=_LIMIT_S)
     auto = solve(one, "auto", time_limit_s=_LIMIT_S)
     assert exact.optimal and "single_copy" in exact.stats
     assert auto.optimal and "single_copy" in auto.stats["exact"]
     assert _close(auto.objective, exact.objective)
-    # several copies: split into single weapons first (8 types x 2 = 16 weapons)
+    # several copies, no more weapons than targets: split (6 types x 2 = 12 weapons)
+    two = WTAInstance(target_values=v, kill_probability=p[:6], weapon_counts=np.full(6, 2))
     res2 = solve(two, "exact", time_limit_s=_LIMIT_S)
-    assert res2.stats["single_copy"]["split_weapons"] == 16
+    assert res2.stats["single_copy"]["split_weapons"] == 12
     assert res2.optimal
+    # several copies and more weapons than targets: outer approximation only
+    three = WTAInstance(target_values=v, kill_probability=p, weapon_counts=np.full(8, 3))
+    assert "single_copy" not in solve(three, "exact", time_limit_s=_LIMIT_S).stats
 
 
 def test_none_for_several_copies_and_errors() -> None:

@@ -315,7 +315,8 @@ def solve_exact(
 ) -> tuple[IntArray, float, bool, dict[str, Any]]:
     """Exact WTA; returns (best x, lower bound, proven optimal, stats).
 
-    Without ``limits`` the single-copy method runs first (Lagrangian bound and column
+    Without ``limits``, unless there are several copies per type and more weapons than
+    targets, the single-copy method runs first (Lagrangian bound and column
     MILP, :mod:`shieldlab.wta.single_copy`; a type with several copies is split into
     single weapons); if it does not prove optimality the outer approximation continues
     from its answer with the time left, and the better of the two bounds is returned.
@@ -323,18 +324,18 @@ def solve_exact(
     (module docstring) runs, with the fire-control side constraints in the MILP;
     ``start`` must then satisfy them (the empty assignment always does and is the default).
     """
-    if limits is None and single_copy:
+    one_copy = bool(np.all(instance.weapon_counts <= 1))
+    more_weapons = instance.n_weapons > instance.n_targets
+    if limits is None and single_copy and (one_copy or not more_weapons):
         from shieldlab.wta.single_copy import solve_by_copies
 
         t0 = time.perf_counter()
         # More weapons than targets means heavy stacking: there the sets to price and
         # enumerate explode while the outer approximation proves such instances faster
-        # (measured, docs/wta.md), so the single-copy method gets a fifth of the time;
-        # with as many targets as weapons it proves the benchmark in seconds.
-        if instance.n_weapons > instance.n_targets:
-            share = 0.2
-        else:
-            share = 1.0 if bool(np.all(instance.weapon_counts <= 1)) else 0.5
+        # (measured, docs/wta.md), so the single-copy method gets a fifth of the time
+        # with one copy per type and none with several (mu = 3 benchmark: no bound in
+        # 30 s); with no more weapons than targets it proves the benchmark in seconds.
+        share = 0.2 if more_weapons else (1.0 if one_copy else 0.5)
         x_sc, lb_sc, proven_sc, st_sc = solve_by_copies(
             instance, time_limit_s=share * time_limit_s, start=start, rel_gap=rel_gap
         )

@@ -338,14 +338,14 @@ class _Problem:
             return None, low, complete
         return _columns(self.values, self.prob, tgt, length, flat), low, complete
 
-    def lagrangian(self, u: FloatArray) -> tuple[float, FloatArray]:
-        """(L(u), l_j) with l_j <= m_j(u): m_j itself unless a search hit the node budget,
-        then the bound of the unexplored subtrees; L(u) = sum_j l_j - sum_i u_i is a lower
-        bound on the optimum either way."""
-        _, low, _ = self.search(
+    def lagrangian(self, u: FloatArray) -> tuple[float, FloatArray, bool]:
+        """(L(u), l_j, exact) with l_j <= m_j(u): m_j itself (exact) unless a search hit the
+        node budget, then the bound of the unexplored subtrees; L(u) = sum_j l_j - sum_i u_i
+        is a lower bound on the optimum either way."""
+        _, low, complete = self.search(
             u, self.values.copy(), minimize=True, slack=0.0, max_columns=self.values.size + 1
         )
-        return float(low.sum() - u.sum()), low
+        return float(low.sum() - u.sum()), low, complete
 
 
 def _highs_lp(prob: _Problem, m: int) -> Any:
@@ -526,14 +526,25 @@ def solve_single_copy(
         w = unit * np.maximum(0.0, -dual[:n])
         rounds += 1
         # a set prices out when c + u(S) < V_j - w_j
-        new, _, _ = prob.search(u, v - w - 1e-8 * unit, minimize=True, slack=0.0, max_columns=n + 1)
+        new, _, priced_all = prob.search(
+            u, v - w - 1e-8 * unit, minimize=True, slack=0.0, max_columns=n + 1
+        )
+        if not priced_all:
+            # the node budget cut a pricing search: the sets explode (many free weapons),
+            # so stop here with the prices so far (a valid bound) and give the time back
+            stats["node_budget_hit"] = True
+            break
         if new is None or new.size == 0 or time.perf_counter() > deadline:
             break
         _add_columns(h, new, v, n, unit)
         pool.append(new)
     lp_value = unit * (float(h.getInfo().objective_function_value) + float((v / unit).sum()))
-    lag, m_j = prob.lagrangian(u)
+    lag, m_j, exact_m = prob.lagrangian(u)
     stats.update(lp_rounds=rounds, lp_bound=lp_value, lagrangian_bound=lag)
+    if not exact_m or stats.get("node_budget_hit"):
+        # the enumeration would be cut too: return the bound, the caller falls back
+        stats["node_budget_hit"] = True
+        return x_best, min(lag, ub), ub - lag <= rel_gap * max(ub, 1e-12), stats
     tol = rel_gap * max(ub, 1e-12)
     if ub - lag <= tol:
         stats["columns"] = 0
