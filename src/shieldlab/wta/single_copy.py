@@ -72,7 +72,7 @@ _MAX_LP_ROUNDS = 200
 _NODE_BUDGET = 200_000
 #: ... and at most this many over all targets of one search, so that a search takes about
 #: a second at worst and the time limit is checked between searches
-_NODES_PER_SEARCH = 4_000_000
+_NODES_PER_SEARCH = 100_000_000
 
 
 @njit(cache=True)
@@ -530,10 +530,9 @@ def solve_single_copy(
             u, v - w - 1e-8 * unit, minimize=True, slack=0.0, max_columns=n + 1
         )
         if not priced_all:
-            # the node budget cut a pricing search: the sets explode (many free weapons),
-            # so stop here with the prices so far (a valid bound) and give the time back
-            stats["node_budget_hit"] = True
-            break
+            # the node budget cut a pricing search: the columns it found are still good
+            # (later rounds, with better prices, usually finish)
+            stats["pricing_cut"] = stats.get("pricing_cut", 0) + 1
         if new is None or new.size == 0 or time.perf_counter() > deadline:
             break
         _add_columns(h, new, v, n, unit)
@@ -541,7 +540,7 @@ def solve_single_copy(
     lp_value = unit * (float(h.getInfo().objective_function_value) + float((v / unit).sum()))
     lag, m_j, exact_m = prob.lagrangian(u)
     stats.update(lp_rounds=rounds, lp_bound=lp_value, lagrangian_bound=lag)
-    if not exact_m or stats.get("node_budget_hit"):
+    if not exact_m:
         # the enumeration would be cut too: return the bound, the caller falls back
         stats["node_budget_hit"] = True
         return x_best, min(lag, ub), ub - lag <= rel_gap * max(ub, 1e-12), stats
