@@ -9,6 +9,7 @@ greedy's (the baseline, run in the same process). Not a test.
     python benchmarks/bench_wta.py --quick         # 50x100 instances, 5 s limits
     python benchmarks/bench_wta.py --out wta.md    # also write the table as markdown
     python benchmarks/bench_wta.py --fire-control  # the assigners in the engine
+    python benchmarks/bench_wta.py --mu1           # the five mu = 1 instances, exact and auto
 
 ``--fire-control [options]`` runs the fire-control comparison of
 ``benchmarks/bench_engine.py --fire-control`` (greedy, optimal and dynamic assigners on
@@ -47,6 +48,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--instances", default="", help="comma-separated file names (default all)")
     ap.add_argument("--out", type=Path, default=None, help="write the table as markdown here")
     ap.add_argument(
+        "--mu1", action="store_true", help="the mu = 1 instances only, solvers exact and auto"
+    )
+    ap.add_argument(
         "--fire-control",
         action="store_true",
         help="the assigners in the engine: same as bench_engine.py --fire-control [options]",
@@ -76,13 +80,21 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick and not args.instances:
         names = [nm for nm in names if nm.startswith("wta_50x100")]
     solvers = [s for s in args.solvers.split(",") if s]
+    if args.mu1:
+        names = [nm for nm in names if nm.endswith("x1.txt")]
+        solvers = ["greedy", "assignment", "exact", "auto"]
 
     # warm the numba caches so that compile time is not charged to the first instance
     from shieldlab.wta import WTAInstance
 
     warm = WTAInstance(target_values=[1.0, 2.0], kill_probability=[[0.5, 0.4]], weapon_counts=[2])
+    # one copy per type takes the single-copy path of exact/auto (its own kernels)
+    warm1 = WTAInstance(
+        target_values=[1.0, 2.0], kill_probability=[[0.5, 0.4], [0.3, 0.6]], weapon_counts=[1, 1]
+    )
     for s in solvers:
         solve(warm, s, time_limit_s=0.2)
+        solve(warm1, s, time_limit_s=0.2)
 
     header = [
         "instance",

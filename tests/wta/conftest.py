@@ -13,3 +13,7 @@ def _warm_numba_kernels() -> None:
         target_values=[1.0, 2.0], kill_probability=[[0.5, 0.4], [0.3, 0.9]], weapon_counts=[2, 1]
     )
     solve(inst, "local-search", time_limit_s=0.1)
+    one = WTAInstance(
+        target_values=[1.0, 2.0], kill_probability=[[0.5, 0.4], [0.3, 0.9]], weapon_counts=[1, 1]
+    )
+    solve(one, "exact", time_limit_s=60.0)  # the single-copy kernels

@@ -78,3 +78,24 @@ def test_target_channels_bind() -> None:
     )
     x, _, proven, _ = solve_exact(inst, time_limit_s=5.0, limits=lim)
     assert proven and sorted(x[0].tolist()) == [0, 2]
+
+
+def test_highs_returning_its_start_is_caught() -> None:
+    # Found by hypothesis: HiGHS 1.16 reported the optimum 1.49 after presolve but returned
+    # the all-zero start (2.0), which the loop took as optimal. exact.run_verified re-solves.
+    inst = WTAInstance(
+        target_values=[1.0, 1.0], kill_probability=[[0.5, 0.5], [0.0, 0.25]], weapon_counts=[1, 1]
+    )
+    lim = SideLimits(
+        target_max_weapons=np.array([1, 1]),
+        weapon_group=np.array([0, 0]),
+        weapon_units=np.array([1, 1]),
+        group_units=np.array([1]),
+        group_new_targets=np.array([1]),
+        group_engaged=np.zeros((1, 2), dtype=bool),
+    )
+    x, lb, proven, _ = solve_exact(inst, time_limit_s=5.0, limits=lim)
+    best = brute_force_limited(inst, lim)
+    assert proven and not lim.violations(x)
+    assert abs(objective(inst, x) - best) <= 1e-9 and abs(best - 1.5) <= 1e-12
+    assert lb <= best + 1e-9
