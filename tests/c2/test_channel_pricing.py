@@ -131,12 +131,10 @@ def test_ample_channels_do_not_bind_and_change_nothing(p: AssignmentProblem) -> 
     assert DynamicAssigner().assign(p) == DynamicAssigner(price_channels=False).assign(p)
 
 
-def test_the_price_is_the_value_of_a_marginal_capacity_second() -> None:
-    # one battery, one channel of each kind; two threats of value 1 (asset_value
-    # priority: no urgency weight), options long (P 0.9, 75 s) and short (P 0.6, 36 s).
-    # LP: both short (72 s) fit in the 75 s horizon; the 3 s left upgrade one threat
-    # fractionally, so a capacity-second is worth (0.9 - 0.6) / (75 - 36) per second.
-    p = AssignmentProblem(
+def long_or_short(priority: int) -> AssignmentProblem:
+    """One battery with one channel of each kind; two threats of value 1 due in 200 s; two
+    weapons with a long option (P 0.9, intercept at 75 s) and a short one (P 0.6, 36 s)."""
+    return AssignmentProblem(
         time_s=0.0,
         threat=np.arange(2, dtype=np.int64),
         threat_value=np.ones(2),
@@ -152,10 +150,18 @@ def test_the_price_is_the_value_of_a_marginal_capacity_second() -> None:
         battery_free_guided=np.array([1], dtype=np.int64),
         battery_engaging=np.zeros((1, 2), dtype=bool),
         salvo_size=1,
-        priority=PRIORITY_ASSET_VALUE,
+        priority=priority,
         battery_max_targets=np.array([1], dtype=np.int64),
         battery_max_guided=np.array([1], dtype=np.int64),
     )
+
+
+def test_the_price_is_the_value_of_a_marginal_capacity_second() -> None:
+    # one battery, one channel of each kind; two threats of value 1 (asset_value
+    # priority: no urgency weight), options long (P 0.9, 75 s) and short (P 0.6, 36 s).
+    # LP: both short (72 s) fit in the 75 s horizon; the 3 s left upgrade one threat
+    # fractionally, so a capacity-second is worth (0.9 - 0.6) / (75 - 36) per second.
+    p = long_or_short(PRIORITY_ASSET_VALUE)
     assert _prices(p)[0] == pytest.approx(0.3 / 39.0, rel=1e-4)
     # unpriced: the higher kill probability; priced: the shorter flight
     assert [(s.threat, s.weapon) for s in OptimalAssigner(price_channels=False).assign(p)] == [
@@ -231,24 +237,5 @@ def test_same_seed_same_results_whatever_the_chunks() -> None:
 def test_urgency_priority_is_priced_in_the_same_units() -> None:
     # time_to_impact divides the value by the time to go; the price follows (a ratio of
     # values), so the choice is the same as under asset_value when both threats are alike
-    p = AssignmentProblem(
-        time_s=0.0,
-        threat=np.arange(2, dtype=np.int64),
-        threat_value=np.ones(2),
-        impact_s=np.array([200.0, 200.0]),
-        survive=np.ones(2),
-        salvos_left=np.ones(2, dtype=np.int64),
-        weapon=np.arange(2, dtype=np.int64),
-        weapon_battery=np.zeros(2, dtype=np.int64),
-        ready=np.array([2, 2], dtype=np.int64),
-        pk=np.array([[0.9, 0.6], [0.9, 0.6]]),
-        intercept_s=np.array([[75.0, 36.0], [75.0, 36.0]]),
-        battery_free_targets=np.array([1], dtype=np.int64),
-        battery_free_guided=np.array([1], dtype=np.int64),
-        battery_engaging=np.zeros((1, 2), dtype=bool),
-        salvo_size=1,
-        priority=PRIORITY_TIME_TO_IMPACT,
-        battery_max_targets=np.array([1], dtype=np.int64),
-        battery_max_guided=np.array([1], dtype=np.int64),
-    )
+    p = long_or_short(PRIORITY_TIME_TO_IMPACT)
     assert [s.weapon for s in OptimalAssigner().assign(p)] == [1]

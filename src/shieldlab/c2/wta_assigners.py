@@ -73,6 +73,16 @@ def _urgent_value(problem: AssignmentProblem) -> F64:
     return value
 
 
+def _channel_totals(p: AssignmentProblem) -> tuple[F64, F64, F64, F64]:
+    """Per battery: free target and guidance channels, and their totals (at least the free
+    ones; the free ones when the problem does not say)."""
+    free_t = p.battery_free_targets.astype(np.float64)
+    free_g = p.battery_free_guided.astype(np.float64)
+    max_t = free_t if p.battery_max_targets is None else p.battery_max_targets.astype(float)
+    max_g = free_g if p.battery_max_guided is None else p.battery_max_guided.astype(float)
+    return free_t, free_g, np.maximum(max_t, free_t), np.maximum(max_g, free_g)
+
+
 def channel_share(problem: AssignmentProblem, rounds: I64) -> F64:
     """Share of its battery's channels a salvo of weapon w at threat a holds, (m, n).
 
@@ -84,12 +94,9 @@ def channel_share(problem: AssignmentProblem, rounds: I64) -> F64:
     m = p.pk.shape[0]
     n_bat = int(p.battery_free_guided.shape[0])
     bat = p.weapon_battery.astype(np.int64)
-    free_t = p.battery_free_targets.astype(np.float64)
-    free_g = p.battery_free_guided.astype(np.float64)
-    max_t = free_t if p.battery_max_targets is None else p.battery_max_targets.astype(float)
-    max_g = free_g if p.battery_max_guided is None else p.battery_max_guided.astype(float)
-    max_t = np.maximum(np.maximum(max_t, free_t), 1.0)[bat]
-    max_g = np.maximum(np.maximum(max_g, free_g), 1.0)[bat]
+    _, _, max_t, max_g = _channel_totals(p)
+    max_t = np.maximum(max_t, 1.0)[bat]
+    max_g = np.maximum(max_g, 1.0)[bat]
     engaging = np.asarray(p.battery_engaging, dtype=bool).reshape(n_bat, m)[bat].T
     new = np.where(engaging, 0.0, 1.0)
     return np.maximum(new / max_t[None, :], (rounds / max_g)[None, :])
@@ -127,12 +134,7 @@ def channel_prices(problem: AssignmentProblem, value: F64, rounds: I64, pk_salvo
     p = problem
     n_bat = int(p.battery_free_guided.shape[0])
     bat = p.weapon_battery.astype(np.int64)
-    free_t = p.battery_free_targets.astype(np.float64)
-    free_g = p.battery_free_guided.astype(np.float64)
-    max_t = free_t if p.battery_max_targets is None else p.battery_max_targets.astype(float)
-    max_g = free_g if p.battery_max_guided is None else p.battery_max_guided.astype(float)
-    max_t = np.maximum(max_t, free_t)
-    max_g = np.maximum(max_g, free_g)
+    free_t, free_g, max_t, max_g = _channel_totals(p)
     pairs = [(a, w) for a, w in zip(*np.nonzero(pk_salvo > 0.0), strict=True)]
     prices = np.zeros(n_bat)
     if not pairs:
