@@ -1,17 +1,17 @@
 """The detections CSV reader and the tracks CSV writer of ``shieldlab track``.
 
 The reader splits plain files with ``str.split`` and quoted ones with :mod:`csv`, and
-converts whole columns with ``float``. :func:`_previous_read` below is the reader it
-replaced (csv module for every file, numpy string arrays for the numbers), kept here as the
-reference: on generated files -- every number format, padding, blank lines, CRLF, quoting
--- both must give the same plots, and on files with one defect the same message (file,
-line, column).
+converts whole columns with ``float``. The generated files below know what they hold --
+every number format, padding, blank lines, CRLF, quoting -- so the reader is checked
+against the values written, and on files with one defect against the line and column of
+the defect.
 """
 
 from __future__ import annotations
 
-import csv
 import io
+import math
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -29,106 +29,16 @@ from shieldlab.tracking.io import (
 )
 
 
-def _previous_read(path: Path) -> tuple[str, np.ndarray, list[str], np.ndarray, np.ndarray]:
-    """The reader before the fast split (kind, times, sensor ids, values, line numbers)."""
-    name = str(path)
-    text = path.read_text(encoding="utf-8-sig")
-    reader = csv.reader(io.StringIO(text))
-    try:
-        header = [h.strip() for h in next(reader)]
-    except StopIteration:
-        raise InputError("empty file, expected a header line", file=name, line=1) from None
-    if set(CARTESIAN_COLUMNS) <= set(header):
-        kind, wanted = "cartesian", list(CARTESIAN_COLUMNS)
-    elif set(POLAR_COLUMNS) <= set(header):
-        kind, wanted = "polar", list(POLAR_COLUMNS)
-        if RADIAL_VELOCITY_COLUMN in header:
-            wanted.append(RADIAL_VELOCITY_COLUMN)
-    else:
-        have = set(header)
-        best = min((CARTESIAN_COLUMNS, POLAR_COLUMNS), key=lambda cols: len(set(cols) - have))
-        missing = [c for c in best if c not in have]
-        raise InputError(
-            f"missing column(s) {', '.join(missing)}; expected "
-            f"{','.join(CARTESIAN_COLUMNS)} or {','.join(POLAR_COLUMNS)}",
-            file=name,
-            line=1,
-            field=missing[0],
-        )
-    col = {c: header.index(c) for c in wanted}
-    numeric = [c for c in wanted if c != "sensor_id"]
-    records: list[list[str]] = []
-    lines_list: list[int] = []
-    width = len(header)
-    for record in reader:
-        if len(record) != width:
-            if not record or all(not f.strip() for f in record):
-                continue
-            raise InputError(
-                f"expected {width} fields, found {len(record)}", file=name, line=reader.line_num
-            )
-        records.append(record)
-        lines_list.append(reader.line_num)
-    lines = np.asarray(lines_list, dtype=np.int64)
-    n = len(records)
-    table = np.asarray(records, dtype=str).reshape(n, width)
-    values = np.empty((n, len(numeric)))
-    for k, c in enumerate(numeric):
-        cells = np.char.strip(table[:, col[c]])
-        try:
-            values[:, k] = cells.astype(float)
-        except ValueError:
-            for i, raw in enumerate(cells.tolist()):
-                try:
-                    float(raw)
-                except ValueError:
-                    raise InputError(
-                        f"not a number: {raw!r}", file=name, line=int(lines[i]), field=c
-                    ) from None
-            raise
-        bad = np.flatnonzero(~np.isfinite(values[:, k]))
-        if bad.size:
-            i = int(bad[0])
-            # str(): the previous reader printed numpy 2's repr, np.str_('nan'), here; the
-            # new one prints 'nan'. The rest of the message is compared as it was.
-            raise InputError(
-                f"not a finite number: {str(cells[i])!r}", file=name, line=int(lines[i]), field=c
-            )
-    times = values[:, 0]
-    back = np.flatnonzero(np.diff(times) < 0.0)
-    if back.size:
-        i = int(back[0]) + 1
-        raise InputError(
-            f"time {times[i]:g} s is earlier than the previous row's {times[i - 1]:g} s "
-            "(rows must be sorted by time)",
-            file=name,
-            line=int(lines[i]),
-            field="time_s",
-        )
-    sensors = np.char.strip(table[:, col["sensor_id"]]).tolist() if n else []
-    empty = [i for i, sid in enumerate(sensors) if not sid]
-    if empty:
-        raise InputError("empty sensor id", file=name, line=int(lines[empty[0]]), field="sensor_id")
-    values = values[:, 1:]
-    if kind == "polar":
-        neg = np.flatnonzero(values[:, 0] < 0.0)
-        if neg.size:
-            raise InputError("negative range", file=name, line=int(lines[neg[0]]), field="range_m")
-        values[:, 1:3] = np.radians(values[:, 1:3])
-    return kind, times, sensors, values, lines
+@dataclass
+class Expected:
+    """What a generated file holds: the plots as the reader must return them."""
 
-
-def _outcome(read: object, path: Path) -> tuple[object, ...]:
-    """What a reader gives for a file: its arrays, or the message of its InputError."""
-    try:
-        if read is read_detections_csv:
-            d = read_detections_csv(path)
-            kind, times, sensors, values, lines = d.kind, d.time_s, d.sensor_id, d.values, d.line
-        else:
-            kind, times, sensors, values, lines = _previous_read(path)
-    except InputError as exc:
-        return ("error", str(exc))
-    return ("ok", kind, times.tolist(), list(sensors), values.tolist(), lines.tolist())
+    kind: str
+    width: int  # value columns
+    times: list[float] = field(default_factory=list)
+    sensors: list[str] = field(default_factory=list)
+    values: list[list[float]] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)
 
 
 NUMBER_FORMATS = ["{:r}", "{:.3f}", "{:.6e}", "{:g}", "{:.0f}", "{:+.2f}", "{:E}"]
@@ -139,8 +49,8 @@ def _number(x: float, fmt: str) -> str:
 
 
 @st.composite
-def csv_files(draw: st.DrawFn) -> tuple[str, bool]:
-    """A well-formed detections CSV in any of the accepted spellings; (text, polar?)."""
+def csv_files(draw: st.DrawFn) -> tuple[str, Expected]:
+    """A well-formed detections CSV in any of the accepted spellings, and what it holds."""
     polar = draw(st.booleans())
     rv = polar and draw(st.booleans())
     cols = list(POLAR_COLUMNS if polar else CARTESIAN_COLUMNS) + (
@@ -157,6 +67,9 @@ def csv_files(draw: st.DrawFn) -> tuple[str, bool]:
     finite = st.floats(-1e7, 1e7, allow_nan=False, allow_infinity=False)
     t = 0.0
     lines = [",".join(pad + c + pad for c in order)]
+    # the reader's value columns, in its order (cols before the unused "note" went in)
+    numeric = [c for c in cols if c not in ("time_s", "sensor_id", "note")]
+    exp = Expected(kind="polar" if polar else "cartesian", width=len(numeric))
     for _ in range(n):
         t += draw(st.sampled_from([0.0, 0.0, 0.5, 1.0, 1e-3]))
         row = {}
@@ -170,6 +83,17 @@ def csv_files(draw: st.DrawFn) -> tuple[str, bool]:
             else:
                 x = abs(draw(finite)) if c == "range_m" else draw(finite)
                 row[c] = _number(x, draw(st.sampled_from(NUMBER_FORMATS)))
+        exp.times.append(t)
+        exp.sensors.append(row["sensor_id"])
+        exp.values.append(
+            [
+                math.radians(float(row[c]))
+                if c in ("azimuth_deg", "elevation_deg")
+                else float(row[c])
+                for c in numeric
+            ]
+        )
+        exp.lines.append(len(lines) + 1)
         cells = [pad + row[c] + pad for c in order]
         if quote:
             cells = [f'"{cell}"' if draw(st.booleans()) else cell for cell in cells]
@@ -177,19 +101,22 @@ def csv_files(draw: st.DrawFn) -> tuple[str, bool]:
         if draw(st.integers(0, 9)) == 0:
             lines.append(draw(st.sampled_from(["", "  ", ",,,,,,,,,,,,"[: len(order) - 2]])))
     end = draw(st.sampled_from(["", newline]))
-    return newline.join(lines) + end, polar
+    return newline.join(lines) + end, exp
 
 
 @settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=csv_files())
-def test_same_plots_as_the_previous_reader(tmp_path: Path, data: tuple[str, bool]) -> None:
-    text, _ = data
+def test_reads_the_plots_written(tmp_path: Path, data: tuple[str, Expected]) -> None:
+    text, exp = data
     path = tmp_path / "det.csv"
     path.write_bytes(text.encode("utf-8"))
-    new, old = _outcome(read_detections_csv, path), _outcome(_previous_read, path)
-    assert new == old
-    # Sanity: well-formed files are read, not rejected by both.
-    assert new[0] == "ok", new
+    d = read_detections_csv(path)
+    assert d.kind == exp.kind
+    assert d.time_s.tolist() == exp.times
+    assert d.sensor_id == exp.sensors
+    assert d.line.tolist() == exp.lines
+    assert d.values.shape == (len(exp.lines), exp.width)
+    assert d.values.tolist() == exp.values  # angles: the same floats in radians, bit for bit
 
 
 DEFECTS = ["abc", "", "nan", "inf", "-inf", "1.2.3", "0x10", "1,5"]
@@ -201,29 +128,47 @@ DEFECTS = ["abc", "", "nan", "inf", "-inf", "1.2.3", "0x10", "1,5"]
     where=st.tuples(st.integers(0, 10**6), st.integers(0, 10**6)),
     bad=st.sampled_from([*DEFECTS, "unsorted", "short row"]),
 )
-def test_same_message_for_one_defect(
-    tmp_path: Path, data: tuple[str, bool], where: tuple[int, int], bad: str
+def test_one_defect_is_reported_at_its_line_and_column(
+    tmp_path: Path, data: tuple[str, Expected], where: tuple[int, int], bad: str
 ) -> None:
-    text, _ = data
+    text, exp = data
+    if not exp.lines:
+        return
     newline = "\r\n" if "\r\n" in text else "\n"
     lines = text.split(newline)
-    rows = [i for i, line in enumerate(lines) if i > 0 and line.count(",") >= 3]
-    if not rows:
-        return
-    i = rows[where[0] % len(rows)]
+    header = [h.strip().strip('"') for h in lines[0].split(",")]
+    row = where[0] % len(exp.lines)
+    i = exp.lines[row] - 1  # index of the defective line
     cells = lines[i].split(",")
+    field: str | None = None  # the column the message must name (None: a row error)
     if bad == "unsorted":
-        header = [h.strip().strip('"') for h in lines[0].split(",")]
         cells[header.index("time_s")] = "-1"
+        expect_error = row > 0  # -1 s is earlier than any previous row (times start at 0)
+        field = "time_s"
     elif bad == "short row":
         cells = cells[:-1]
+        expect_error = True
     else:
+        c = header[where[1] % len(cells)]
         cells[where[1] % len(cells)] = bad
+        if bad == "1,5":
+            expect_error = True  # one field too many
+        elif c == "note":
+            expect_error = False  # a column the reader does not read
+        elif c == "sensor_id":
+            expect_error, field = bad == "", "sensor_id"  # any text but nothing is an id
+        else:
+            expect_error, field = True, c
     lines[i] = ",".join(cells)
     path = tmp_path / "det.csv"
     path.write_bytes(newline.join(lines).encode("utf-8"))
-    new, old = _outcome(read_detections_csv, path), _outcome(_previous_read, path)
-    assert new == old
+    if not expect_error:
+        read_detections_csv(path)
+        return
+    with pytest.raises(InputError) as exc:
+        read_detections_csv(path)
+    loc = exc.value.location
+    assert (loc.file, loc.line, loc.field) == (str(path), i + 1, field), str(exc.value)
 
 
 @pytest.mark.parametrize("newline", ["\n", "\r\n"])
