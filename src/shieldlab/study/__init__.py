@@ -1,0 +1,1 @@
+"""Studies: sweeps and designs over scenarios and postures, sensitivity, the results store."""

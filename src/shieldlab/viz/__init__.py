@@ -1,0 +1,1 @@
+"""Pictures of one replication: theatre map, engagement timeline, replay files."""
