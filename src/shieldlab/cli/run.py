@@ -164,6 +164,12 @@ def run_cmd(
         help="Stop once the 95 % interval on mean leakers has a half-width below this.",
     ),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    report: str | None = typer.Option(
+        None,
+        "--report",
+        help="Also write an offline HTML report (tables, figures, parameter sources, the "
+        "command to rerun it) with PNGs into this directory (needs shieldlab[plot]).",
+    ),
 ) -> None:
     """Simulate a layered air and missile defence: what is stopped, what leaks through."""
     import time
@@ -176,6 +182,13 @@ def run_cmd(
     if replications is None:
         replications = DEFAULT_REPLICATIONS if precision is None else PRECISION_DEFAULT_MAX
     check_run_options(replications=replications, seed=seed, workers=workers, precision=precision)
+    if report is not None:  # fail before the run: a missing extra or an unusable directory
+        from shieldlab._optional import require
+        from shieldlab.report.document import check_report_dir
+
+        require("plotly", feature="--report")
+        require("matplotlib", feature="--report")
+        check_report_dir(report)
     t0 = time.perf_counter()
     sc = scenario_by_name_or_path(scenario)
     if json_out:
@@ -215,9 +228,26 @@ def run_cmd(
                 progress=lambda done, total: bar.update(task, completed=done),
             )
     wall = time.perf_counter() - t0
+    written = None
+    if report is not None:
+        from shieldlab.report.run import run_report
+
+        rep = run_report(
+            sc,
+            res,
+            sources=card_sources(sc),
+            scenario_ref=scenario,
+            report_dir=report,
+            precision=precision,
+            replications=replications,
+            workers=workers,
+        )
+        written = rep.write(report)
     if json_out:
         d = res.to_dict()
         d["timing"]["wall_s"] = wall
+        if written is not None:
+            d["report"] = str(written)
         emit_json(d)
         return
     path = "compiled kernel" if res.timing["path"] == "compiled" else "Python event loop"
@@ -226,6 +256,8 @@ def run_cmd(
         f"{workers} worker{'s' if workers > 1 else ''} ({path})"
     )
     _table(res, card_sources(sc), str(catalog_dir()), note)
+    if written is not None:
+        console().print(f"wrote the report: {written}")
 
 
 def register(app: typer.Typer) -> None:

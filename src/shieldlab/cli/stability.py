@@ -91,6 +91,10 @@ def _plot_dir(plot: Path | None) -> None:
     """Create the --plot directory up front, so a bad one fails before any work."""
     if plot is None:
         return
+    from shieldlab._optional import require
+
+    require("matplotlib", feature="--plot")
+    require("plotly", feature="--plot")
     if plot.exists() and not plot.is_dir():
         raise InputError(f"{str(plot)!r} exists and is not a directory", field="--plot")
     try:
