@@ -134,6 +134,8 @@ def _print_table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
 
 
 def _fmt(v: Any) -> str:
+    if isinstance(v, bool):
+        return _yes(v)
     if isinstance(v, float):
         if v != v:
             return "n/a"
@@ -143,10 +145,31 @@ def _fmt(v: Any) -> str:
     return "-" if v is None else str(v)
 
 
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
+def _money(usd: float) -> str:
+    """A cost with its unit: '12.3 million USD', '450 thousand USD', 'n/a', 'inf'.
+
+    Posture costs are in USD (the catalog cards' ``unit_cost_usd``; numbers given in a
+    posture are read in the same unit).
+    """
+    if usd != usd:
+        return "n/a"
+    if usd in (float("inf"), float("-inf")):
+        return "unbounded"
+    a = abs(usd)
+    for scale, word in ((1e9, "billion"), (1e6, "million"), (1e3, "thousand")):
+        if a >= scale:
+            return f"{usd / scale:,.4g} {word} USD"
+    return f"{usd:,.4g} USD"
+
+
 def _mix(option: Any) -> str:
     if option is None:
         return "-"
-    return f"{option.missiles} + {option.decoys} ({option.cost:.4g})"
+    return f"{option.missiles} missiles + {option.decoys} decoys ({_money(option.cost)})"
 
 
 def _forces(settled: dict[str, int]) -> str:
@@ -271,16 +294,29 @@ def penetration(
             "curve": eng_curve.to_dict(),
         }
     if plot is not None:
-        from shieldlab.stability.plots import penetration_figures
+        from shieldlab.stability.plots import CurveSpec, penetration_figures
 
+        req = a.deterrence
+        label = f"{att.capitalize()} vs {out['defender'].capitalize()}"
         out["figures"] = [
             str(f)
             for f in penetration_figures(
                 plot,
-                [curve],
-                saturation=[sat],
-                labels=[f"{att} vs {out['defender']}"],
-                requirement_k=k,
+                [],
+                saturation=[],
+                labels=[],
+                specs=[
+                    CurveSpec(
+                        curve=curve,
+                        label=label,
+                        side=att,
+                        saturation=sat,
+                        k_line=float(k),
+                        probability=req.probability if k == req.warheads else None,
+                        current=a.offence.launchers,
+                    )
+                ],
+                title=f"{label}: penetration (closed form)",
             )
         ]
         if eng_curve is not None:
@@ -288,10 +324,20 @@ def penetration(
                 str(f)
                 for f in penetration_figures(
                     plot,
-                    [eng_curve],
-                    saturation=[out["engine"]["saturation_raid"]],
-                    labels=[f"engine: {out['engine']['scenario']}"],
+                    [],
+                    saturation=[],
+                    labels=[],
+                    specs=[
+                        CurveSpec(
+                            curve=eng_curve,
+                            label=f"engine: {out['engine']['scenario']}",
+                            side=att,
+                            saturation=out["engine"]["saturation_raid"],
+                            k_line=float(k),
+                        )
+                    ],
                     name="penetration_engine",
+                    title=f"Engine penetration: scenario {out['engine']['scenario']} (threats)",
                 )
             ]
     if as_json:
@@ -365,31 +411,7 @@ def restore(
     results = [restore_deterrence(p, s, engine=src) for s in sides]  # type: ignore[arg-type]
     out: dict[str, Any] = {"posture": p.name, "results": [r.to_dict() for r in results]}
     if plot is not None:
-        import numpy as np
-
-        from shieldlab.stability.penetration import DefenceModel, closed_form_curve
-        from shieldlab.stability.plots import penetration_figures
-
-        curves, labels = [], []
-        for r in results:
-            a = p.side(r.attacker)  # type: ignore[arg-type]
-            d = p.side(r.defender)  # type: ignore[arg-type]
-            raids = np.arange(0, int(1.5 * r.missiles_with_defence) + 10)
-            curves.append(
-                closed_form_curve(
-                    DefenceModel.from_posture(d.defence),
-                    raids,
-                    warheads_per_missile=a.offence.warheads_per_launcher,
-                    k=a.deterrence.warheads,
-                )
-            )
-            labels.append(f"{r.attacker} vs {r.defender}")
-        out["figures"] = [
-            str(f)
-            for f in penetration_figures(
-                plot, curves, saturation=[None] * len(curves), labels=labels, name="restore"
-            )
-        ]
+        out["figures"] = [str(f) for f in _restore_figures(plot, p, results)]
     if as_json:
         from shieldlab.cli._output import emit_json
 
@@ -403,16 +425,23 @@ def restore(
             ["  curve source", r.curve_source],
             ["  missiles without defence", r.missiles_without_defence],
             [f"  missiles vs {r.interceptors} {r.defender} interceptors", r.missiles_with_defence],
-            ["  extra missiles (added cost)", f"{r.extra_missiles} ({r.extra_missiles_cost:.4g})"],
-            ["  current force / deterred now", f"{r.current_missiles} / {r.deterred_now}"],
+            [
+                "  extra missiles (added cost)",
+                f"{r.extra_missiles} ({_money(r.extra_missiles_cost)})",
+            ],
+            ["  current force (missiles)", r.current_missiles],
+            ["  deterred now", _yes(r.deterred_now)],
             ["  cheapest missiles + decoys (added cost)", _mix(r.cheapest_mix)],
             ["  decoys only, at the undefended force (added cost)", _mix(r.decoys_only)],
             [
                 "  attacker cost / penetrating warhead (missile)",
-                cx.attacker_cost_per_warhead_missile,
+                _money(cx.attacker_cost_per_warhead_missile),
             ],
-            ["  attacker cost / penetrating warhead (decoy)", cx.attacker_cost_per_warhead_decoy],
-            ["  defender cost / warhead stopped", cx.defender_cost_per_warhead_stopped],
+            [
+                "  attacker cost / penetrating warhead (decoy)",
+                _money(cx.attacker_cost_per_warhead_decoy),
+            ],
+            ["  defender cost / warhead stopped", _money(cx.defender_cost_per_warhead_stopped)],
             [
                 "  marginal cost-exchange ratio (missile, decoy)",
                 f"{_fmt(cx.ratio_missile)}, {_fmt(cx.ratio_decoy)}",
@@ -426,6 +455,56 @@ def restore(
     _note(f"unit costs: {results[0].cost_source}")
     for f in out.get("figures", []):
         _note(f"wrote {f}")
+
+
+def _restore_figures(plot: Path, p: Posture, results: list[Any]) -> list[Path]:
+    """Penetration curves with saturation, requirement, the restore answer and the force now."""
+    import numpy as np
+
+    from shieldlab.stability.penetration import (
+        DefenceModel,
+        closed_form_curve,
+        saturation_point,
+        saturation_raid_closed_form,
+    )
+    from shieldlab.stability.plots import CurveSpec, penetration_figures
+
+    specs = []
+    for r in results:
+        a = p.side(r.attacker)
+        defence = DefenceModel.from_posture(p.side(r.defender).defence)
+        w = a.offence.warheads_per_launcher
+        sat_cf = saturation_raid_closed_form(defence, w)
+        top = max(int(1.5 * r.missiles_with_defence) + 10, int(1.2 * sat_cf) + 10)
+        top = max(top, int(1.1 * a.offence.launchers) + 1)
+        curve = closed_form_curve(
+            defence, np.arange(0, top + 1), warheads_per_missile=w, k=a.deterrence.warheads
+        )
+        req = a.deterrence
+        specs.append(
+            CurveSpec(
+                curve=curve,
+                label=f"{r.attacker.capitalize()} vs {r.defender.capitalize()}",
+                side=r.attacker,
+                saturation=saturation_point(curve),
+                k_line=float(req.warheads if req.expected is None else req.expected),
+                probability=req.probability,
+                needed=r.missiles_with_defence,
+                needed_without=r.missiles_without_defence,
+                current=r.current_missiles,
+            )
+        )
+    source = results[0].curve_source
+    answer = "" if source == "closed-form" else f"; answers from {source}"
+    return penetration_figures(
+        plot,
+        [],
+        saturation=[],
+        labels=[],
+        specs=specs,
+        name="restore",
+        title=f"Restoring deterrence -- {p.name} (closed-form curves{answer})",
+    )
 
 
 @app.command("first-strike")
@@ -460,7 +539,10 @@ def first_strike(
     if plot is not None:
         from shieldlab.stability.plots import stability_figures
 
-        out["figures"] = [str(f) for f in stability_figures(plot, inv, sweep)]
+        current = {s: (p.side(s).defence.interceptors, res.index) for s in ("blue", "red")}
+        thr = p.restraint.stability_threshold if p.restraint is not None else None
+        figs = stability_figures(plot, inv, sweep, current=current, threshold=thr)
+        out["figures"] = [str(f) for f in figs]
     if as_json:
         from shieldlab.cli._output import emit_json
 
@@ -538,8 +620,8 @@ def race(
             int(res.blue_interceptors[t]),
             int(res.red_missiles[t]),
             int(res.red_interceptors[t]),
-            float(res.blue_spending[: t + 1].sum()),
-            float(res.red_spending[: t + 1].sum()),
+            float(res.blue_spending[: t + 1].sum()) / 1e6,
+            float(res.red_spending[: t + 1].sum()) / 1e6,
         ]
         for t in range(n)
         if t % step == 0 or t == n - 1
@@ -552,8 +634,8 @@ def race(
             "blue interc.",
             "red missiles",
             "red interc.",
-            "blue spent",
-            "red spent",
+            "blue spent (M USD)",
+            "red spent (M USD)",
         ],
         rows,
     )
@@ -566,7 +648,7 @@ def race(
     else:
         _note(f"not converged after {n - 1} periods; last: {_forces(res.settled)}")
     _note(
-        f"deterred: blue {res.blue_deterred}, red {res.red_deterred}; "
+        f"deterred: blue {_yes(res.blue_deterred)}, red {_yes(res.red_deterred)}; "
         f"pinned at caps: {', '.join(res.pinned_at_cap) or 'none'}"
     )
     if rich is not None:
@@ -699,7 +781,7 @@ def restraint(
     if plot is not None:
         from shieldlab.stability.plots import restraint_figures
 
-        out["figures"] = [str(f) for f in restraint_figures(plot, m)]
+        out["figures"] = [str(f) for f in restraint_figures(plot, m, p)]
     if as_json:
         from shieldlab.cli._output import emit_json
 
@@ -736,7 +818,10 @@ def restraint(
                 ["settled forces", _forces(cell.settled)],
                 ["blue missiles needed vs capped red defence", cell.blue_needed_vs_cap],
                 ["red missiles needed vs capped blue defence", cell.red_needed_vs_cap],
-                ["deterred (blue, red)", f"{cell.blue_deterred}, {cell.red_deterred}"],
+                [
+                    "deterred (blue, red)",
+                    f"{_yes(cell.blue_deterred)}, {_yes(cell.red_deterred)}",
+                ],
             ],
         )
     for f in out.get("figures", []):

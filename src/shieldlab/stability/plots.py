@@ -1,37 +1,63 @@
 """Figures of the stability study: PNG (matplotlib, Agg) and self-contained HTML (plotly).
 
-Every figure is written twice, ``NAME.png`` and ``NAME.html``; the HTML embeds plotly.js
-(``include_plotlyjs=True``) so it opens offline. Files are rendered in memory and written
-atomically (:mod:`shieldlab._io`): a failure leaves no half-written figure. Matplotlib is
-used through :class:`matplotlib.figure.Figure` with the Agg canvas, never ``pyplot``, so
-no global figure state is touched.
+Every figure is built twice from the same data by a ``*_plot`` function that returns
+``(matplotlib_figure, plotly_figure)`` (so tests and the HTML report can inspect or embed
+them), and written as ``NAME.png`` and ``NAME.html`` by the matching ``*_figures``
+function. Both renderings carry the same reference lines, markers and axis titles: the
+saturation raid (dotted), the requirement K and the required probability (dashed), the
+restore answer (dash-dot), the current posture (diamond markers). Blue and Red keep one
+colour each everywhere (:mod:`shieldlab._palette`).
+
+The HTML embeds plotly.js (``include_plotlyjs=True``) so it opens offline. Files are
+rendered in memory and written atomically (:mod:`shieldlab._io`): a failure leaves no
+half-written figure. Matplotlib is used through :class:`matplotlib.figure.Figure` with
+the Agg canvas, never ``pyplot``, so no global figure state is touched. plotly and
+matplotlib come from the ``[plot]`` extra, imported through
+:func:`shieldlab._optional.require`.
 """
 
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from shieldlab._io import atomic_write_bytes, atomic_write_text
+from shieldlab._optional import require
+from shieldlab._palette import NEUTRAL, side_colour, side_label
 from shieldlab.stability.penetration import PenetrationCurve
 from shieldlab.stability.race import RaceResult, RichardsonResult
 from shieldlab.stability.restraint import RestraintMap
 
+if TYPE_CHECKING:
+    from shieldlab.stability.posture import Posture
+
 __all__ = [
+    "CurveSpec",
     "penetration_figures",
+    "penetration_plot",
     "race_figures",
+    "race_plot",
     "restraint_figures",
+    "restraint_plot",
     "stability_figures",
+    "stability_plot",
+    "unstable_reasons",
     "write_figure_pair",
 ]
 
-_COLOURS = {"blue": "#1f77b4", "red": "#d62728"}
+_FEATURE = "--plot"
+
+
+def _go() -> Any:
+    return require("plotly.graph_objects", feature=_FEATURE)
 
 
 def _new_mpl(nrows: int = 1, ncols: int = 1) -> tuple[Any, Any]:
+    require("matplotlib", feature=_FEATURE)
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -55,6 +81,215 @@ def write_figure_pair(
     return [png_path, html_path]
 
 
+# -- penetration and restore ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class CurveSpec:
+    """One penetration curve and the marks drawn with it.
+
+    ``side`` is the attacker (its colour); ``saturation`` the saturation raid (dotted
+    line); ``k_line`` the requirement K in penetrating warheads (dashed, left panel);
+    ``probability`` the required P(>= K) (dashed, right panel); ``needed`` the restore
+    answer, missiles needed against the defence (dash-dot), ``needed_without`` the same
+    without defence; ``current`` the attacker's current missiles (diamond).
+    """
+
+    curve: PenetrationCurve
+    label: str
+    side: str
+    saturation: int | None = None
+    k_line: float | None = None
+    probability: float | None = None
+    needed: int | None = None
+    needed_without: int | None = None
+    current: int | None = None
+
+
+def _at(curve: PenetrationCurve, n: int) -> tuple[float, float]:
+    """E and P(>= k) at raid size ``n`` (interpolated between the raid sizes on the curve)."""
+    x = curve.raid_missiles.astype(np.float64)
+    return (
+        float(np.interp(n, x, curve.expected_penetrating)),
+        float(np.interp(n, x, curve.p_at_least_k)),
+    )
+
+
+def penetration_plot(specs: list[CurveSpec], *, title: str) -> tuple[Any, Any]:
+    """Expected penetrating warheads and P(>= k) against raid size, with every mark."""
+    go = _go()
+    from plotly.subplots import make_subplots
+
+    fig, axes = _new_mpl(1, 2)
+    ax_e, ax_p = axes[0]
+    left_title = "Expected penetrating warheads (dotted: saturation)"
+    right_title = "P(at least K penetrate)"
+    pfig = make_subplots(rows=1, cols=2, subplot_titles=(left_title, right_title))
+    for i, s in enumerate(specs):
+        # Alternate label ends so two sides' lines at similar heights stay legible.
+        end, fx, ha = ("left", 0.01, "left") if i % 2 == 0 else ("right", 0.99, "right")
+        c = side_colour(s.side)
+        cv = s.curve
+        x = cv.raid_missiles
+        group = {"legendgroup": s.label}
+        ax_e.plot(x, cv.expected_penetrating, color=c, label=s.label)
+        ax_p.plot(x, cv.p_at_least_k, color=c, label=f"{s.label}, K = {cv.k}")
+        pfig.add_trace(
+            go.Scatter(
+                x=x, y=cv.expected_penetrating, name=s.label, line_color=c, mode="lines", **group
+            ),
+            1,
+            1,
+        )
+        pfig.add_trace(
+            go.Scatter(
+                x=x,
+                y=cv.p_at_least_k,
+                name=f"{s.label}, K = {cv.k}",
+                line_color=c,
+                mode="lines",
+                showlegend=False,
+                **group,
+            ),
+            1,
+            2,
+        )
+        who = side_label(s.side)
+        if s.saturation is not None:
+            text = f"{who} saturation: {s.saturation}"
+            ax_e.axvline(s.saturation, ls=":", color=c, lw=1.2)
+            ax_e.annotate(
+                text,
+                (s.saturation, 0.02),
+                xycoords=("data", "axes fraction"),
+                rotation=90,
+                color=c,
+                fontsize=8,
+                ha="right",
+                va="bottom",
+            )
+            pfig.add_vline(
+                x=s.saturation,
+                line_dash="dot",
+                line_color=c,
+                row=1,
+                col=1,
+                annotation_text=text,
+                annotation_position="top left",
+                annotation_font_color=c,
+            )
+        if s.k_line is not None:
+            text = f"{who} requirement K = {s.k_line:g}"
+            ax_e.axhline(s.k_line, ls="--", color=c, lw=0.9)
+            ax_e.annotate(
+                text,
+                (fx, s.k_line),
+                xycoords=("axes fraction", "data"),
+                color=c,
+                fontsize=8,
+                va="bottom",
+                ha=ha,
+            )
+            pfig.add_hline(
+                y=s.k_line,
+                line_dash="dash",
+                line_color=c,
+                row=1,
+                col=1,
+                annotation_text=text,
+                annotation_position=f"top {end}",
+                annotation_font_color=c,
+            )
+        if s.probability is not None:
+            text = f"{who} required P = {s.probability:g}"
+            ax_p.axhline(s.probability, ls="--", color=c, lw=0.9)
+            ax_p.annotate(
+                text,
+                (fx, s.probability),
+                xycoords=("axes fraction", "data"),
+                color=c,
+                fontsize=8,
+                va="top",
+                ha=ha,
+            )
+            pfig.add_hline(
+                y=s.probability,
+                line_dash="dash",
+                line_color=c,
+                row=1,
+                col=2,
+                annotation_text=text,
+                annotation_position=f"bottom {end}",
+                annotation_font_color=c,
+            )
+        if s.needed is not None:
+            text = f"{who} needs {s.needed} missiles"
+            if s.needed_without is not None:
+                text += f" ({s.needed_without} without defence)"
+            for ax in (ax_e, ax_p):
+                ax.axvline(s.needed, ls="-.", color=c, lw=1.0)
+            ax_p.annotate(
+                text,
+                (s.needed, 0.5),
+                xycoords=("data", "axes fraction"),
+                rotation=90,
+                color=c,
+                fontsize=8,
+                ha="right",
+                va="center",
+            )
+            pfig.add_vline(x=s.needed, line_dash="dashdot", line_color=c, row=1, col=1)
+            pfig.add_vline(
+                x=s.needed,
+                line_dash="dashdot",
+                line_color=c,
+                row=1,
+                col=2,
+                annotation_text=text,
+                annotation_position="bottom right",
+                annotation_font_color=c,
+            )
+        if s.current is not None:
+            e, p = _at(cv, s.current)
+            name = f"{who} current force ({s.current} missiles)"
+            ax_e.plot([s.current], [e], marker="D", color=c, ls="none", mec="black", label=name)
+            ax_p.plot([s.current], [p], marker="D", color=c, ls="none", mec="black")
+            for col, yv in ((1, e), (2, p)):
+                pfig.add_trace(
+                    go.Scatter(
+                        x=[s.current],
+                        y=[yv],
+                        mode="markers",
+                        name=name,
+                        marker={
+                            "symbol": "diamond",
+                            "size": 11,
+                            "color": c,
+                            "line": {"color": "black", "width": 1},
+                        },
+                        showlegend=col == 1,
+                        **group,
+                    ),
+                    1,
+                    col,
+                )
+    ax_e.set(xlabel="raid size (missiles)", ylabel="penetrating warheads", title=left_title)
+    ax_p.set(
+        xlabel="raid size (missiles)", ylabel="probability", ylim=(-0.02, 1.02), title=right_title
+    )
+    ax_e.legend(fontsize=8)
+    ax_p.legend(fontsize=8)
+    fig.suptitle(title)
+    pfig.update_xaxes(title_text="raid size (missiles)", row=1, col=1)
+    pfig.update_xaxes(title_text="raid size (missiles)", row=1, col=2)
+    pfig.update_yaxes(title_text="penetrating warheads", row=1, col=1)
+    pfig.update_yaxes(title_text="probability", range=[-0.02, 1.02], row=1, col=2)
+    pfig.update_layout(
+        title=title, legend_title_text="attacker vs defender", template="plotly_white"
+    )
+    return fig, pfig
+
+
 def penetration_figures(
     directory: str | Path,
     curves: list[PenetrationCurve],
@@ -63,105 +298,190 @@ def penetration_figures(
     labels: list[str],
     requirement_k: int | None = None,
     name: str = "penetration",
+    sides: list[str] | None = None,
+    specs: list[CurveSpec] | None = None,
+    title: str = "Penetration curves",
 ) -> list[Path]:
-    """Expected penetrators and P(>= k) against raid size, one line per curve."""
-    import plotly.graph_objects as go
-    from plotly.subplots import make_subplots
-
-    fig, axes = _new_mpl(1, 2)
-    ax_e, ax_p = axes[0]
-    pfig = make_subplots(rows=1, cols=2, subplot_titles=("Expected penetrating", "P(>= k)"))
-    for curve, sat, label in zip(curves, saturation, labels, strict=True):
-        x = curve.raid_missiles
-        ax_e.plot(x, curve.expected_penetrating, label=label)
-        ax_p.plot(x, curve.p_at_least_k, label=f"{label}, k = {curve.k}")
-        pfig.add_trace(go.Scatter(x=x, y=curve.expected_penetrating, name=label), 1, 1)
-        pfig.add_trace(go.Scatter(x=x, y=curve.p_at_least_k, name=f"{label}, k={curve.k}"), 1, 2)
-        if sat is not None:
-            ax_e.axvline(sat, ls=":", color="grey")
-            pfig.add_vline(x=sat, line_dash="dot", line_color="grey", row=1, col=1)
-    if requirement_k is not None:
-        ax_e.axhline(requirement_k, ls="--", color="black", lw=0.8)
-    ax_e.set(
-        xlabel="raid size (missiles)",
-        ylabel="penetrating warheads",
-        title="Expected penetrating warheads (dotted: saturation)",
-    )
-    ax_p.set(xlabel="raid size (missiles)", ylabel="probability", title="P(at least k penetrate)")
-    ax_e.legend()
-    ax_p.legend()
-    pfig.update_xaxes(title_text="raid size (missiles)")
-    pfig.update_layout(title="Penetration curves")
+    """Write a :func:`penetration_plot`; ``specs`` (if given) replaces the other lists."""
+    if specs is None:
+        sides = sides or ["blue"] * len(curves)
+        specs = [
+            CurveSpec(
+                curve=c,
+                label=lab,
+                side=sd,
+                saturation=sat,
+                k_line=None if requirement_k is None else float(requirement_k),
+            )
+            for c, sat, lab, sd in zip(curves, saturation, labels, sides, strict=True)
+        ]
+    fig, pfig = penetration_plot(specs, title=title)
     return write_figure_pair(directory, name, fig, pfig)
 
 
-def race_figures(
-    directory: str | Path, race: RaceResult, richardson: RichardsonResult | None = None
-) -> list[Path]:
-    """Action-reaction trajectories (missiles, interceptors, spending) and Richardson."""
-    import plotly.graph_objects as go
+# -- arms race --------------------------------------------------------------------------------
+
+
+def race_plot(race: RaceResult, richardson: RichardsonResult | None = None) -> tuple[Any, Any]:
+    """Action-reaction forces and spending per period (and Richardson's model)."""
+    go = _go()
     from plotly.subplots import make_subplots
 
     ncols = 3 if richardson is not None else 2
     fig, axes = _new_mpl(1, ncols)
-    titles = ["Forces (action-reaction)", "Cumulative spending"]
+    titles = ["Forces (action-reaction)", "Cumulative spending (USD)"]
     if richardson is not None:
         titles.append("Richardson model")
     pfig = make_subplots(rows=1, cols=ncols, subplot_titles=titles)
     t = np.arange(race.blue_missiles.size)
     for side in ("blue", "red"):
-        c = _COLOURS[side]
+        c, who = side_colour(side), side_label(side)
         n = getattr(race, f"{side}_missiles")
         i = getattr(race, f"{side}_interceptors")
         spend = np.cumsum(getattr(race, f"{side}_spending"))
-        axes[0][0].plot(t, n, color=c, label=f"{side} missiles")
-        axes[0][0].plot(t, i, color=c, ls="--", label=f"{side} interceptors")
-        axes[0][1].plot(t, spend, color=c, label=side)
-        pfig.add_trace(go.Scatter(x=t, y=n, name=f"{side} missiles", line_color=c), 1, 1)
+        axes[0][0].plot(t, n, color=c, label=f"{who} missiles")
+        axes[0][0].plot(t, i, color=c, ls="--", label=f"{who} interceptors")
+        axes[0][0].plot([0, 0], [n[0], i[0]], marker="D", color=c, ls="none", mec="black")
+        axes[0][1].plot(t, spend / 1e6, color=c, label=who)
+        pfig.add_trace(go.Scatter(x=t, y=n, name=f"{who} missiles", line_color=c), 1, 1)
         pfig.add_trace(
-            go.Scatter(x=t, y=i, name=f"{side} interceptors", line={"color": c, "dash": "dash"}),
+            go.Scatter(x=t, y=i, name=f"{who} interceptors", line={"color": c, "dash": "dash"}),
             1,
             1,
         )
-        pfig.add_trace(go.Scatter(x=t, y=spend, name=f"{side} spending", line_color=c), 1, 2)
+        pfig.add_trace(
+            go.Scatter(
+                x=[0, 0],
+                y=[n[0], i[0]],
+                mode="markers",
+                name=f"{who} current posture",
+                marker={
+                    "symbol": "diamond",
+                    "size": 10,
+                    "color": c,
+                    "line": {"color": "black", "width": 1},
+                },
+            ),
+            1,
+            1,
+        )
+        pfig.add_trace(go.Scatter(x=t, y=spend / 1e6, name=f"{who} spending", line_color=c), 1, 2)
     axes[0][0].set(xlabel="period", ylabel="count", title=titles[0])
-    axes[0][1].set(xlabel="period", ylabel="cumulative cost", title=titles[1])
-    axes[0][0].legend()
-    axes[0][1].legend()
+    axes[0][1].set(xlabel="period", ylabel="cumulative spending (million USD)", title=titles[1])
+    axes[0][0].legend(fontsize=8)
+    axes[0][1].legend(fontsize=8)
+    pfig.update_xaxes(title_text="period", row=1, col=1)
+    pfig.update_xaxes(title_text="period", row=1, col=2)
+    pfig.update_yaxes(title_text="count (diamond: current posture)", row=1, col=1)
+    pfig.update_yaxes(title_text="cumulative spending (million USD)", row=1, col=2)
     if richardson is not None:
         ax = axes[0][2]
-        ax.plot(richardson.t_years, richardson.x, color=_COLOURS["blue"], label="x (blue)")
-        ax.plot(richardson.t_years, richardson.y, color=_COLOURS["red"], label="y (red)")
+        bc, rc = side_colour("blue"), side_colour("red")
+        ax.plot(richardson.t_years, richardson.x, color=bc, label="x (Blue)")
+        ax.plot(richardson.t_years, richardson.y, color=rc, label="y (Red)")
+        pfig.add_trace(
+            go.Scatter(
+                x=richardson.t_years, y=richardson.x, name="Richardson x (Blue)", line_color=bc
+            ),
+            1,
+            3,
+        )
+        pfig.add_trace(
+            go.Scatter(
+                x=richardson.t_years, y=richardson.y, name="Richardson y (Red)", line_color=rc
+            ),
+            1,
+            3,
+        )
         xs, ys = richardson.equilibrium
         if np.isfinite(xs):
-            ax.axhline(xs, color=_COLOURS["blue"], ls=":")
-            ax.axhline(ys, color=_COLOURS["red"], ls=":")
+            ax.axhline(xs, color=bc, ls=":")
+            ax.axhline(ys, color=rc, ls=":")
+            pfig.add_hline(
+                y=xs,
+                line_dash="dot",
+                line_color=bc,
+                row=1,
+                col=3,
+                annotation_text=f"x* = {xs:.4g}",
+                annotation_font_color=bc,
+            )
+            pfig.add_hline(
+                y=ys,
+                line_dash="dot",
+                line_color=rc,
+                row=1,
+                col=3,
+                annotation_text=f"y* = {ys:.4g}",
+                annotation_font_color=rc,
+                annotation_position="bottom right",
+            )
         ax.set(xlabel="years", ylabel="armament", title=titles[2])
-        ax.legend()
-        pfig.add_trace(go.Scatter(x=richardson.t_years, y=richardson.x, name="Richardson x"), 1, 3)
-        pfig.add_trace(go.Scatter(x=richardson.t_years, y=richardson.y, name="Richardson y"), 1, 3)
-    pfig.update_layout(title="Arms race")
+        ax.legend(fontsize=8)
+        pfig.update_xaxes(title_text="years", row=1, col=3)
+        pfig.update_yaxes(title_text="armament", row=1, col=3)
+    fig.suptitle("Arms race")
+    pfig.update_layout(title="Arms race", template="plotly_white")
+    return fig, pfig
+
+
+def race_figures(
+    directory: str | Path, race: RaceResult, richardson: RichardsonResult | None = None
+) -> list[Path]:
+    """Write a :func:`race_plot` as ``race.png`` and ``race.html``."""
+    fig, pfig = race_plot(race, richardson)
     return write_figure_pair(directory, "race", fig, pfig)
 
 
-def restraint_figures(directory: str | Path, m: RestraintMap) -> list[Path]:
-    """Heat map of the stability index over two caps; cells that are not stable marked x."""
-    import plotly.graph_objects as go
+# -- restraint --------------------------------------------------------------------------------
 
+#: Why a cap pair is not stable: (condition, marker in the PNG, plotly symbol).
+_REASONS = (
+    ("race does not settle", "x", "x"),
+    ("Blue not deterred", "v", "triangle-down"),
+    ("Red not deterred", "^", "triangle-up"),
+    ("index below threshold", "o", "circle-open"),
+)
+
+
+def unstable_reasons(m: RestraintMap) -> dict[str, np.ndarray]:
+    """For each condition of stability, the ``[y, x]`` cells where it fails."""
+    return {
+        "race does not settle": ~m.race_converged,
+        "Blue not deterred": ~m.blue_deterred,
+        "Red not deterred": ~m.red_deterred,
+        "index below threshold": m.stability_index < m.threshold,
+    }
+
+
+def _posture_value(posture: Posture, side: str, cap: str) -> int:
+    sp = posture.side(side)  # type: ignore[arg-type]
+    if cap == "interceptors":
+        return sp.defence.interceptors
+    if cap == "launchers":
+        return sp.offence.launchers
+    return sp.offence.warheads_per_launcher
+
+
+def restraint_plot(m: RestraintMap, posture: Posture | None = None) -> tuple[Any, Any]:
+    """Heat map of the stability index over two caps; why each unstable cell fails.
+
+    Each failing condition has its own marker (and the plotly hover text of a cell lists
+    them); with ``posture`` each side's current forces are marked (diamonds).
+    """
+    go = _go()
     fig, axes = _new_mpl()
     ax = axes[0][0]
     x, y = m.x_values, m.y_values
+    reasons = unstable_reasons(m)
+    title = f"Restraint map (stable: race settles, both deterred, index >= {m.threshold:g})"
     mesh = ax.pcolormesh(x, y, m.stability_index, shading="nearest", vmin=0, vmax=1, cmap="viridis")
     fig.colorbar(mesh, ax=ax, label="first-strike stability index")
-    yy, xx = np.nonzero(~m.stable)
-    ax.scatter(x[xx], y[yy], marker="x", color="#d62728", s=14, label="not stable")
-    ax.set(
-        xlabel=f"{m.x_cap} cap",
-        ylabel=f"{m.y_cap} cap",
-        title=f"Restraint map (stable: converged, deterred, index >= {m.threshold:g})",
-    )
-    ax.legend(loc="upper right")
-    text = np.where(m.stable, "stable", "not stable")
+    text = np.full(m.stable.shape, "", dtype=object)
+    for iy in range(y.size):
+        for ix in range(x.size):
+            why = [r for r, bad in reasons.items() if bad[iy, ix]]
+            text[iy, ix] = "stable" if m.stable[iy, ix] else "not stable: " + "; ".join(why)
     pfig = go.Figure(
         go.Heatmap(
             x=x,
@@ -171,56 +491,163 @@ def restraint_figures(directory: str | Path, m: RestraintMap) -> list[Path]:
             zmax=1,
             colorscale="Viridis",
             text=text,
-            hovertemplate=f"{m.x_cap} %{{x}}<br>{m.y_cap} %{{y}}<br>"
+            name="stability index",
+            hovertemplate=f"{m.x_cap} cap %{{x}}<br>{m.y_cap} cap %{{y}}<br>"
             "index %{z:.3f}<br>%{text}<extra></extra>",
-            colorbar={"title": "index"},
+            colorbar={"title": {"text": "index"}},
         )
     )
-    pfig.add_trace(
-        go.Scatter(
-            x=x[xx],
-            y=y[yy],
-            mode="markers",
-            name="not stable",
-            marker={"symbol": "x", "color": "#d62728"},
+    for (reason, mk, symbol), bad in zip(_REASONS, reasons.values(), strict=True):
+        yy, xx = np.nonzero(bad)
+        if yy.size == 0:
+            continue
+        style: dict[str, Any] = (
+            {"color": "#222222", "linewidths": 1.2}
+            if mk == "x"
+            else {"facecolors": "none" if mk == "o" else "#ffffff", "edgecolors": "#222222"}
         )
-    )
+        ax.scatter(x[xx], y[yy], marker=mk, s=26, label=reason, **style)
+        pfig.add_trace(
+            go.Scatter(
+                x=x[xx],
+                y=y[yy],
+                mode="markers",
+                name=reason,
+                hoverinfo="skip",
+                marker={
+                    "symbol": symbol,
+                    "size": 8,
+                    "color": "#ffffff",
+                    "line": {"color": "#333333", "width": 1},
+                },
+            )
+        )
+    if posture is not None:
+        for side in ("blue", "red"):
+            c, who = side_colour(side), side_label(side)
+            px, py = _posture_value(posture, side, m.x_cap), _posture_value(posture, side, m.y_cap)
+            name = f"{who} current posture ({m.x_cap} {px}, {m.y_cap} {py})"
+            ax.scatter(
+                [px], [py], marker="D", s=60, color=c, edgecolors="black", label=name, zorder=5
+            )
+            pfig.add_trace(
+                go.Scatter(
+                    x=[px],
+                    y=[py],
+                    mode="markers",
+                    name=name,
+                    marker={
+                        "symbol": "diamond",
+                        "size": 13,
+                        "color": c,
+                        "line": {"color": "black", "width": 1.5},
+                    },
+                )
+            )
+    ax.set(xlabel=f"{m.x_cap} cap (both sides)", ylabel=f"{m.y_cap} cap (both sides)", title=title)
+    fig.set_size_inches(8.0, 6.4)
+    fig.legend(loc="outside lower center", ncols=2, fontsize=8)
     pfig.update_layout(
-        title="Restraint map", xaxis_title=f"{m.x_cap} cap", yaxis_title=f"{m.y_cap} cap"
+        title=title,
+        xaxis_title=f"{m.x_cap} cap (both sides)",
+        yaxis_title=f"{m.y_cap} cap (both sides)",
+        legend={"x": 1.15, "y": 1.0},
+        template="plotly_white",
     )
+    return fig, pfig
+
+
+def restraint_figures(
+    directory: str | Path, m: RestraintMap, posture: Posture | None = None
+) -> list[Path]:
+    """Write a :func:`restraint_plot` as ``restraint.png`` and ``restraint.html``."""
+    fig, pfig = restraint_plot(m, posture)
     return write_figure_pair(directory, "restraint", fig, pfig)
 
 
-def stability_figures(
-    directory: str | Path, interceptors: np.ndarray, index_by_side: dict[str, np.ndarray]
-) -> list[Path]:
-    """First-strike stability index as one side adds interceptors."""
-    import plotly.graph_objects as go
+# -- first-strike stability ---------------------------------------------------------------------
 
+
+def stability_plot(
+    interceptors: np.ndarray,
+    index_by_side: dict[str, np.ndarray],
+    *,
+    current: dict[str, tuple[int, float]] | None = None,
+    threshold: float | None = None,
+) -> tuple[Any, Any]:
+    """First-strike stability index as one side adds interceptors.
+
+    ``current`` maps a side to (its interceptors now, the posture's index): a diamond.
+    """
+    go = _go()
+    title = "First-strike stability vs interceptors"
     fig, axes = _new_mpl()
     ax = axes[0][0]
     pfig = go.Figure()
     for side, idx in index_by_side.items():
-        ax.plot(interceptors, idx, color=_COLOURS.get(side), label=f"{side} adds interceptors")
+        c, who = side_colour(side), side_label(side)
+        ax.plot(interceptors, idx, color=c, label=f"{who} adds interceptors")
         pfig.add_trace(
             go.Scatter(
                 x=interceptors,
                 y=idx,
-                name=f"{side} adds interceptors",
-                line_color=_COLOURS.get(side),
+                name=f"{who} adds interceptors",
+                line_color=c,
+                legendgroup=side,
             )
         )
+        if current is not None and side in current:
+            n, v = current[side]
+            name = f"{who} current posture ({n} interceptors, index {v:.3f})"
+            ax.plot([n], [v], marker="D", color=c, mec="black", ls="none", label=name)
+            pfig.add_trace(
+                go.Scatter(
+                    x=[n],
+                    y=[v],
+                    mode="markers",
+                    name=name,
+                    legendgroup=side,
+                    marker={
+                        "symbol": "diamond",
+                        "size": 12,
+                        "color": c,
+                        "line": {"color": "black", "width": 1},
+                    },
+                )
+            )
+    if threshold is not None:
+        ax.axhline(threshold, ls="--", color=NEUTRAL["requirement"], lw=0.8)
+        pfig.add_hline(
+            y=threshold,
+            line_dash="dash",
+            line_color=NEUTRAL["requirement"],
+            annotation_text=f"stability threshold {threshold:g}",
+        )
     ax.set(
-        xlabel="interceptors",
+        xlabel="interceptors of the side that adds them",
         ylabel="stability index",
         ylim=(0, 1.02),
-        title="First-strike stability vs interceptors",
+        title=title,
     )
-    ax.legend()
+    ax.legend(fontsize=8)
     pfig.update_layout(
-        title="First-strike stability vs interceptors",
-        xaxis_title="interceptors",
-        yaxis_title="index",
+        title=title,
+        xaxis_title="interceptors of the side that adds them",
+        yaxis_title="stability index",
         yaxis_range=[0, 1.02],
+        template="plotly_white",
     )
+    return fig, pfig
+
+
+def stability_figures(
+    directory: str | Path,
+    interceptors: np.ndarray,
+    index_by_side: dict[str, np.ndarray],
+    *,
+    current: dict[str, tuple[int, float]] | None = None,
+    threshold: float | None = None,
+) -> list[Path]:
+    """Write a :func:`stability_plot` as ``first_strike.png`` and ``first_strike.html``."""
+    fig, pfig = stability_plot(interceptors, index_by_side, current=current, threshold=threshold)
     return write_figure_pair(directory, "first_strike", fig, pfig)

@@ -125,6 +125,8 @@ class RestraintMap:
     stable: NDArray[np.bool_]
     race_converged: NDArray[np.bool_]
     deterred_both: NDArray[np.bool_]
+    blue_deterred: NDArray[np.bool_]
+    red_deterred: NDArray[np.bool_]
     blue_missiles: NDArray[np.int64]
     red_missiles: NDArray[np.int64]
     blue_interceptors: NDArray[np.int64]
@@ -146,6 +148,8 @@ class RestraintMap:
             "stable": self.stable.tolist(),
             "race_converged": self.race_converged.tolist(),
             "deterred_both": self.deterred_both.tolist(),
+            "blue_deterred": self.blue_deterred.tolist(),
+            "red_deterred": self.red_deterred.tolist(),
             "blue_missiles": self.blue_missiles.tolist(),
             "red_missiles": self.red_missiles.tolist(),
             "blue_interceptors": self.blue_interceptors.tolist(),
@@ -179,6 +183,8 @@ def restraint_map(
     stable = np.empty(shape, dtype=bool)
     conv = np.empty(shape, dtype=bool)
     det = np.empty(shape, dtype=bool)
+    det_b = np.empty(shape, dtype=bool)
+    det_r = np.empty(shape, dtype=bool)
     forces = {
         k: np.empty(shape, dtype=np.int64)
         for k in ("blue_missiles", "red_missiles", "blue_interceptors", "red_interceptors")
@@ -194,6 +200,8 @@ def restraint_map(
             stable[iy, ix] = cell.stable
             conv[iy, ix] = cell.race_converged
             det[iy, ix] = cell.blue_deterred and cell.red_deterred
+            det_b[iy, ix] = cell.blue_deterred
+            det_r[iy, ix] = cell.red_deterred
             for k, arr in forces.items():
                 arr[iy, ix] = cell.settled[k]
             needed["blue_needed_vs_cap"][iy, ix] = cell.blue_needed_vs_cap
@@ -207,6 +215,8 @@ def restraint_map(
         stable=stable,
         race_converged=conv,
         deterred_both=det,
+        blue_deterred=det_b,
+        red_deterred=det_r,
         threshold=threshold,
         curves_computed=caches.curves_computed,
         **forces,
