@@ -23,7 +23,7 @@ __all__ = ["asset_figure", "interceptor_figure", "new_mpl_figure", "outcome_figu
 _FEATURE = "an HTML report (--report)"
 
 
-def new_mpl_figure(width_in: float = 7.5, height_in: float = 4.2) -> tuple[Any, Any]:
+def new_mpl_figure(width_in: float = 8.5, height_in: float = 4.2) -> tuple[Any, Any]:
     """A matplotlib Figure on the Agg canvas (no pyplot, no global state) and its axes."""
     require("matplotlib", feature=_FEATURE)
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -104,6 +104,7 @@ def _bars(
     )
     if horizontal:
         ax.set_yticks(pos, categories)
+        pfig.update_yaxes(autorange="reversed")  # first category on top, as in the table
         ax.invert_yaxis()
     else:
         ax.set_xticks(
@@ -112,7 +113,8 @@ def _bars(
             rotation=20 if len(categories) > 4 else 0,
             ha="right" if len(categories) > 4 else "center",
         )
-    ax.set(title=title, xlabel=x_title, ylabel=y_title)
+    ax.set(xlabel=x_title, ylabel=y_title)
+    mfig.suptitle(title, fontsize=10)
     ax.legend()
     return pfig, mfig
 
@@ -129,7 +131,11 @@ def outcome_figure(res: Results) -> tuple[Any, Any]:
         colours.append("#56B4E9")
     go = require("plotly.graph_objects", feature=_FEATURE)
     mean, up, down = _err(ms)
-    title = f"What happens to the {res.n_lethal} lethal threats of a raid (mean, 95 % interval)"
+    n_dec = res.n_threats - res.n_lethal
+    title = (
+        f"What happens to a raid of {res.n_lethal} lethal threats and {n_dec} decoys "
+        "(mean, 95 % interval)"
+    )
     pfig = go.Figure(
         go.Bar(
             x=cats,
@@ -144,7 +150,8 @@ def outcome_figure(res: Results) -> tuple[Any, Any]:
     )
     mfig, ax = new_mpl_figure()
     ax.bar(cats, mean, yerr=[down, up], color=colours, capsize=4)
-    ax.set(title=title, xlabel="outcome", ylabel="threats per raid")
+    ax.set(xlabel="outcome", ylabel="threats per raid")
+    mfig.suptitle(title, fontsize=10)
     return pfig, mfig
 
 
@@ -162,8 +169,9 @@ def interceptor_figure(res: Results) -> tuple[Any, Any]:
             ("fired", [fired[n] for n in names], "#56B4E9"),
             ("kills", [kills[n] for n in names], SIDE_COLOURS["blue"]),
         ],
-        x_title="interceptor type (layer)",
-        y_title="per raid",
+        x_title="per raid",
+        y_title="interceptor type (layer)",
+        horizontal=True,
     )
 
 
