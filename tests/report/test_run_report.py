@@ -174,7 +174,7 @@ def test_sections_in_order_and_before(tmp_path: Path) -> None:
     rep.add_table("tab", ["x", "ok"], [[1.23456, True], [None, False]], section="A")
     assert [s.title for s in rep.sections] == ["A", "B", "C"]
     page, files = rep.render()
-    assert page.index("sec-a") < page.index("sec-b") < page.index("sec-c")
+    assert page.index('id="sec-a"') < page.index('id="sec-b"') < page.index('id="sec-c"')
     assert "<td>yes</td>" in page and "<td>no</td>" in page and ">1.235<" in page
     assert files["figures/01-map.png"] == b"\x89PNG"
     with pytest.raises(TypeError):
@@ -263,3 +263,26 @@ def test_the_browser_check_sees_console_errors(tmp_path: Path, render: object) -
     page = render(page_file, "return 1", timeout_s=1.0)  # type: ignore[operator]
     text = " ".join(m["message"] for m in page.errors)
     assert "boom" in text and "bad" in text
+
+
+def test_the_printed_command_reruns_the_report_bit_for_bit(
+    report_dir: Path, tmp_path: Path
+) -> None:
+    import shlex
+
+    meta = json.loads((report_dir / "report.json").read_text())
+    args = shlex.split(meta["command"])
+    assert args[:2] == ["shieldlab", "run"] and args[-2:] == ["--report", str(report_dir)]
+    again = tmp_path / "again"
+    res = subprocess.run(
+        [sys.executable, "-m", "shieldlab.cli.main", *args[1:-1], str(again)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert res.returncode == 0, res.stderr
+    for rel in ["index.html", "report.json"]:
+        first = (report_dir / rel).read_text().replace(str(report_dir), "DIR")
+        assert (again / rel).read_text().replace(str(again), "DIR") == first, rel
+    for png in (report_dir / "figures").glob("*.png"):
+        assert (again / "figures" / png.name).read_bytes() == png.read_bytes()

@@ -103,10 +103,6 @@ class Section:
     title: str
     blocks: list[Block] = field(default_factory=list)
 
-    @property
-    def anchor(self) -> str:
-        return "sec-" + _slug(self.title)
-
 
 def _slug(text: str) -> str:
     s = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
@@ -222,6 +218,20 @@ class Report:
             Figure(title=title, figure=figure, png=png, caption=caption)
         )
 
+    def anchors(self) -> list[str]:
+        """The HTML id of each section, in order: a slug of its title, made unique."""
+        seen: set[str] = set()
+        out = []
+        for sec in self.sections:
+            base = "sec-" + _slug(sec.title)
+            a, n = base, 1
+            while a in seen:
+                n += 1
+                a = f"{base}-{n}"
+            seen.add(a)
+            out.append(a)
+        return out
+
     @property
     def figures(self) -> list[Figure]:
         """Every figure, in report order."""
@@ -238,9 +248,9 @@ class Report:
         n_fig = 0
         tables: list[dict[str, Any]] = []
         figures_meta: list[dict[str, Any]] = []
-        for sec in self.sections:
-            toc.append(f'<li><a href="#{sec.anchor}">{html.escape(sec.title)}</a></li>')
-            body.append(f'<section id="{sec.anchor}">\n<h2>{html.escape(sec.title)}</h2>')
+        for sec, anchor in zip(self.sections, self.anchors(), strict=True):
+            toc.append(f'<li><a href="#{anchor}">{html.escape(sec.title)}</a></li>')
+            body.append(f'<section id="{anchor}">\n<h2>{html.escape(sec.title)}</h2>')
             for b in sec.blocks:
                 if isinstance(b, Text):
                     for para in b.text.split("\n\n"):
@@ -270,13 +280,15 @@ class Report:
                     body.append(_figure_html(b, fid, png_name))
                     figures_meta.append({"id": fid, "title": b.title, "png": png_name})
             body.append("</section>")
-        offline = require("plotly.offline", feature="an HTML report")
-        js = offline.get_plotlyjs()
-        if plotlyjs == "file":
-            files["plotly.min.js"] = js.encode("utf-8")
-            script = '<script src="plotly.min.js" charset="utf-8"></script>'
-        else:
-            script = f'<script type="text/javascript">{js}</script>'
+        script = ""  # a report without figures needs no plotly.js (nor plotly)
+        if n_fig:
+            offline = require("plotly.offline", feature="an HTML report")
+            js = offline.get_plotlyjs()
+            if plotlyjs == "file":
+                files["plotly.min.js"] = js.encode("utf-8")
+                script = '<script src="plotly.min.js" charset="utf-8"></script>'
+            else:
+                script = f'<script type="text/javascript">{js}</script>'
         sub = f"<p class='subtitle'>{html.escape(self.subtitle)}</p>" if self.subtitle else ""
         page = _PAGE.format(
             title=html.escape(self.title),
