@@ -148,11 +148,14 @@ class EventTrace:
         codes = [EVENT_KINDS.index(k) for k in kinds]
         return np.isin(self.kind, codes)
 
-    def ground_track(self, i: int, *, until_end: bool = True) -> tuple[F64, F64, F64, F64]:
+    def ground_track(
+        self, i: int, *, until_end: bool = True, step_s: float | None = None
+    ) -> tuple[F64, F64, F64, F64]:
         """(t_s, lat_deg, lon_deg, alt_m) of threat i, cut at its end (kill or impact).
 
         The last point is the threat's position at ``threat_end_s`` (interpolated), so a
-        killed threat's track ends at its intercept point.
+        killed threat's track ends at its intercept point. ``step_s`` keeps only every
+        sample about that far apart (the first and the last always), for lighter files.
         """
         sl = slice(int(self.traj_off[i]), int(self.traj_off[i] + self.traj_n[i]))
         t, lat, lon, alt = (
@@ -161,10 +164,17 @@ class EventTrace:
             self.traj_lon_deg[sl],
             self.traj_alt_m[sl],
         )
+        keep = np.ones(t.shape[0], dtype=np.bool_)
+        if step_s is not None and t.shape[0] > 2:
+            dt = float(np.median(np.diff(t)))
+            k = max(1, round(step_s / dt)) if dt > 0.0 else 1
+            keep[:] = False
+            keep[::k] = True
+            keep[-1] = True
         if not until_end:
-            return t, lat, lon, alt
+            return t[keep], lat[keep], lon[keep], alt[keep]
         end = float(self.threat_end_s[i])
-        keep = t < end
+        keep &= t < end
         te = np.array([end])
         return (
             np.concatenate([t[keep], te]),
@@ -250,9 +260,21 @@ def record_replication(
         dtype=np.float64,
     )
     n_ev = int(ev_n[0])
-    order = np.argsort(ev_t[:n_ev, 0], kind="stable")
-    ints = ev_i[:n_ev][order]
-    times = ev_t[:n_ev][order]
+    ints = ev_i[:n_ev]
+    times = ev_t[:n_ev]
+    # The kernel draws each radar's scans up to its track initiation before the event
+    # loop, whatever happens to the threat meanwhile; scans after the threat's end
+    # (killed, or down) did not happen.
+    fate_end = cs.threat_impact_s.copy()
+    killed = ints[:, 0] == EV_KILL
+    fate_end[ints[killed, 1]] = times[killed, 0]
+    scan = np.isin(ints[:, 0], (EV_DETECT, EV_TRACK_INIT))
+    real = ~scan | (times[:, 0] <= fate_end[np.where(scan, ints[:, 1], 0)])
+    ints, times = ints[real], times[real]
+    n_ev = int(ints.shape[0])
+    order = np.argsort(times[:, 0], kind="stable")
+    ints = ints[order]
+    times = times[order]
     kind, threat, unit, aux = (ints[:, j].copy() for j in range(4))
     time_s = times[:, 0].copy()
 
