@@ -55,6 +55,7 @@ COLOURS = {
     "miss": "#ff8f00",
     "no_target": "#9e9e9e",
     "leak": RED,
+    "impact": "#616161",
 }
 #: Ground tracks on the map keep one sample about every this many seconds (and the end).
 MAP_STEP_S = 10.0
@@ -264,7 +265,7 @@ def map_figure(scenario: Scenario, trace: EventTrace | None = None) -> Any:
                         marker={
                             "symbol": symbol,
                             "size": size,
-                            "color": COLOURS.get(kind, "#616161"),
+                            "color": COLOURS[kind],
                         },
                         hoverinfo="text",
                         text=text,
