@@ -177,3 +177,33 @@ def test_missing_plot_package_is_an_input_error(
     monkeypatch.setitem(sys.modules, "plotly.graph_objects", None)
     with pytest.raises(InputError, match=r"pip install 'shieldlab\[plot\]'"):
         theatre.map_figure(lossy)
+
+
+def test_defended_area_holds_sites_and_intercepts(
+    four_batteries: Scenario, four_trace: EventTrace
+) -> None:
+    x0, x1, y0, y1 = theatre.defended_area(four_batteries, four_trace)
+    sel = four_trace.mask("kill", "miss", "leak")
+    lon = np.concatenate(
+        [four_trace.lon_deg[sel], [b.position.lon_deg for b in four_batteries.batteries]]
+    )
+    lat = np.concatenate(
+        [four_trace.lat_deg[sel], [a.position.lat_deg for a in four_batteries.assets]]
+    )
+    assert np.all((x0 < lon) & (lon < x1)) and np.all((y0 < lat) & (lat < y1))
+
+
+def test_a_trace_of_another_scenario_is_refused(
+    tmp_path: Path, four_batteries: Scenario, lossy_trace: EventTrace
+) -> None:
+    from shieldlab.viz import replay
+
+    with pytest.raises(ValueError, match="recorded on scenario 'test-small'"):
+        theatre.map_figure(four_batteries, lossy_trace)
+    with pytest.raises(ValueError, match="recorded on scenario"):
+        theatre.map_png(four_batteries, tmp_path / "m.png", lossy_trace)
+    with pytest.raises(ValueError, match="recorded on scenario"):
+        replay.write_czml(lossy_trace, four_batteries, tmp_path / "r.czml")
+    with pytest.raises(ValueError, match="recorded on scenario"):
+        replay.write_kml(lossy_trace, four_batteries, tmp_path / "r.kml")
+    assert not list(tmp_path.iterdir())

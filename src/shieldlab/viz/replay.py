@@ -28,7 +28,7 @@ from shieldlab._io import atomic_write_text
 from shieldlab._optional import require
 from shieldlab.engine.trace import EVENT_KINDS, EventTrace
 from shieldlab.scenario.model import Scenario
-from shieldlab.viz.theatre import rings
+from shieldlab.viz.theatre import check_trace, rings
 
 #: The notional clock's start: scenario time 0.
 EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
@@ -92,6 +92,7 @@ def write_czml(
     step_s: float | None = REPLAY_STEP_S,
 ) -> Path:
     """The replication as a CZML document (Cesium), written atomically to ``path``."""
+    check_trace(scenario, trace)
     czml3 = require("czml3", feature="CZML replay")
     props = require("czml3.properties", feature="CZML replay")
     types = require("czml3.types", feature="CZML replay")
@@ -251,6 +252,7 @@ def write_kml(
     step_s: float | None = REPLAY_STEP_S,
 ) -> Path:
     """The replication as KML (gx:Track per threat, time-stamped events), written atomically."""
+    check_trace(scenario, trace)
     simplekml = require("simplekml", feature="KML replay")
     kml = simplekml.Kml(name=f"{trace.scenario} replication {trace.replication} seed {trace.seed}")
     absolute = simplekml.AltitudeMode.absolute

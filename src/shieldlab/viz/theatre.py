@@ -151,6 +151,22 @@ def rings(scenario: Scenario) -> list[Ring]:
     return out
 
 
+def check_trace(scenario: Scenario, trace: EventTrace | None) -> None:
+    """Raise ``ValueError`` when the trace was recorded on another scenario."""
+    if trace is None:
+        return
+    same = (
+        trace.scenario == scenario.name
+        and trace.battery_names == tuple(b.name for b in scenario.batteries)
+        and trace.asset_names == tuple(a.name for a in scenario.assets)
+    )
+    if not same:
+        raise ValueError(
+            f"the trace was recorded on scenario '{trace.scenario}', whose batteries and "
+            f"assets differ from those of '{scenario.name}'"
+        )
+
+
 def _aspect(scenario: Scenario) -> float:
     """Plot units of latitude per unit of longitude that keep distances true at the centre."""
     lats = [a.position.lat_deg for a in scenario.assets] + [
@@ -211,6 +227,7 @@ def _title(scenario: Scenario, trace: EventTrace | None) -> str:
 # ------------------------------------------------------------------------------- plotly
 def map_figure(scenario: Scenario, trace: EventTrace | None = None) -> Any:
     """The theatre map as a plotly ``Figure`` (see the module docstring)."""
+    check_trace(scenario, trace)
     go = require("plotly.graph_objects", feature="the theatre map")
     fig = go.Figure()
     seen: set[str] = set()
@@ -444,81 +461,144 @@ def _png_bytes(fig: Any) -> bytes:
     return buf.getvalue()
 
 
+def _draw_map(ax: Any, scenario: Scenario, trace: EventTrace | None, *, legend: bool) -> None:
+    """Everything of the map onto one matplotlib axes (labels only when ``legend``)."""
+    seen: set[str] = set()
+
+    def label(name: str) -> str | None:
+        if not legend or name in seen:
+            return None
+        seen.add(name)
+        return name
+
+    for ring in rings(scenario):
+        ax.plot(
+            ring.lon_deg,
+            ring.lat_deg,
+            color=COLOURS[ring.kind],
+            lw=0.8,
+            ls=_MPL_DASH[ring.style],
+            label=label(ring.group),
+        )
+    if trace is not None:
+        for fate in FATES:
+            la, lo = _gapped_tracks(trace, fate)
+            if la.size:
+                ax.plot(
+                    lo,
+                    la,
+                    color=COLOURS[fate],
+                    lw=0.7,
+                    alpha=0.7,
+                    label=label(f"threat tracks: {fate.replace('_', ' ')}"),
+                )
+        for kind, marker, size in (("kill", "x", 40), ("miss", "o", 30), ("leak", "*", 120)):
+            la, lo, _ = _event_points(trace, kind)
+            if la.size:
+                ax.scatter(
+                    lo,
+                    la,
+                    marker=marker,
+                    s=size,
+                    c="none" if kind == "miss" else COLOURS[kind],
+                    edgecolors=COLOURS[kind] if kind == "miss" else None,
+                    label=label(
+                        {"kill": "intercepts (kill)", "miss": "intercepts (miss)"}.get(kind, kind)
+                    ),
+                    zorder=4,
+                )
+    ax.scatter(
+        [a.position.lon_deg for a in scenario.assets],
+        [a.position.lat_deg for a in scenario.assets],
+        marker="s",
+        color=COLOURS["asset"],
+        label=label("Blue defended assets"),
+        zorder=5,
+    )
+    ax.scatter(
+        [b.position.lon_deg for b in scenario.batteries],
+        [b.position.lat_deg for b in scenario.batteries],
+        marker="^",
+        s=60,
+        color=COLOURS["battery"],
+        label=label("Blue batteries"),
+        zorder=5,
+    )
+    ax.set_aspect(_aspect(scenario))
+    ax.set_xlabel("longitude (°)")
+    ax.set_ylabel("latitude (°)")
+    ax.grid(alpha=0.3)
+
+
+def defended_area(
+    scenario: Scenario, trace: EventTrace | None = None
+) -> tuple[float, float, float, float]:
+    """(lon_min, lon_max, lat_min, lat_max) around the sites and the intercepts and leaks."""
+    lon = [a.position.lon_deg for a in scenario.assets] + [
+        b.position.lon_deg for b in scenario.batteries
+    ]
+    lat = [a.position.lat_deg for a in scenario.assets] + [
+        b.position.lat_deg for b in scenario.batteries
+    ]
+    if trace is not None:
+        sel = trace.mask("kill", "miss", "leak")
+        lon += trace.lon_deg[sel].tolist()
+        lat += trace.lat_deg[sel].tolist()
+    pad_lon = 0.1 * (max(lon) - min(lon)) + 0.05
+    pad_lat = 0.1 * (max(lat) - min(lat)) + 0.05
+    return min(lon) - pad_lon, max(lon) + pad_lon, min(lat) - pad_lat, max(lat) + pad_lat
+
+
 def map_png(scenario: Scenario, path: str | Path, trace: EventTrace | None = None) -> Path:
-    """The theatre map as a PNG (matplotlib), written atomically to ``path``."""
+    """The theatre map as a PNG (matplotlib), written atomically to ``path``.
+
+    Two panels: the whole theatre, and the defended area (sites, intercepts, leaks) with
+    the sites named.
+    """
+    check_trace(scenario, trace)
     plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(10, 9))
+    fig, (ax, az) = plt.subplots(1, 2, figsize=(17, 8.5))
     try:
-        seen: set[str] = set()
-        for ring in rings(scenario):
-            ax.plot(
-                ring.lon_deg,
-                ring.lat_deg,
-                color=COLOURS[ring.kind],
-                lw=0.8,
-                ls=_MPL_DASH[ring.style],
-                label=None if ring.group in seen else ring.group,
-            )
-            seen.add(ring.group)
-        if trace is not None:
-            for fate in FATES:
-                la, lo = _gapped_tracks(trace, fate)
-                if la.size:
-                    ax.plot(
-                        lo,
-                        la,
-                        color=COLOURS[fate],
-                        lw=0.7,
-                        alpha=0.7,
-                        label=f"threat tracks: {fate.replace('_', ' ')}",
-                    )
-            for kind, marker, size in (("kill", "x", 40), ("miss", "o", 30), ("leak", "*", 120)):
-                la, lo, _ = _event_points(trace, kind)
-                if la.size:
-                    ax.scatter(
-                        lo,
-                        la,
-                        marker=marker,
-                        s=size,
-                        c="none" if kind == "miss" else COLOURS[kind],
-                        edgecolors=COLOURS[kind] if kind == "miss" else None,
-                        label={"kill": "intercepts (kill)", "miss": "intercepts (miss)"}.get(
-                            kind, kind
-                        ),
-                        zorder=4,
-                    )
-        ax.scatter(
-            [a.position.lon_deg for a in scenario.assets],
-            [a.position.lat_deg for a in scenario.assets],
-            marker="s",
-            color=COLOURS["asset"],
-            label="Blue defended assets",
-            zorder=5,
-        )
+        _draw_map(ax, scenario, trace, legend=True)
+        _draw_map(az, scenario, trace, legend=False)
+        x0, x1, y0, y1 = defended_area(scenario, trace)
+        az.set_xlim(x0, x1)
+        az.set_ylim(y0, y1)
+        az.set_title("defended area")
         for a in scenario.assets:
-            ax.annotate(a.name, (a.position.lon_deg, a.position.lat_deg), fontsize=7)
-        ax.scatter(
-            [b.position.lon_deg for b in scenario.batteries],
-            [b.position.lat_deg for b in scenario.batteries],
-            marker="^",
-            s=60,
-            color=COLOURS["battery"],
-            label="Blue batteries",
-            zorder=5,
-        )
+            az.annotate(
+                a.name,
+                (a.position.lon_deg, a.position.lat_deg),
+                fontsize=8,
+                xytext=(4, 4),
+                textcoords="offset points",
+                color=COLOURS["asset"],
+            )
         for b in scenario.batteries:
-            ax.annotate(b.name, (b.position.lon_deg, b.position.lat_deg), fontsize=7)
-        ax.set_aspect(_aspect(scenario))
-        ax.set_xlabel("longitude (°)")
-        ax.set_ylabel("latitude (°)")
-        ax.set_title(_title(scenario, trace))
-        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-        ax.grid(alpha=0.3)
+            az.annotate(
+                b.name,
+                (b.position.lon_deg, b.position.lat_deg),
+                fontsize=8,
+                xytext=(4, -10),
+                textcoords="offset points",
+                color=COLOURS["battery"],
+            )
+        ax.add_patch(
+            _rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, ls="--", lw=0.8, color="#424242")
+        )
+        ax.set_title("whole theatre (dashed box: right panel)")
+        fig.suptitle(_title(scenario, trace))
+        fig.legend(fontsize=8, loc="lower center", ncol=4, bbox_to_anchor=(0.5, -0.02))
         out = Path(path)
         atomic_write_bytes(out, _png_bytes(fig))
     finally:
         plt.close(fig)
     return out
+
+
+def _rectangle(*args: Any, **kwargs: Any) -> Any:
+    patches = require("matplotlib.patches", feature="PNG figures")
+    return patches.Rectangle(*args, **kwargs)
 
 
 def timeline_png(trace: EventTrace, path: str | Path) -> Path:
