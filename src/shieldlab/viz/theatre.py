@@ -605,7 +605,7 @@ def timeline_png(trace: EventTrace, path: str | Path) -> Path:
     """The engagement timeline as a PNG (matplotlib), written atomically to ``path``."""
     plt = _pyplot()
     row = _timeline_rows(trace)
-    fig, ax = plt.subplots(figsize=(11, max(4.0, 0.18 * trace.n_threats + 1.5)))
+    fig, ax = plt.subplots(figsize=(11, min(max(4.0, 0.18 * trace.n_threats + 1.5), 60.0)))
     try:
         for fate in FATES:
             sel = [i for i in range(trace.n_threats) if _fate_name(trace, i) == fate]
@@ -637,8 +637,10 @@ def timeline_png(trace: EventTrace, path: str | Path) -> Path:
                     linewidths=0.8,
                 )
         order = np.argsort(row)
-        ax.set_yticks(row[order])
-        ax.set_yticklabels([_threat_label(trace, int(i)) for i in order], fontsize=6)
+        # At most ~300 labels (a large raid's PNG stays readable; the HTML has them all).
+        step = max(1, -(-trace.n_threats // 300))
+        ax.set_yticks(row[order][::step])
+        ax.set_yticklabels([_threat_label(trace, int(i)) for i in order[::step]], fontsize=6)
         ax.invert_yaxis()
         ax.set_xlabel("time from raid start (s)")
         ax.set_ylabel("threat (by launch time)")
