@@ -58,9 +58,10 @@ def _build_app() -> typer.Typer:
 
     # Imported here so that each command module stays independent; the modules
     # themselves import numba/scipy lazily, inside their commands.
-    from shieldlab.cli import analytic, check, run, scenario_cmds, stability, track, wta
+    from shieldlab.cli import analytic, check, replay, run, scenario_cmds, stability, track, wta
 
     run.register(application)
+    replay.register(application)
     scenario_cmds.register(application)
     check.register(application)
     track.register(application)

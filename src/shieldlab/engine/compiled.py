@@ -130,6 +130,8 @@ class CompiledScenario:
     trajectories: dict[str, npt.NDArray[np.generic]] = field(
         default_factory=dict, repr=False, compare=False
     )
+    # Geodetic positions of the batteries and assets (degrees, metres) for replay and maps.
+    sites: dict[str, F64] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def n_threats(self) -> int:
@@ -494,5 +496,21 @@ def compile_scenario(scenario: Scenario, *, dt_traj_s: float = 1.0) -> CompiledS
         threat_type_names=tuple(t.name for t in sc.threat_types),
         battery_names=tuple(b.name for b in sc.batteries),
         assigner=d.assigner,
-        trajectories={"t_s": t_abs, "pos_m": pos_all, "alt_m": alt_all, "off": tr_off, "n": tr_n},
+        trajectories={
+            "t_s": t_abs,
+            "pos_m": pos_all,
+            "alt_m": alt_all,
+            "lat_rad": lat_all,
+            "lon_rad": lon_all,
+            "off": tr_off,
+            "n": tr_n,
+        },
+        sites={
+            "battery_lat_deg": np.asarray([b.position.lat_deg for b in sc.batteries]),
+            "battery_lon_deg": np.asarray([b.position.lon_deg for b in sc.batteries]),
+            "battery_alt_m": np.asarray([b.position.alt_m for b in sc.batteries]),
+            "asset_lat_deg": np.asarray([a.position.lat_deg for a in sc.assets]),
+            "asset_lon_deg": np.asarray([a.position.lon_deg for a in sc.assets]),
+            "asset_alt_m": np.asarray([a.position.alt_m for a in sc.assets]),
+        },
     )

@@ -60,6 +60,22 @@ COL_FIRST_LEAK = 6
 COL_ENGAGED = 7
 N_FIXED = 8
 
+# Event kinds of a traced replication (``engine.trace``; docs/viz.md says what each means).
+# A record is (kind, threat, unit, aux) in integers and (t, t2) in seconds; ``unit`` is a
+# radar, weapon or asset index depending on the kind.
+EV_DETECT = 0  # a scan detects the threat: unit radar, aux scan index
+EV_TRACK_INIT = 1  # M-of-N satisfied on a radar: unit radar
+EV_TRACK = 2  # the track takes a radar slot and reaches its C2 node: unit radar, aux node
+EV_TRACK_LOST = 3  # the threat left the radar's coverage: unit radar
+EV_LAUNCH = 4  # a salvo is fired: unit weapon, aux rounds, t2 planned intercept time
+EV_KILL = 5  # the salvo destroys the threat: unit weapon, aux rounds
+EV_MISS = 6  # every round of the salvo misses: unit weapon, aux rounds
+EV_NO_TARGET = 7  # the salvo arrives after the threat was destroyed: unit weapon, aux rounds
+EV_LEAK = 8  # a lethal threat reaches its aimpoint: unit asset
+EV_IMPACT = 9  # a non-lethal threat (decoy) comes down: unit asset
+EV_RELOAD = 10  # a launcher is reloaded: unit weapon, aux rounds
+N_EVENT_KINDS = 11
+
 
 @njit(cache=True)
 def _ceil_cycle(t: float, cycle_s: float) -> int:
@@ -204,9 +220,24 @@ def _sift_down(
 
 
 @njit(cache=True)
+def _rec(ev: Any, kind: int, t: float, t2: float, i: int, unit: int, aux: int) -> None:
+    """Append one event to a trace buffer ``(ints (E, 4), times (E, 2), count (1,))``."""
+    ev_i, ev_t, ev_n = ev
+    k = ev_n[0]
+    ev_i[k, 0] = kind
+    ev_i[k, 1] = i
+    ev_i[k, 2] = unit
+    ev_i[k, 3] = aux
+    ev_t[k, 0] = t
+    ev_t[k, 1] = t2
+    ev_n[0] = k + 1
+
+
+@njit(cache=True)
 def simulate_one(
     key: np.uint64,
     out: F64,
+    ev: Any,
     # threats
     threat_rng_id: I64,
     threat_type: I64,
@@ -267,7 +298,14 @@ def simulate_one(
     type_layer: I64,
     n_layers: int,
 ) -> None:
-    """Run one replication and write its outcomes into ``out`` (zeroed by the caller)."""
+    """Run one replication and write its outcomes into ``out`` (zeroed by the caller).
+
+    ``ev`` is ``None`` in normal runs, or a trace buffer (:func:`_rec`) that receives the
+    replication's events. Every use sits under ``if ev is not None``, a test on an
+    argument's *type* that numba resolves at compile time (dead-branch pruning): the
+    ``None`` specialisation that ``run_batch`` calls holds no trace code at all, and the
+    traced one makes exactly the same draws and decisions (``engine.trace``).
+    """
     n_t = threat_launch_s.shape[0]
     n_r = radar_battery.shape[0]
     n_w = weapon_battery.shape[0]
@@ -305,7 +343,12 @@ def simulate_one(
                     hits -= 1
                 window = ((window << 1) | hit) & ((np.int64(1) << track_n) - 1)
                 hits += hit
+                if ev is not None:  # noqa: SIM102 (a bare test on ev: pruned when None)
+                    if hit:
+                        _rec(ev, EV_DETECT, (s0 + q) * period, 0.0, i, r, s0 + q)
                 if hits >= track_m:
+                    if ev is not None:
+                        _rec(ev, EV_TRACK_INIT, (s0 + q) * period, 0.0, i, r, 0)
                     c = _ceil_cycle((s0 + q) * period, cycle_s)
                     if c <= n_cycles:
                         form_c[r * n_t + i] = c
@@ -416,12 +459,16 @@ def simulate_one(
                 tgt_busy[b] -= 1
             dirty = True
             if not alive[i]:
+                if ev is not None:
+                    _rec(ev, EV_NO_TARGET, e_time[e], 0.0, i, w, n)
                 continue
             killed = False
             stream = stream_key(key, threat_rng_id[i], KIND_KILL)
             for s in range(n):
                 if uniform_at(stream, e_shot0[e] + s) < pk[w, i]:
                     killed = True
+            if ev is not None:
+                _rec(ev, EV_KILL if killed else EV_MISS, e_time[e], 0.0, i, w, n)
             if killed:
                 alive[i] = False
                 done += 1
@@ -446,6 +493,9 @@ def simulate_one(
                 continue
             alive[i] = False
             done += 1
+            if ev is not None:
+                kind = EV_LEAK if threat_lethal[i] else EV_IMPACT
+                _rec(ev, kind, threat_impact_s[i], 0.0, i, threat_asset[i], 0)
             if threat_lethal[i]:
                 leakers += 1
                 out[col_hits + threat_asset[i]] += 1
@@ -461,6 +511,8 @@ def simulate_one(
             w = rl_weapon[q]
             ready[w] += weapon_load[w]
             dirty = True
+            if ev is not None:
+                _rec(ev, EV_RELOAD, t, 0.0, -1, w, weapon_load[w])
             q = rl_next[q]
 
         # -- tracks: losses (threat left coverage), then formations and waiting tracks -------
@@ -471,6 +523,8 @@ def simulate_one(
                 i = ri - r * n_t
                 track_on[ri] = False
                 active[r] -= 1
+                if ev is not None:
+                    _rec(ev, EV_TRACK_LOST, t, 0.0, i, r, 0)
                 g = 0 if centralised else radar_battery[r]
                 tracked[g, i] -= 1
                 if tracked[g, i] == 0:
@@ -488,6 +542,8 @@ def simulate_one(
                 track_on[ri] = True
                 active[r] += 1
                 g = 0 if centralised else radar_battery[r]
+                if ev is not None:
+                    _rec(ev, EV_TRACK, t, 0.0, i, r, g)
                 tracked[g, i] += 1
                 if tracked[g, i] == 1:
                     _act_add(act_list, act_n, act_pos, g, i)
@@ -634,6 +690,8 @@ def simulate_one(
                     rc = n_cycles
                 e_next[e] = e_head[rc]
                 e_head[rc] = e
+                if ev is not None:
+                    _rec(ev, EV_LAUNCH, t, cand_t[best], i, w, n)
                 shots_at[i] += n
                 before = fired_w[w]
                 fired_w[w] += n
@@ -673,10 +731,26 @@ def simulate_one(
 def run_batch(seed: int, rep0: int, n_rep: int, n_cols: int, *tables: Any) -> F64:
     """Outcomes (n_rep, n_cols) of replications rep0 .. rep0 + n_rep - 1.
 
-    ``tables`` are ``simulate_one``'s arguments after ``out``, in its order (numba passes
-    them on as one heterogeneous tuple, specialised at compile time: no cost per call).
+    ``tables`` are ``simulate_one``'s arguments after ``out`` and ``ev``, in its order
+    (numba passes them on as one heterogeneous tuple, specialised at compile time: no cost
+    per call).
     """
     out = np.zeros((n_rep, n_cols), dtype=np.float64)
     for k in range(n_rep):
-        simulate_one(rep_key(seed, rep0 + k), out[k], *tables)
+        simulate_one(rep_key(seed, rep0 + k), out[k], None, *tables)
+    return out
+
+
+@njit(cache=True)
+def run_traced(
+    seed: int, rep: int, n_cols: int, ev_i: I64, ev_t: F64, ev_n: I64, *tables: Any
+) -> F64:
+    """Outcome row of replication ``rep``, its events appended to ``(ev_i, ev_t, ev_n)``.
+
+    The same ``simulate_one`` as :func:`run_batch`, specialised for a trace buffer: the
+    same random key, draws and decisions, so the row equals ``run_batch``'s row ``rep``.
+    The buffer must hold every event (``engine.trace.event_capacity``).
+    """
+    out = np.zeros(n_cols, dtype=np.float64)
+    simulate_one(rep_key(seed, rep), out, (ev_i, ev_t, ev_n), *tables)
     return out

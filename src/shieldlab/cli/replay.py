@@ -1,0 +1,125 @@
+"""``shieldlab replay``: record one replication's events; write replay files and figures.
+
+Thin: resolve the scenario, :func:`shieldlab.engine.trace.record_replication`, then the
+writers of :mod:`shieldlab.viz`. Replication ``N`` with ``--seed S`` is the same as
+replication ``N`` of ``shieldlab run --seed S`` (docs/viz.md).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from shieldlab.cli._output import console, emit_json
+from shieldlab.errors import InputError
+
+_FIGURE_SUFFIXES = (".html", ".png")
+
+
+def _figure_path(value: Path | None, option: str) -> Path | None:
+    if value is not None and value.suffix.lower() not in _FIGURE_SUFFIXES:
+        raise InputError(
+            f"must end in .html (interactive) or .png (static), got '{value.name}'",
+            field=option,
+        )
+    return value
+
+
+def _check_dir(value: Path | None, option: str) -> None:
+    if value is not None and not value.parent.resolve().is_dir():
+        raise InputError(f"no such directory: '{value.parent}'", field=option)
+
+
+def replay_cmd(
+    scenario: str | None = typer.Argument(
+        None, help="Scenario file, or built-in name (default: four-batteries)."
+    ),
+    replication: int = typer.Option(
+        0, "--replication", "-r", help="Which replication of the run to record (from 0)."
+    ),
+    seed: int = typer.Option(0, "--seed", help="Seed of the run (as in shieldlab run)."),
+    czml: str | None = typer.Option(None, "--czml", help="Write a CZML replay (Cesium)."),
+    kml: str | None = typer.Option(None, "--kml", help="Write a KML replay (gx:Track)."),
+    map_out: str | None = typer.Option(
+        None, "--map", help="Write the theatre map (.html or .png)."
+    ),
+    timeline: str | None = typer.Option(
+        None, "--timeline", help="Write the engagement timeline (.html or .png)."
+    ),
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Replay one replication: its events, as CZML/KML files, a map and a timeline."""
+    from shieldlab.engine.trace import record_replication
+    from shieldlab.scenario.loader import scenario_by_name_or_path
+
+    czml_p, kml_p, map_p, timeline_p = (
+        None if v is None else Path(v) for v in (czml, kml, map_out, timeline)
+    )
+    _figure_path(map_p, "--map")
+    _figure_path(timeline_p, "--timeline")
+    for value, option in (
+        (czml_p, "--czml"),
+        (kml_p, "--kml"),
+        (map_p, "--map"),
+        (timeline_p, "--timeline"),
+    ):
+        _check_dir(value, option)
+    sc = scenario_by_name_or_path(scenario)
+    trace = record_replication(sc, seed=seed, replication=replication)
+    written: list[str] = []
+    if czml_p is not None or kml_p is not None:
+        from shieldlab.viz.replay import write_czml, write_kml
+
+        if czml_p is not None:
+            written.append(str(write_czml(trace, sc, czml_p)))
+        if kml_p is not None:
+            written.append(str(write_kml(trace, sc, kml_p)))
+    if map_p is not None or timeline_p is not None:
+        from shieldlab.viz import theatre
+
+        if map_p is not None:
+            if map_p.suffix.lower() == ".png":
+                theatre.map_png(sc, map_p, trace)
+            else:
+                theatre.write_html(theatre.map_figure(sc, trace), map_p)
+            written.append(str(map_p))
+        if timeline_p is not None:
+            if timeline_p.suffix.lower() == ".png":
+                theatre.timeline_png(trace, timeline_p)
+            else:
+                theatre.write_html(theatre.timeline_figure(trace), timeline_p)
+            written.append(str(timeline_p))
+
+    cols = trace.outcome_columns
+    outcome = {name: float(trace.outcome[c]) for name, c in cols.items()}
+    if json_out:
+        emit_json(
+            {
+                "scenario": trace.scenario,
+                "seed": trace.seed,
+                "replication": trace.replication,
+                "events": trace.summary(),
+                "outcome": outcome,
+                "files": written,
+            }
+        )
+        return
+    out = console()
+    out.print(
+        f"{trace.scenario}: replication {trace.replication} of seed {trace.seed} "
+        f"(the same as in shieldlab run --seed {trace.seed})"
+    )
+    out.print(
+        f"leakers {outcome['leakers']:g}, threats killed {outcome['threats_killed']:g} "
+        f"of {trace.n_threats}, interceptors fired {outcome['interceptors_fired']:g}"
+    )
+    counts = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in trace.summary().items() if v)
+    out.print(f"events: {counts}")
+    for path in written:
+        out.print(f"wrote {path}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``replay`` to the main app."""
+    app.command("replay")(replay_cmd)
