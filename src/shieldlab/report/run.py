@@ -6,13 +6,15 @@
 1. *Summary*: what was run (scenario, replications, seed) and the outcomes table with
    95 % intervals (the same rows as the terminal table);
 2. *Results*: by layer and interceptor type, by defended asset, and their figures;
+   *Theatre*: the map of the notional theatre and the engagement timeline of replication
+   0 of the run's seed (:func:`add_theatre`, the figures of :mod:`shieldlab.viz.theatre`);
 3. *Parameter cards*: every catalog card the scenario used, each value with its unit,
    range, NOTIONAL flag and source;
 4. *Reproduce*: the command that reruns the report bit-for-bit, the scenario file's
    SHA-256, and the versions of shieldlab, Python and the numerical libraries.
 
-Further figures (the theatre map, the engagement timeline) are added by the caller with
-:meth:`Report.add_figure(..., section="Theatre", before="Parameter cards")` before
+Further figures are added by the caller with
+:meth:`Report.add_figure(..., section=..., before="Parameter cards")` before
 :meth:`Report.write`.
 """
 
@@ -39,6 +41,7 @@ __all__ = [
     "REPRODUCE",
     "RESULTS",
     "SUMMARY",
+    "add_theatre",
     "library_versions",
     "rerun_command",
     "run_report",
@@ -160,6 +163,56 @@ def _card_rows(src: CardSource) -> list[list[Any]]:
     return rows
 
 
+THEATRE = "Theatre"
+
+
+def add_theatre(rep: Report, scenario: Scenario, *, seed: int, replication: int = 0) -> None:
+    """Add the *Theatre* section: the map and, where the engine can trace, one replication.
+
+    The map shows batteries, envelope rings, assets and, with a trace, the ground tracks
+    and intercept points of replication ``replication`` of ``seed`` -- exactly that
+    replication of the run (``shieldlab replay`` draws the same). Scenarios that run on the
+    Python event loop (fidelity 'measured', a non-greedy assigner) cannot be traced: their
+    map shows the layout only, and the section says why.
+    """
+    import tempfile
+
+    from shieldlab.engine.trace import EventTrace, record_replication
+    from shieldlab.errors import InputError
+    from shieldlab.viz.theatre import map_figure, map_png, timeline_figure, timeline_png
+
+    rep.add_section(THEATRE, before=CARDS)
+    trace: EventTrace | None
+    try:
+        trace = record_replication(scenario, seed=seed, replication=replication)
+    except InputError as exc:
+        trace = None
+        rep.add_text(f"No replication is drawn: {exc.message}.")
+    with tempfile.TemporaryDirectory(prefix="shieldlab-theatre-") as tmp:
+        png = map_png(scenario, Path(tmp) / "map.png", trace)
+        what = (
+            f"replication {replication} of seed {seed} (rerun it with `shieldlab replay "
+            f"--seed {seed} --replication {replication}`)"
+            if trace is not None
+            else "layout only"
+        )
+        rep.add_figure(
+            "Theatre map",
+            map_figure(scenario, trace),
+            png=png.read_bytes(),
+            caption=f"Notional geography; rings: radar and interceptor envelopes; {what}.",
+        )
+        if trace is not None:
+            png = timeline_png(trace, Path(tmp) / "timeline.png")
+            rep.add_figure(
+                "Engagement timeline",
+                timeline_figure(trace),
+                png=png.read_bytes(),
+                caption=f"Detections, track formation, launches, kills and leaks per threat; "
+                f"{what}.",
+            )
+
+
 def run_report(
     scenario: Scenario,
     results: Results,
@@ -252,6 +305,7 @@ def run_report(
         ):
             pfig, mfig = fn(res)
             rep.add_figure(title, pfig, png=mfig, caption=caption)
+        add_theatre(rep, scenario, seed=res.seed, replication=0)
 
     rep.add_section(CARDS)
     if sources:
