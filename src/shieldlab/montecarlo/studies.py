@@ -10,8 +10,11 @@ have far less noise than independent runs would.
 from __future__ import annotations
 
 import dataclasses
+import heapq
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 import numpy.typing as npt
@@ -27,6 +30,9 @@ from shieldlab.scenario.model import Raid, Scenario, Wave
 def _resize_wave(wave: Wave, count: int) -> Wave:
     data = wave.model_dump()
     data["count"] = count
+    # Launch points stay where the written wave puts them, whatever the new count
+    # (engine.compiled.launch_point_offsets): threat k keeps its path.
+    data["launch_pattern_count"] = wave.pattern_count
     if wave.times_s is not None:
         times = list(wave.times_s[:count])
         step = wave.times_s[-1] - wave.times_s[-2] if len(wave.times_s) > 1 else 0.0
@@ -36,33 +42,48 @@ def _resize_wave(wave: Wave, count: int) -> Wave:
     return Wave.model_validate(data)
 
 
-def scale_raid(scenario: Scenario, n_threats: int) -> Scenario:
-    """The scenario with its raid resized to ``n_threats`` threats, mix kept.
+def nested_wave_counts(counts: Sequence[int], n_threats: int) -> list[int]:
+    """Threats per wave in a raid of ``n_threats``, nested: a raid of n + 1 is the raid of n
+    plus one threat.
 
-    Wave counts are scaled in proportion to the original counts (largest remainder), each
-    keeping at least one threat; threats are added at the end of each wave (launch times
-    continue the wave's pattern), so existing threats keep their random draws.
+    Sainte-Laguë/Webster apportionment by sequential assignment (Balinski & Young 1982,
+    *Fair Representation*, ch. 9 and appendix A): every wave first gets one threat, then
+    each further threat goes to the wave with the largest ``count / (assigned + 1/2)``
+    (ties to the earlier wave; compared in exact integer arithmetic). Divisor methods are
+    *house monotone* -- no wave ever shrinks as the raid grows, unlike the largest
+    remainder method (the Alabama paradox) -- and at ``n_threats = sum(counts)`` the
+    sequence gives exactly ``counts`` (a wave assigned past its count had priority
+    below 1 while a wave short of its count had priority above 1).
+    """
+    c = [int(x) for x in counts]
+    if n_threats < len(c):
+        raise InputError(
+            f"a raid of {n_threats} threats cannot keep all {len(c)} waves", field="raid_sizes"
+        )
+    assigned = [1] * len(c)
+    # Max-heap on c / (s + 1/2) = 2c / (2s + 1): key (-priority, wave index).
+    heap = [(-Fraction(2 * ci, 3), i) for i, ci in enumerate(c)]
+    heapq.heapify(heap)
+    for _ in range(n_threats - len(c)):
+        _, i = heapq.heappop(heap)
+        assigned[i] += 1
+        heapq.heappush(heap, (-Fraction(2 * c[i], 2 * assigned[i] + 1), i))
+    return assigned
+
+
+def scale_raid(scenario: Scenario, n_threats: int) -> Scenario:
+    """The scenario with its raid resized to ``n_threats`` threats, mix kept, nested.
+
+    Wave counts follow :func:`nested_wave_counts` (each wave keeps at least one threat;
+    proportional to the written counts; exactly the written raid at its own size), and a
+    wave grows by appending threats (launch times continue the wave's pattern, launch
+    points keep the written wave's layout). So the raid of n threats is a subset of the
+    raid of n + 1 -- same threat ids, launch times, launch points and aimpoints -- and
+    every threat keeps its random draws: raid sizes run with one seed are a paired
+    comparison (common random numbers).
     """
     waves = scenario.raid.waves
-    if n_threats < len(waves):
-        raise InputError(
-            f"a raid of {n_threats} threats cannot keep all {len(waves)} waves",
-            field="raid_sizes",
-        )
-    total = sum(w.count for w in waves)
-    shares = [n_threats * w.count / total for w in waves]
-    counts = [max(1, int(s)) for s in shares]
-    order = sorted(range(len(waves)), key=lambda k: (-(shares[k] - int(shares[k])), k))
-    k = 0
-    while sum(counts) < n_threats:
-        counts[order[k % len(order)]] += 1
-        k += 1
-    k = 0
-    while sum(counts) > n_threats:
-        j = order[-1 - (k % len(order))]
-        if counts[j] > 1:
-            counts[j] -= 1
-        k += 1
+    counts = nested_wave_counts([w.count for w in waves], int(n_threats))
     raid = Raid(waves=[_resize_wave(w, c) for w, c in zip(waves, counts, strict=True)])
     return scenario.replace(raid=raid)
 
