@@ -12,14 +12,15 @@ from __future__ import annotations
 import dataclasses
 import heapq
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from shieldlab.core.stats import t_half_width, wilson_interval
+from shieldlab.core.stats import mean_interval, t_half_width, wilson_interval
 from shieldlab.engine import CompiledScenario, compile_scenario, layout_of, run_replications
 from shieldlab.errors import InputError
 from shieldlab.montecarlo.results import Metric
@@ -188,6 +189,18 @@ class LeakerHistogram:
         var = max(0.0, (self.total_sq - self.total * self.total / n) / (n - 1))
         return t_half_width(var, n)
 
+    @property
+    def variance(self) -> float:
+        """Sample variance of the leakers over replications (ddof = 1)."""
+        n = self.replications
+        if n < 2:
+            return math.nan
+        return max(0.0, (self.total_sq - self.total * self.total / n) / (n - 1))
+
+    def interval(self, upper: float | None = None) -> tuple[float, float]:
+        """95 % interval of the mean inside [0, ``upper``] (``core.stats.mean_interval``)."""
+        return mean_interval(self.mean, self.variance, self.replications, upper=upper)
+
     def survival(self) -> npt.NDArray[np.float64]:
         """surv[k] = P(at least k leakers), k = 0 .. max + 1 (surv[0] = 1)."""
         tail = np.cumsum(self.counts[::-1])[::-1]
@@ -282,8 +295,21 @@ class PenetrationStudy:
         return np.array([[h.mean for h in row] for row in self.histograms])
 
     def half_width(self) -> npt.NDArray[np.float64]:
-        """95 % half-width of the mean, shape (inventories, raid sizes)."""
+        """95 % Student t half-width of the mean, shape (inventories, raid sizes)."""
         return np.array([[h.half_width for h in row] for row in self.histograms])
+
+    def interval(self) -> npt.NDArray[np.float64]:
+        """95 % interval of the mean inside [0, raid size], shape (inventories, sizes, 2).
+
+        Bounded by the raid size (every threat leaking): an upper bound on the lethal
+        leakers whatever the raid mix (``core.stats.mean_interval``).
+        """
+        return np.array(
+            [
+                [h.interval(float(n)) for h, n in zip(row, self.raid_sizes, strict=True)]
+                for row in self.histograms
+            ]
+        )
 
     def p_at_least(self, k: int) -> npt.NDArray[np.float64]:
         """P(at least k penetrate), shape (inventories, raid sizes)."""
@@ -292,6 +318,44 @@ class PenetrationStudy:
     def p_at_least_interval(self, k: int) -> npt.NDArray[np.float64]:
         """Wilson 95 % bounds of P(at least k), shape (inventories, raid sizes, 2)."""
         return np.array([[h.p_at_least_interval(k) for h in row] for row in self.histograms])
+
+    def to_xarray(self, k: Sequence[int] = (1,)) -> Any:
+        """The study as an ``xarray.Dataset`` over (interceptors, raid_size).
+
+        Variables: ``mean_leakers``, ``mean_leakers_ci95`` (with a ``bound`` dimension,
+        lo/hi), ``std_leakers``, and ``p_at_least`` / ``p_at_least_ci95`` over a ``k``
+        dimension (Wilson bounds). The ``interceptors`` coordinate is -1 where the
+        scenario's own inventory was used. Needs xarray (``pip install 'shieldlab[store]'``).
+        """
+        from shieldlab._optional import require
+
+        xr = require("xarray", feature="PenetrationStudy.to_xarray()")
+        ks = [int(x) for x in k]
+        inv = np.array([-1 if i is None else int(i) for i in self.interceptors], dtype=np.int64)
+        std = np.sqrt(np.array([[h.variance for h in row] for row in self.histograms]))
+        p = np.stack([self.p_at_least(x) for x in ks], axis=-1)
+        p_ci = np.stack([self.p_at_least_interval(x) for x in ks], axis=-2)
+        return xr.Dataset(
+            {
+                "mean_leakers": (("interceptors", "raid_size"), self.mean()),
+                "mean_leakers_ci95": (("interceptors", "raid_size", "bound"), self.interval()),
+                "std_leakers": (("interceptors", "raid_size"), std),
+                "p_at_least": (("interceptors", "raid_size", "k"), p),
+                "p_at_least_ci95": (("interceptors", "raid_size", "k", "bound"), p_ci),
+            },
+            coords={
+                "interceptors": inv,
+                "raid_size": np.asarray(self.raid_sizes, dtype=np.int64),
+                "k": np.asarray(ks, dtype=np.int64),
+                "bound": ["lo", "hi"],
+            },
+            attrs={
+                "replications": int(self.replications),
+                "seed": int(self.seed),
+                "interval_mean": "Student t on the logit scale of leakers / raid size",
+                "interval_p": "Wilson score",
+            },
+        )
 
 
 def penetration_study(
@@ -302,6 +366,7 @@ def penetration_study(
     replications: int = 2_000,
     seed: int = 0,
     raids: CompiledRaids | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> PenetrationStudy:
     """Distribution of penetrating lethal warheads for every raid size and inventory.
 
@@ -310,7 +375,8 @@ def penetration_study(
     do not enter the keys, so all pairs share their draws (common random numbers, with
     the caveats of docs/stability.md: a wave with a launch-area radius re-spreads its
     launch points when its count changes). Each raid size is compiled once
-    (``raids`` may be shared between studies).
+    (``raids`` may be shared between studies). ``progress(done, total)`` is called after
+    each (inventory, raid size) pair.
     """
     raids = CompiledRaids(scenario) if raids is None else raids
     invs: tuple[int | None, ...] = (None,) if interceptors is None else tuple(interceptors)
@@ -323,6 +389,8 @@ def penetration_study(
             if inv is not None:
                 cs = with_inventory(cs, inv)
             row.append(leaker_histogram(cs, replications=replications, seed=seed))
+            if progress is not None:
+                progress(len(rows) * sizes.size + len(row), len(invs) * sizes.size)
         rows.append(tuple(row))
     return PenetrationStudy(
         raid_sizes=sizes,
