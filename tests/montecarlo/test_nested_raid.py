@@ -80,7 +80,8 @@ def test_written_size_reproduces_the_scenario(four) -> None:  # type: ignore[no-
     for name in ("threat_rng_id", "threat_launch_s", "threat_impact_s", "threat_asset"):
         np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
     np.testing.assert_array_equal(
-        run_replications(a, seed=3, first=0, count=50), run_replications(b, seed=3, first=0, count=50)
+        run_replications(a, seed=3, first=0, count=50),
+        run_replications(b, seed=3, first=0, count=50),
     )
 
 

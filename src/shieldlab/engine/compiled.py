@@ -207,9 +207,7 @@ def compile_scenario(scenario: Scenario, *, dt_traj_s: float = 1.0) -> CompiledS
     for w, wave in enumerate(sc.raid.waves):
         k_type = sc.threat_type_index(wave.threat)
         tt = sc.threat_types[k_type]
-        de, dn = launch_point_offsets(
-            wave.count, wave.launch_area.radius_m, wave.pattern_count
-        )
+        de, dn = launch_point_offsets(wave.count, wave.launch_area.radius_m, wave.pattern_count)
         lats, lons = _offset_lat_lon(
             math.radians(wave.launch_area.lat_deg), math.radians(wave.launch_area.lon_deg), de, dn
         )
