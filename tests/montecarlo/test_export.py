@@ -161,6 +161,18 @@ def test_kernel_cache_state_is_known() -> None:
     assert kernel_cached() is True
 
 
+def test_kernel_cache_cold_in_an_empty_cache_dir(tmp_path: Path) -> None:
+    import os
+    import subprocess
+
+    code = "from shieldlab.engine.batch import kernel_cached; print(kernel_cached())"
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "False"  # the front ends then say "compiling (first run only)"
+
+
 def test_engine_source_reports_each_run() -> None:
     from shieldlab.stability.engine_curves import EngineRuns, EngineSource
 

@@ -7,6 +7,8 @@ than the raid of 7, and mean leakers fell as the raid grew (0.451 at 7, 0.344 at
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -43,6 +45,25 @@ def test_wave_counts_are_nested_and_exact_at_the_written_size(
         if n == total:
             assert cur == counts  # the written raid at its own size
         prev = cur
+
+
+def _webster_exact(counts: list[int], n: int) -> list[int]:
+    """Reference: sequential Sainte-Laguë in exact rational arithmetic, ties to the lower index."""
+    s = [1] * len(counts)
+    for _ in range(n - len(counts)):
+        best = max(range(len(counts)), key=lambda i: (Fraction(counts[i], 2 * s[i] + 1), -i))
+        s[best] += 1
+    return s
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    counts=st.lists(st.integers(min_value=1, max_value=100_000), min_size=1, max_size=6),
+    extra=st.integers(min_value=0, max_value=300),
+)
+def test_float_priorities_order_like_exact_fractions(counts: list[int], extra: int) -> None:
+    n = len(counts) + extra
+    assert nested_wave_counts(counts, n) == _webster_exact(counts, n)
 
 
 def test_wave_counts_stay_proportional() -> None:

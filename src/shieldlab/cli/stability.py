@@ -107,7 +107,7 @@ class _EngineStatus:
         first = (
             "engine: compiling the simulation kernel (first run only, 20-60 s)"
             if kernel_cached() is False
-            else "engine: first run"
+            else "engine: starting"
         )
         self._task = self._bar.add_task(first, total=None)
 

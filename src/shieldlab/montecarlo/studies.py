@@ -14,7 +14,6 @@ import heapq
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -50,7 +49,7 @@ def nested_wave_counts(counts: Sequence[int], n_threats: int) -> list[int]:
     Sainte-Laguë/Webster apportionment by sequential assignment (Balinski & Young 1982,
     *Fair Representation*, ch. 9 and appendix A): every wave first gets one threat, then
     each further threat goes to the wave with the largest ``count / (assigned + 1/2)``
-    (ties to the earlier wave; compared in exact integer arithmetic). Divisor methods are
+    (ties to the earlier wave). Divisor methods are
     *house monotone* -- no wave ever shrinks as the raid grows, unlike the largest
     remainder method (the Alabama paradox) -- and at ``n_threats = sum(counts)`` the
     sequence gives exactly ``counts`` (a wave assigned past its count had priority
@@ -62,13 +61,16 @@ def nested_wave_counts(counts: Sequence[int], n_threats: int) -> list[int]:
             f"a raid of {n_threats} threats cannot keep all {len(c)} waves", field="raid_sizes"
         )
     assigned = [1] * len(c)
-    # Max-heap on c / (s + 1/2) = 2c / (2s + 1): key (-priority, wave index).
-    heap = [(-Fraction(2 * ci, 3), i) for i, ci in enumerate(c)]
+    # Max-heap on c / (s + 1/2) = 2c / (2s + 1): key (-priority, wave index). Float keys
+    # order exactly here: IEEE division is correctly rounded, so equal ratios give equal
+    # keys, and two different ratios of integers up to MAX_THREATS differ by at least
+    # 1 / (2 MAX_THREATS + 1)^2, far more than the rounding error.
+    heap = [(-(2.0 * ci) / 3.0, i) for i, ci in enumerate(c)]
     heapq.heapify(heap)
     for _ in range(n_threats - len(c)):
         _, i = heapq.heappop(heap)
         assigned[i] += 1
-        heapq.heappush(heap, (-Fraction(2 * c[i], 2 * assigned[i] + 1), i))
+        heapq.heappush(heap, (-(2.0 * c[i]) / (2 * assigned[i] + 1), i))
     return assigned
 
 
