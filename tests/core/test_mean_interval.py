@@ -106,3 +106,17 @@ def test_coverage_near_nominal(name: str, truth: float, n: int, upper: float | N
     assert 0.93 <= cov <= 0.97, (name, cov, cov_t)
     if name == "poisson 0.2, n=20":
         assert cov_t < 0.93  # the symmetric t interval under-covers skewed small counts
+
+
+def test_metric_restates_its_interval_at_another_confidence() -> None:
+    from shieldlab.montecarlo.results import Metric, _mean_metric, _prop_metric
+
+    m = _mean_metric(0.2, 0.2737, 20, upper=5.0)
+    assert m.interval(0.95) == pytest.approx(m.ci95, rel=1e-12)  # std is stored as a root
+    lo99, hi99 = m.interval(0.99)
+    assert 0.0 <= lo99 < m.ci95[0] and m.ci95[1] < hi99 <= 5.0
+    p = _prop_metric(3, 40)
+    assert p.interval(0.95) == p.ci95 and p.interval(0.99) == wilson_interval(3, 40, 0.99)
+    flat = _mean_metric(16.0, 0.0, 4096, upper=16.0)  # every replication engaged all 16
+    assert flat.is_constant and flat.ci95[0] < 16.0 == flat.ci95[1]
+    assert Metric(mean=3.0, ci95=(3.0, 3.0), n=0, kind="constant").is_constant

@@ -45,6 +45,23 @@ class Metric:
     n: int
     kind: str = "mean"  # "mean", "proportion" or "constant"
     std: float = math.nan
+    #: Upper end of the outcome's support for a mean (lower end 0; None: unbounded), so
+    #: an interval at another confidence can be rebuilt (``core.stats.mean_interval``).
+    upper: float | None = None
+
+    @property
+    def is_constant(self) -> bool:
+        """True when the outcome did not vary: a constant, or every replication equal."""
+        return self.kind == "constant" or self.ci95[0] == self.ci95[1] or self.std == 0.0
+
+    def interval(self, confidence: float) -> tuple[float, float]:
+        """The metric's interval at another ``confidence`` (same method as ``ci95``)."""
+        if self.kind == "constant" or self.n <= 1:
+            return (self.mean, self.mean)
+        if self.kind == "proportion":
+            return wilson_interval(round(self.mean * self.n), self.n, confidence)
+        var = self.std * self.std if math.isfinite(self.std) else 0.0
+        return mean_interval(self.mean, var, self.n, upper=self.upper, confidence=confidence)
 
     @property
     def half_width(self) -> float:
@@ -65,7 +82,7 @@ def _mean_metric(mean: float, var: float, n: int, upper: float | None) -> Metric
         return Metric(mean=math.nan, ci95=(math.nan, math.nan), n=0)
     lo, hi = mean_interval(mean, var, n, lower=0.0, upper=upper)
     std = math.sqrt(var) if n > 1 and math.isfinite(var) else math.nan
-    return Metric(mean=mean, ci95=(lo, hi), n=n, std=std)
+    return Metric(mean=mean, ci95=(lo, hi), n=n, std=std, upper=upper)
 
 
 def _prop_metric(k: int, n: int) -> Metric:
