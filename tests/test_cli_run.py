@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from shieldlab.cli import main as cli_main
@@ -47,12 +48,36 @@ def test_json_contract_and_same_seed_same_output(capsys: pytest.CaptureFixture[s
     code, out, _ = call(capsys, "run", "closed-form", "-n", "1000", "--seed", "5", "--json")
     assert code == 0
     d = json.loads(out)
-    assert list(d) == ["scenario", "replications", "seed", "metrics", "timing"]
+    assert list(d) == [
+        "scenario",
+        "replications",
+        "seed",
+        "doctrine",
+        "intervals",
+        "metrics",
+        "timing",
+    ]
     assert d["scenario"] == "closed-form" and d["replications"] == 1000 and d["seed"] == 5
+    assert d["doctrine"]["engagement_priority"] == "time_to_impact"
+    assert "earliest" in d["doctrine"]["weapon_choice"]
     for key in ("leakers", "p_zero_leakers", "interceptors_fired", "threats_killed"):
-        assert set(d["metrics"][key]) == {"mean", "ci95"}
+        assert set(d["metrics"][key]) == {"mean", "ci95", "n", "std"}
+        assert d["metrics"][key]["n"] == 1000
         lo, hi = d["metrics"][key]["ci95"]
-        assert lo <= d["metrics"][key]["mean"] <= hi
+        assert 0.0 <= lo <= d["metrics"][key]["mean"] <= hi
+    # n and std are those of the per-replication rows.
+    from shieldlab.engine import compile_scenario, layout_of, run_replications
+    from shieldlab.scenario import scenario_by_name_or_path
+
+    cs = compile_scenario(scenario_by_name_or_path("closed-form"))
+    rows = run_replications(cs, seed=5, first=0, count=1000)
+    for key in ("leakers", "interceptors_fired"):
+        col = rows[:, layout_of(cs).columns()[key]]
+        assert d["metrics"][key]["std"] == pytest.approx(float(col.std(ddof=1)), rel=1e-9)
+    zero = float(np.mean(rows[:, layout_of(cs).columns()["leakers"]] == 0))
+    assert d["metrics"]["p_zero_leakers"]["std"] == pytest.approx(
+        np.sqrt(zero * (1 - zero) * 1000 / 999), rel=1e-9
+    )
     code, out2, _ = call(capsys, "run", "closed-form", "-n", "1000", "--seed", "5", "--json")
     d2 = json.loads(out2)
     d.pop("timing")

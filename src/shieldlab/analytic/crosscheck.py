@@ -31,7 +31,6 @@ from typing import Any
 import numpy as np
 
 from shieldlab.core import engagement as eg
-from shieldlab.core.stats import t_half_width, wilson_interval
 from shieldlab.montecarlo import Metric, Results
 from shieldlab.scenario.model import Scenario
 
@@ -271,18 +270,10 @@ class CheckReport:
 
 
 def _interval_99(metric: Metric, *, scale: float = 1.0) -> tuple[float, float]:
-    """Re-state a Monte Carlo metric's 95 % interval at 99 %: t (means) or Wilson (proportions)."""
-    n = metric.n
-    if metric.kind == "proportion":
-        k = round(metric.mean * n)
-        lo, hi = wilson_interval(k, n, CONFIDENCE)
-        return lo * scale, hi * scale
-    if metric.kind == "constant" or n <= 1:
-        return metric.mean * scale, metric.mean * scale
-    half95 = (metric.ci95[1] - metric.ci95[0]) / 2.0
-    ratio = t_half_width(1.0, n, CONFIDENCE) / t_half_width(1.0, n, 0.95)
-    half = half95 * ratio
-    return (metric.mean - half) * scale, (metric.mean + half) * scale
+    """A Monte Carlo metric's interval at 99 %, by the metric's own method (Wilson for
+    proportions; for means the t interval on the log/logit scale, ``Metric.interval``)."""
+    lo, hi = metric.interval(CONFIDENCE)
+    return lo * scale, hi * scale
 
 
 def _judge(relation: str, cf: float, lo: float, hi: float) -> bool | None:
@@ -299,7 +290,7 @@ def _judge(relation: str, cf: float, lo: float, hi: float) -> bool | None:
 
 
 def _is_constant(metric: Metric) -> bool:
-    return metric.ci95[0] == metric.ci95[1]
+    return metric.is_constant
 
 
 def _why_bound(cf: ClosedForm, res: Results) -> list[str]:

@@ -36,12 +36,13 @@ def _ci(m: Metric, digits: int = 2, scale: float = 1.0) -> str:
 
 
 def _pm(m: Metric, digits: int = 2) -> str:
-    """Mean ± half-width of its (symmetric, Student t) 95 % interval: a narrow column."""
+    """Mean and its 95 % interval (not symmetric about the mean): a narrow column."""
     if math.isnan(m.mean):
         return "-"
-    if math.isnan(m.half_width):
+    lo, hi = m.ci95
+    if math.isnan(lo):
         return _fmt(m.mean, digits)
-    return f"{_fmt(m.mean, digits)} ±{_fmt(m.half_width, digits)}"
+    return f"{_fmt(m.mean, digits)} ({_fmt(lo, digits)}-{_fmt(hi, digits)})"
 
 
 def _table(res: Results, sources: list[Any], catalog_path: str, elapsed_note: str) -> None:
@@ -102,8 +103,8 @@ def _table(res: Results, sources: list[Any], catalog_path: str, elapsed_note: st
     bt = Table(title="What stops what: by layer and interceptor type", title_justify="left")
     bt.add_column("layer", no_wrap=True)
     bt.add_column("interceptor type", overflow="fold")
-    bt.add_column("fired ±95 %", justify="right", no_wrap=True)
-    bt.add_column("kills ±95 %", justify="right", no_wrap=True)
+    bt.add_column("fired (95 %)", justify="right", no_wrap=True)
+    bt.add_column("kills (95 %)", justify="right", no_wrap=True)
     fired = res.by_type["interceptors_fired_by_type"]
     kills = res.by_type["kills_by_type"]
     layer_of = dict(zip(fired, res.layers, strict=True)) if res.layers else {}
@@ -124,12 +125,36 @@ def _table(res: Results, sources: list[Any], catalog_path: str, elapsed_note: st
     out.print(ht)
 
     if res.precision is not None:
-        half = m["leakers"].half_width
+        from shieldlab.core.stats import t_half_width
+
+        # The stopping rule's measure: the Student t half-width sqrt(var/n) t (runner).
+        half = t_half_width(m["leakers"].std ** 2, m["leakers"].n)
         state = "met" if res.precision_met else "NOT met (raise --replications)"
         out.print(
             f"precision target: leakers interval half-width {_fmt(half, 4)} "
             f"vs {res.precision:g}: {state}"
         )
+    d = res.doctrine
+    if d:
+        out.print(
+            f"Doctrine: {d['assigner']} assigner, priority {d['engagement_priority']} "
+            f"({d['weapon_choice']}); salvo {d['salvo_size']}, "
+            f"{'shoot-look-shoot' if d['shoot_look_shoot'] else 'no shoot-look-shoot'}, "
+            f"at most {d['max_engagements_per_threat']} engagements per threat, "
+            f"{d['c2_mode']} C2."
+        )
+        if d["engagement_priority"] == "time_to_impact":
+            out.print(
+                "  With this weapon choice more rounds can mean more leakers (long-range "
+                "rounds use up the engagements per threat): see docs/engine.md, "
+                "'Doctrine and inventory'.",
+                style="dim",
+            )
+    out.print(
+        "Intervals: means, Student t on the logit/log scale (inside the outcome's range); "
+        "proportions, Wilson.",
+        style="dim",
+    )
     if res.path == "python":
         out.print("assigner not compiled: ran the Python event loop (slower)")
     if sources:
@@ -170,6 +195,13 @@ def run_cmd(
         help="Also write an offline HTML report (tables, figures, parameter sources, the "
         "command to rerun it) with PNGs into this directory (needs shieldlab[plot]).",
     ),
+    out_path: str | None = typer.Option(
+        None,
+        "--out",
+        "-o",
+        help="Also write the metrics, one row per metric (mean, interval, n, std), to "
+        "FILE.csv or FILE.parquet (format by suffix; parquet needs shieldlab[store]).",
+    ),
 ) -> None:
     """Simulate a layered air and missile defence: what is stopped, what leaks through."""
     import time
@@ -189,6 +221,10 @@ def run_cmd(
         require("plotly", feature="--report")
         require("matplotlib", feature="--report")
         check_report_dir(report)
+    if out_path is not None:
+        from shieldlab.montecarlo.results import table_format
+
+        table_format(out_path)  # a bad suffix or a missing pyarrow fails before the run
     t0 = time.perf_counter()
     sc = scenario_by_name_or_path(scenario)
     if json_out:
@@ -196,36 +232,51 @@ def run_cmd(
             sc, replications=replications, seed=seed, workers=workers, precision=precision
         )
     else:
-        # Always a (transient, stderr) bar: the first run spends ~15 s compiling the
-        # kernel, and a non-compiled assigner runs a few replications per second.
+        # Always a (transient, stderr) bar: the first run spends 20-60 s compiling the
+        # kernel (said so, instead of a frozen "0/N"), and a non-compiled assigner runs a
+        # few replications per second.
         from rich.progress import (
             BarColumn,
             Progress,
             SpinnerColumn,
             TextColumn,
+            TimeElapsedColumn,
             TimeRemainingColumn,
         )
 
+        from shieldlab.engine.batch import kernel_cached
+
         err = console(stderr=True)
         label = "simulating" if precision is None else f"simulating until ±{precision:g} leakers"
+        cold = kernel_cached() is False
+        first_label = (
+            "compiling the simulation kernel (first run only, 20-60 s)"
+            if cold
+            else "preparing the scenario"
+        )
         with Progress(
             SpinnerColumn(),
-            TextColumn(label),
+            TextColumn("{task.description}"),
             BarColumn(),
             TextColumn("{task.completed:,}/{task.total:,}"),
             TimeRemainingColumn(),
+            TimeElapsedColumn(),
             console=err,
             transient=True,
             disable=not err.is_terminal,  # nothing at all on a pipe or in a log file
         ) as bar:
-            task = bar.add_task("run", total=replications)
+            task = bar.add_task(first_label, total=replications)
+
+            def on_progress(done: int, total: int) -> None:
+                bar.update(task, completed=done, description=label)
+
             res = simulate(
                 sc,
                 replications=replications,
                 seed=seed,
                 workers=workers,
                 precision=precision,
-                progress=lambda done, total: bar.update(task, completed=done),
+                progress=on_progress,
             )
     wall = time.perf_counter() - t0
     written = None
@@ -243,6 +294,10 @@ def run_cmd(
             workers=workers,
         )
         written = rep.write(report)
+    if out_path is not None:
+        from shieldlab.montecarlo.results import write_table
+
+        write_table(res, out_path)
     if json_out:
         d = res.to_dict()
         d["timing"]["wall_s"] = wall

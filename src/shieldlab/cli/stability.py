@@ -8,6 +8,7 @@ imported inside the commands so that ``shieldlab --help`` stays fast.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -79,6 +80,61 @@ def _engine_source(
         raid_step=raid_step,
         inventory_step=inventory_step,
     )
+
+
+class _EngineStatus:
+    """A transient spinner on stderr while the engine runs (nothing on a pipe or in a log).
+
+    Engine studies take from seconds to minutes and the first run also compiles the
+    kernel (20-60 s); the line says which, how many engine runs are done and the last one.
+    """
+
+    def __init__(self) -> None:
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        from shieldlab.cli._output import console
+        from shieldlab.engine.batch import kernel_cached
+
+        err = console(stderr=True)
+        self._bar = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+            disable=not err.is_terminal,
+        )
+        first = (
+            "engine: compiling the simulation kernel (first run only, 20-60 s)"
+            if kernel_cached() is False
+            else "engine: starting"
+        )
+        self._task = self._bar.add_task(first, total=None)
+
+    def __enter__(self) -> _EngineStatus:
+        self._bar.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._bar.__exit__(*exc)  # type: ignore[arg-type]
+
+    def runs(self, done: int, interceptors: int, threats: int) -> None:
+        """EngineSource.progress: after each (inventory, raid size) engine run."""
+        self._bar.update(
+            self._task,
+            description=f"engine: {done:,} runs done (last: {threats:,} threats against "
+            f"{interceptors:,} interceptors)",
+        )
+
+    def sizes(self, done: int, total: int) -> None:
+        """engine_curve's progress: after each raid size."""
+        self._bar.update(self._task, description=f"engine: raid size {done} of {total} done")
+
+    def source(self, src: EngineSource) -> EngineSource:
+        """``src`` reporting its runs here."""
+        import dataclasses
+
+        return dataclasses.replace(src, progress=self.runs)
 
 
 def _load(posture: Path | None) -> Posture:
@@ -279,14 +335,16 @@ def penetration(
             n0 = sum(w.count for w in scenario.raid.waves)
             lo = len(scenario.raid.waves)
             sizes = sorted({max(lo, round(n0 * f)) for f in (0.25, 0.5, 1, 2, 4, 6, 8, 12)})
-        eng_curve = engine_curve(
-            scenario,
-            sizes,
-            k=k,
-            interceptors=engine_interceptors,
-            replications=replications,
-            seed=seed,
-        )
+        with _EngineStatus() as status:
+            eng_curve = engine_curve(
+                scenario,
+                sizes,
+                k=k,
+                interceptors=engine_interceptors,
+                replications=replications,
+                seed=seed,
+                progress=status.sizes,
+            )
         eng_sat = saturation_point(eng_curve, epsilon) if len(sizes) > 1 else None
         out["engine"] = {
             "scenario": scenario.name,
@@ -408,7 +466,12 @@ def restore(
     src = _engine_source(engine, replications, seed, raid_step)
     _plot_dir(plot)
     p = _load(posture)
-    results = [restore_deterrence(p, s, engine=src) for s in sides]  # type: ignore[arg-type]
+    if src is None:
+        results = [restore_deterrence(p, s, engine=None) for s in sides]  # type: ignore[arg-type]
+    else:
+        with _EngineStatus() as status:
+            src = status.source(src)
+            results = [restore_deterrence(p, s, engine=src) for s in sides]  # type: ignore[arg-type]
     out: dict[str, Any] = {"posture": p.name, "results": [r.to_dict() for r in results]}
     if plot is not None:
         out["figures"] = [str(f) for f in _restore_figures(plot, p, results)]
@@ -587,7 +650,12 @@ def race(
     src = _engine_source(engine, replications, seed, raid_step, inventory_step)
     _plot_dir(plot)
     p = _load(posture)
-    res = action_reaction(p, periods=periods, caches=RaceCaches(p, engine=src))
+    if src is None:
+        res = action_reaction(p, periods=periods, caches=RaceCaches(p, engine=None))
+    else:
+        with _EngineStatus() as status:
+            src = status.source(src)
+            res = action_reaction(p, periods=periods, caches=RaceCaches(p, engine=src))
     rich = richardson(p.race.richardson) if p.race.richardson is not None else None
     out: dict[str, Any] = {
         "posture": p.name,
@@ -664,9 +732,11 @@ def race(
 def _source_text(src: EngineSource | None) -> str:
     if src is None:
         return "closed-form"
+    d = src.scenario.doctrine
     return (
         f"engine scenario {src.scenario.name}, {src.replications} replications, seed "
-        f"{src.seed}, raid step {src.raid_step}, inventory step {src.inventory_step}"
+        f"{src.seed}, raid step {src.raid_step}, inventory step {src.inventory_step}, "
+        f"doctrine {d.assigner}/{d.engagement_priority}"
     )
 
 
@@ -752,22 +822,25 @@ def restraint(
                 )
             caps = caps.with_cap(cast("CapName", name), int(val))
         cell = None if src is not None else evaluate_caps(p, caps, threshold=thr)
-    caches = RaceCaches(p, engine=src)
-    t0 = time.perf_counter()
-    m = restraint_map(
-        p,
-        x_cap=cast("CapName", xc),
-        x_values=xv,
-        y_cap=cast("CapName", yc),
-        y_values=yv,
-        threshold=thr,
-        caches=caches,
-    )
-    seconds = time.perf_counter() - t0
-    if at is not None and cell is None:  # engine: reuse the map's engine runs
-        from shieldlab.stability.restraint import evaluate_caps
+    with contextlib.ExitStack() as stack:
+        if src is not None:
+            src = stack.enter_context(_EngineStatus()).source(src)
+        caches = RaceCaches(p, engine=src)
+        t0 = time.perf_counter()
+        m = restraint_map(
+            p,
+            x_cap=cast("CapName", xc),
+            x_values=xv,
+            y_cap=cast("CapName", yc),
+            y_values=yv,
+            threshold=thr,
+            caches=caches,
+        )
+        seconds = time.perf_counter() - t0
+        if at is not None and cell is None:  # engine: reuse the map's engine runs
+            from shieldlab.stability.restraint import evaluate_caps
 
-        cell = evaluate_caps(p, caps, threshold=thr, caches=caches)
+            cell = evaluate_caps(p, caps, threshold=thr, caches=caches)
     out: dict[str, Any] = {
         "posture": p.name,
         "curve_source": _source_text(src),

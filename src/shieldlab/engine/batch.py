@@ -85,3 +85,17 @@ def kernel_tables(cs: CompiledScenario) -> tuple[Any, ...]:
         np.asarray(lay.type_layer, dtype=np.int64),
         len(lay.layers),
     )
+
+
+def kernel_cached() -> bool | None:
+    """Whether numba's on-disk cache holds a compiled kernel for this source (None: unknown).
+
+    A front end uses it to say "compiling (first run only)" instead of a frozen progress
+    bar. It reads numba's cache index (private API: ``Dispatcher._cache``), which is
+    empty when the kernel's source changed since it was cached; any failure is "unknown".
+    """
+    try:
+        cache: Any = getattr(run_batch, "_cache")  # noqa: B009 - private numba attribute
+        return bool(cache._cache_file._load_index())
+    except Exception:  # best effort: a label, never an error
+        return None

@@ -158,14 +158,20 @@ class CompiledScenario:
         return int(np.sum(self.threat_lethal))
 
 
-def launch_point_offsets(count: int, radius_m: float) -> tuple[F64, F64]:
+def launch_point_offsets(
+    count: int, radius_m: float, pattern_count: int | None = None
+) -> tuple[F64, F64]:
     """East/north offsets (m) of ``count`` launch points spread evenly over a disc.
 
-    Vogel's sunflower pattern, r_k = radius sqrt((k + 1/2)/count), θ_k = k · golden angle
-    (Vogel 1979, Math. Biosci. 44:179): deterministic, so trajectories need no random draws.
+    Vogel's sunflower pattern laid out for m = ``pattern_count`` (default ``count``)
+    points, r_k = radius sqrt(((k mod m) + 1/2)/m), θ_k = k · golden angle (Vogel 1979,
+    Math. Biosci. 44:179): deterministic, so trajectories need no random draws. Point k
+    depends on k and m only, so a wave resized with m fixed keeps its first points
+    (points past m reuse the radii at new angles, still inside the disc).
     """
+    m = max(count if pattern_count is None else int(pattern_count), 1)
     k = np.arange(count, dtype=np.float64)
-    r = radius_m * np.sqrt((k + 0.5) / max(count, 1))
+    r = radius_m * np.sqrt((np.mod(k, m) + 0.5) / m)
     theta = k * _GOLDEN_ANGLE_RAD
     return r * np.cos(theta), r * np.sin(theta)
 
@@ -203,7 +209,7 @@ def compile_scenario(scenario: Scenario, *, dt_traj_s: float = 1.0) -> CompiledS
     for w, wave in enumerate(sc.raid.waves):
         k_type = sc.threat_type_index(wave.threat)
         tt = sc.threat_types[k_type]
-        de, dn = launch_point_offsets(wave.count, wave.launch_area.radius_m)
+        de, dn = launch_point_offsets(wave.count, wave.launch_area.radius_m, wave.pattern_count)
         lats, lons = _offset_lat_lon(
             math.radians(wave.launch_area.lat_deg), math.radians(wave.launch_area.lon_deg), de, dn
         )

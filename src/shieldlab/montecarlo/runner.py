@@ -149,7 +149,8 @@ def simulate(
 
     ``replications`` is the number of replications, or with ``precision`` the most to
     run. ``workers`` > 1 runs chunks in that many processes. ``progress(done, total)`` is
-    called after each chunk.
+    called with done = 0 once the scenario and kernel are compiled (the numba kernel
+    compiles on a first run, tens of seconds), then after each chunk.
     """
     check_run_options(replications=replications, seed=seed, workers=workers, precision=precision)
     t0 = time.perf_counter()
@@ -188,6 +189,8 @@ def simulate(
     if not python:
         summarise(_run_chunk(cs, seed, 0, 1, python), first=0, leak_col=leak_col)
     t_warm = time.perf_counter() - t1
+    if progress is not None:
+        progress(0, replications)  # compiled and warm: the front end's "compiling" ends here
 
     target_met: bool | None = None
     t2 = time.perf_counter()

@@ -10,13 +10,16 @@ have far less noise than independent runs would.
 from __future__ import annotations
 
 import dataclasses
+import heapq
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from shieldlab.core.stats import t_half_width, wilson_interval
+from shieldlab.core.stats import mean_interval, t_half_width, wilson_interval
 from shieldlab.engine import CompiledScenario, compile_scenario, layout_of, run_replications
 from shieldlab.errors import InputError
 from shieldlab.montecarlo.results import Metric
@@ -27,6 +30,9 @@ from shieldlab.scenario.model import Raid, Scenario, Wave
 def _resize_wave(wave: Wave, count: int) -> Wave:
     data = wave.model_dump()
     data["count"] = count
+    # Launch points stay where the written wave puts them, whatever the new count
+    # (engine.compiled.launch_point_offsets): threat k keeps its path.
+    data["launch_pattern_count"] = wave.pattern_count
     if wave.times_s is not None:
         times = list(wave.times_s[:count])
         step = wave.times_s[-1] - wave.times_s[-2] if len(wave.times_s) > 1 else 0.0
@@ -36,33 +42,51 @@ def _resize_wave(wave: Wave, count: int) -> Wave:
     return Wave.model_validate(data)
 
 
-def scale_raid(scenario: Scenario, n_threats: int) -> Scenario:
-    """The scenario with its raid resized to ``n_threats`` threats, mix kept.
+def nested_wave_counts(counts: Sequence[int], n_threats: int) -> list[int]:
+    """Threats per wave in a raid of ``n_threats``, nested: a raid of n + 1 is the raid of n
+    plus one threat.
 
-    Wave counts are scaled in proportion to the original counts (largest remainder), each
-    keeping at least one threat; threats are added at the end of each wave (launch times
-    continue the wave's pattern), so existing threats keep their random draws.
+    Sainte-Laguë/Webster apportionment by sequential assignment (Balinski & Young 1982,
+    *Fair Representation*, ch. 9 and appendix A): every wave first gets one threat, then
+    each further threat goes to the wave with the largest ``count / (assigned + 1/2)``
+    (ties to the earlier wave). Divisor methods are
+    *house monotone* -- no wave ever shrinks as the raid grows, unlike the largest
+    remainder method (the Alabama paradox) -- and at ``n_threats = sum(counts)`` the
+    sequence gives exactly ``counts`` (a wave assigned past its count had priority
+    below 1 while a wave short of its count had priority above 1).
+    """
+    c = [int(x) for x in counts]
+    if n_threats < len(c):
+        raise InputError(
+            f"a raid of {n_threats} threats cannot keep all {len(c)} waves", field="raid_sizes"
+        )
+    assigned = [1] * len(c)
+    # Max-heap on c / (s + 1/2) = 2c / (2s + 1): key (-priority, wave index). Float keys
+    # order exactly here: IEEE division is correctly rounded, so equal ratios give equal
+    # keys, and two different ratios of integers up to MAX_THREATS differ by at least
+    # 1 / (2 MAX_THREATS + 1)^2, far more than the rounding error.
+    heap = [(-(2.0 * ci) / 3.0, i) for i, ci in enumerate(c)]
+    heapq.heapify(heap)
+    for _ in range(n_threats - len(c)):
+        _, i = heapq.heappop(heap)
+        assigned[i] += 1
+        heapq.heappush(heap, (-(2.0 * c[i]) / (2 * assigned[i] + 1), i))
+    return assigned
+
+
+def scale_raid(scenario: Scenario, n_threats: int) -> Scenario:
+    """The scenario with its raid resized to ``n_threats`` threats, mix kept, nested.
+
+    Wave counts follow :func:`nested_wave_counts` (each wave keeps at least one threat;
+    proportional to the written counts; exactly the written raid at its own size), and a
+    wave grows by appending threats (launch times continue the wave's pattern, launch
+    points keep the written wave's layout). So the raid of n threats is a subset of the
+    raid of n + 1 -- same threat ids, launch times, launch points and aimpoints -- and
+    every threat keeps its random draws: raid sizes run with one seed are a paired
+    comparison (common random numbers).
     """
     waves = scenario.raid.waves
-    if n_threats < len(waves):
-        raise InputError(
-            f"a raid of {n_threats} threats cannot keep all {len(waves)} waves",
-            field="raid_sizes",
-        )
-    total = sum(w.count for w in waves)
-    shares = [n_threats * w.count / total for w in waves]
-    counts = [max(1, int(s)) for s in shares]
-    order = sorted(range(len(waves)), key=lambda k: (-(shares[k] - int(shares[k])), k))
-    k = 0
-    while sum(counts) < n_threats:
-        counts[order[k % len(order)]] += 1
-        k += 1
-    k = 0
-    while sum(counts) > n_threats:
-        j = order[-1 - (k % len(order))]
-        if counts[j] > 1:
-            counts[j] -= 1
-        k += 1
+    counts = nested_wave_counts([w.count for w in waves], int(n_threats))
     raid = Raid(waves=[_resize_wave(w, c) for w, c in zip(waves, counts, strict=True)])
     return scenario.replace(raid=raid)
 
@@ -167,6 +191,18 @@ class LeakerHistogram:
         var = max(0.0, (self.total_sq - self.total * self.total / n) / (n - 1))
         return t_half_width(var, n)
 
+    @property
+    def variance(self) -> float:
+        """Sample variance of the leakers over replications (ddof = 1)."""
+        n = self.replications
+        if n < 2:
+            return math.nan
+        return max(0.0, (self.total_sq - self.total * self.total / n) / (n - 1))
+
+    def interval(self, upper: float | None = None) -> tuple[float, float]:
+        """95 % interval of the mean inside [0, ``upper``] (``core.stats.mean_interval``)."""
+        return mean_interval(self.mean, self.variance, self.replications, upper=upper)
+
     def survival(self) -> npt.NDArray[np.float64]:
         """surv[k] = P(at least k leakers), k = 0 .. max + 1 (surv[0] = 1)."""
         tail = np.cumsum(self.counts[::-1])[::-1]
@@ -261,8 +297,21 @@ class PenetrationStudy:
         return np.array([[h.mean for h in row] for row in self.histograms])
 
     def half_width(self) -> npt.NDArray[np.float64]:
-        """95 % half-width of the mean, shape (inventories, raid sizes)."""
+        """95 % Student t half-width of the mean, shape (inventories, raid sizes)."""
         return np.array([[h.half_width for h in row] for row in self.histograms])
+
+    def interval(self) -> npt.NDArray[np.float64]:
+        """95 % interval of the mean inside [0, raid size], shape (inventories, sizes, 2).
+
+        Bounded by the raid size (every threat leaking): an upper bound on the lethal
+        leakers whatever the raid mix (``core.stats.mean_interval``).
+        """
+        return np.array(
+            [
+                [h.interval(float(n)) for h, n in zip(row, self.raid_sizes, strict=True)]
+                for row in self.histograms
+            ]
+        )
 
     def p_at_least(self, k: int) -> npt.NDArray[np.float64]:
         """P(at least k penetrate), shape (inventories, raid sizes)."""
@@ -271,6 +320,44 @@ class PenetrationStudy:
     def p_at_least_interval(self, k: int) -> npt.NDArray[np.float64]:
         """Wilson 95 % bounds of P(at least k), shape (inventories, raid sizes, 2)."""
         return np.array([[h.p_at_least_interval(k) for h in row] for row in self.histograms])
+
+    def to_xarray(self, k: Sequence[int] = (1,)) -> Any:
+        """The study as an ``xarray.Dataset`` over (interceptors, raid_size).
+
+        Variables: ``mean_leakers``, ``mean_leakers_ci95`` (with a ``bound`` dimension,
+        lo/hi), ``std_leakers``, and ``p_at_least`` / ``p_at_least_ci95`` over a ``k``
+        dimension (Wilson bounds). The ``interceptors`` coordinate is -1 where the
+        scenario's own inventory was used. Needs xarray (``pip install 'shieldlab[store]'``).
+        """
+        from shieldlab._optional import require
+
+        xr = require("xarray", feature="PenetrationStudy.to_xarray()")
+        ks = [int(x) for x in k]
+        inv = np.array([-1 if i is None else int(i) for i in self.interceptors], dtype=np.int64)
+        std = np.sqrt(np.array([[h.variance for h in row] for row in self.histograms]))
+        p = np.stack([self.p_at_least(x) for x in ks], axis=-1)
+        p_ci = np.stack([self.p_at_least_interval(x) for x in ks], axis=-2)
+        return xr.Dataset(
+            {
+                "mean_leakers": (("interceptors", "raid_size"), self.mean()),
+                "mean_leakers_ci95": (("interceptors", "raid_size", "bound"), self.interval()),
+                "std_leakers": (("interceptors", "raid_size"), std),
+                "p_at_least": (("interceptors", "raid_size", "k"), p),
+                "p_at_least_ci95": (("interceptors", "raid_size", "k", "bound"), p_ci),
+            },
+            coords={
+                "interceptors": inv,
+                "raid_size": np.asarray(self.raid_sizes, dtype=np.int64),
+                "k": np.asarray(ks, dtype=np.int64),
+                "bound": ["lo", "hi"],
+            },
+            attrs={
+                "replications": int(self.replications),
+                "seed": int(self.seed),
+                "interval_mean": "Student t on the logit scale of leakers / raid size",
+                "interval_p": "Wilson score",
+            },
+        )
 
 
 def penetration_study(
@@ -281,6 +368,7 @@ def penetration_study(
     replications: int = 2_000,
     seed: int = 0,
     raids: CompiledRaids | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> PenetrationStudy:
     """Distribution of penetrating lethal warheads for every raid size and inventory.
 
@@ -289,7 +377,8 @@ def penetration_study(
     do not enter the keys, so all pairs share their draws (common random numbers, with
     the caveats of docs/stability.md: a wave with a launch-area radius re-spreads its
     launch points when its count changes). Each raid size is compiled once
-    (``raids`` may be shared between studies).
+    (``raids`` may be shared between studies). ``progress(done, total)`` is called after
+    each (inventory, raid size) pair.
     """
     raids = CompiledRaids(scenario) if raids is None else raids
     invs: tuple[int | None, ...] = (None,) if interceptors is None else tuple(interceptors)
@@ -302,6 +391,8 @@ def penetration_study(
             if inv is not None:
                 cs = with_inventory(cs, inv)
             row.append(leaker_histogram(cs, replications=replications, seed=seed))
+            if progress is not None:
+                progress(len(rows) * sizes.size + len(row), len(invs) * sizes.size)
         rows.append(tuple(row))
     return PenetrationStudy(
         raid_sizes=sizes,

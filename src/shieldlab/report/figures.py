@@ -3,8 +3,8 @@
 Each function returns ``(plotly_figure, matplotlib_figure)`` built from a
 :class:`~shieldlab.montecarlo.Results`; the report shows the first and writes the second
 as PNG. The defence is drawn in Blue and what gets through in Red
-(:mod:`shieldlab._palette`). Whiskers are the metrics' own intervals (Student t for
-means, Wilson for proportions; :mod:`shieldlab.montecarlo.results`).
+(:mod:`shieldlab._palette`). Whiskers are the metrics' own intervals (Student t on the
+logit or log scale for means, Wilson for proportions; :mod:`shieldlab.montecarlo.results`).
 """
 
 from __future__ import annotations

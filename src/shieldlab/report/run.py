@@ -270,7 +270,8 @@ def run_report(
         "Outcomes per raid",
         ["outcome", "mean", "95 % interval"],
         _summary_rows(res),
-        caption="Means: Student t intervals; probabilities: Wilson score intervals.",
+        caption="Means: Student t on the logit or log scale, so an interval stays inside the "
+        "outcome's range; probabilities: Wilson score intervals (docs/engine.md).",
     )
     if res.precision is not None:
         half = res.metrics["leakers"].half_width

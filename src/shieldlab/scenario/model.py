@@ -440,6 +440,14 @@ class Wave(_Model):
     times_s: list[LaunchTime] | None = None
     aimpoints: Annotated[list[Name], Field(min_length=1)]
     waypoints: Annotated[list[Waypoint], Field(max_length=MAX_WAYPOINTS)] = []
+    # Launch points are laid out over the launch area as for this many threats (default:
+    # ``count``); set by montecarlo.scale_raid so a resized wave keeps its launch points.
+    launch_pattern_count: Annotated[int, Field(ge=1, le=MAX_THREATS)] | None = None
+
+    @property
+    def pattern_count(self) -> int:
+        """Number of threats the launch-point pattern is laid out for."""
+        return self.count if self.launch_pattern_count is None else self.launch_pattern_count
 
     @model_validator(mode="after")
     def _times(self) -> Wave:

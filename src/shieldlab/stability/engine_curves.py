@@ -37,8 +37,8 @@ Accuracy trade-offs (all documented and tested against the closed form):
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -80,11 +80,13 @@ def engine_curve(
     interceptors: int | None = None,
     replications: int = 2_000,
     seed: int = 0,
+    progress: Callable[[int, int], None] | None = None,
 ) -> PenetrationCurve:
     """Expected penetrating warheads and P(>= k) against raid size, from the engine (CRN).
 
     ``interceptors`` rescales the scenario's inventory (``None``: as written). The
-    curve's ``p_at_least_k_ci95`` holds Wilson 95 % bounds.
+    curve's ``p_at_least_k_ci95`` holds Wilson 95 % bounds. ``progress(done, total)`` is
+    called after each raid size.
     """
     from shieldlab.montecarlo.studies import penetration_study
 
@@ -95,6 +97,7 @@ def engine_curve(
         interceptors=None if interceptors is None else [int(interceptors)],
         replications=replications,
         seed=seed,
+        progress=progress,
     )
     return PenetrationCurve(
         raid_missiles=np.asarray(sizes, dtype=np.int64),
@@ -104,7 +107,8 @@ def engine_curve(
         k=int(k),
         expected_penetrating=study.mean()[0],
         p_at_least_k=study.p_at_least(k)[0],
-        source=f"engine ({replications} replications, seed {seed}, common random numbers)",
+        source=f"engine ({replications} replications, seed {seed}, common random numbers, "
+        f"doctrine {scenario.doctrine.assigner}/{scenario.doctrine.engagement_priority})",
         expected_ci95_half_width=study.half_width()[0],
         p_at_least_k_ci95=study.p_at_least_interval(k)[0],
     )
@@ -123,6 +127,11 @@ class EngineSource:
     seed: int = 0
     raid_step: int = 25
     inventory_step: int = 50
+    #: Called after each new engine run as ``progress(runs so far, interceptors, threats)``
+    #: (a front end's progress display; not part of the source's identity).
+    progress: Callable[[int, int, int], None] | None = field(
+        default=None, compare=False, repr=False
+    )
 
     def __post_init__(self) -> None:
         if self.replications < 1:
@@ -161,6 +170,8 @@ class EngineRuns:
                     cs, replications=self.source.replications, seed=self.source.seed
                 )
             self._hist[key] = hit
+            if self.source.progress is not None:
+                self.source.progress(len(self._hist), int(interceptors), int(n_threats))
         return hit
 
     @property
