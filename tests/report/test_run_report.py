@@ -124,6 +124,9 @@ def test_report_holds_results_cards_seed_versions_and_command(report_dir: Path) 
             assert "True" not in r and "False" not in r
 
 
+THEATRE_FIGURES = {"Theatre map", "Engagement timeline"}
+
+
 def test_report_renders_in_a_real_browser(report_dir: Path, render: object) -> None:
     page = render(  # type: ignore[operator]
         report_dir / "index.html",
@@ -133,6 +136,8 @@ def test_report_renders_in_a_real_browser(report_dir: Path, render: object) -> N
           figures: divs.length,
           with_svg: divs.filter(d => d.querySelector('svg.main-svg')).length,
           bars: divs.map(d => d.querySelectorAll('.bars .point').length),
+          marks: divs.map(d => d.querySelectorAll(
+            '.scatterlayer .point, .scatterlayer .js-line').length),
           xtitles: divs.map(d => (d.querySelector('.g-xtitle') || {}).textContent || ''),
           ytitles: divs.map(d => (d.querySelector('.g-ytitle') || {}).textContent || ''),
           tables: document.querySelectorAll('table').length,
@@ -145,7 +150,14 @@ def test_report_renders_in_a_real_browser(report_dir: Path, render: object) -> N
     assert page.errors == [], page.errors
     p = page.probe
     assert p["figures"] == len(meta["figures"]) == p["with_svg"]
-    assert all(n > 0 for n in p["bars"]), p["bars"]
+    # The bar charts draw bars; the theatre map and timeline draw markers and lines.
+    titles = [f["title"] for f in meta["figures"]]
+    drawn = {
+        t: (b if t not in THEATRE_FIGURES else m)
+        for t, b, m in zip(titles, p["bars"], p["marks"], strict=True)
+    }
+    assert all(n > 0 for n in drawn.values()), drawn
+    assert set(titles) >= THEATRE_FIGURES
     assert all(p["xtitles"]) and all(p["ytitles"]), p
     assert p["tables"] == len(meta["tables"])
     assert p["remote"] == []
