@@ -286,10 +286,15 @@ def run_study(
             per_replication=per_replication,
         )
 
+    t_commit = 0.0
+
     def finish(res: CellResult) -> None:
+        nonlocal t_commit
         rec = _record(res, plan.values[res.index])
         if store is not None:
+            tc = time.perf_counter()
             store.commit(rec, res.rows, res.columns)
+            t_commit += time.perf_counter() - tc
         else:
             records[res.index] = rec
         done.add(res.index)
@@ -336,7 +341,12 @@ def run_study(
         computed=len(todo),
         resumed=resumed,
         directory=None if out is None else Path(out),
-        timing={"setup_s": t_setup, "cells_s": t_cells, "finalise_s": t_store},
+        timing={
+            "setup_s": t_setup,
+            "cells_s": t_cells,
+            "commit_s": t_commit,
+            "finalise_s": t_store,
+        },
     )
 
 
