@@ -100,8 +100,9 @@ seed: 17
 
 
 @pytest.mark.slow
-def test_sigkill_mid_study_resumes_bit_identical(
-    write: Callable[..., Path], tmp_path: Path
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT], ids=["SIGKILL", "Ctrl-C"])
+def test_interrupted_study_resumes_bit_identical(
+    write: Callable[..., Path], tmp_path: Path, sig: signal.Signals
 ) -> None:
     p = write(KILL_STUDY)
     out = tmp_path / "killed"
@@ -109,7 +110,8 @@ def test_sigkill_mid_study_resumes_bit_identical(
     proc = subprocess.Popen(
         [*cmd, "--out", str(out), "--per-replication", "--json"],
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         deadline = time.monotonic() + 300
@@ -118,10 +120,14 @@ def test_sigkill_mid_study_resumes_bit_identical(
             if len(done) >= 3 or proc.poll() is not None:
                 break
             time.sleep(0.01)
-        os.kill(proc.pid, signal.SIGKILL)
+        os.kill(proc.pid, sig)
     finally:
-        proc.wait()
-    assert proc.returncode == -signal.SIGKILL, "the study ended before it could be killed"
+        _, err = proc.communicate()
+    if sig == signal.SIGKILL:
+        assert proc.returncode == -signal.SIGKILL, "the study ended before it could be killed"
+    else:  # Ctrl-C: exit status 130, no traceback, finished cells kept
+        assert proc.returncode == 130, err
+        assert "Traceback" not in err
     before = len(list((out / "cells").glob("cell-*.json")))
     assert 3 <= before < 40
     assert not (out / "cells.parquet").exists()

@@ -174,6 +174,9 @@ def test_json_schema_accepts_good_and_rejects_bad(write: Callable[..., Path]) ->
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(yaml.safe_load(GOOD.replace("op: scale", "op: multiply")), schema)
     docs = Path(__file__).resolve().parents[2] / "docs" / "examples"
+    assert len(sorted(docs.glob("study-*.yaml"))) == 3
     for p in sorted(docs.glob("study-*.yaml")):
         jsonschema.validate(yaml.safe_load(p.read_text(encoding="utf-8")), schema)
-        load_study(p)
+        sf = load_study(p)
+        scenario, posture = load_base(sf)
+        assert plan_study(sf, scenario=scenario, posture=posture).n_cells > 0
