@@ -151,7 +151,9 @@ def _outputs(scenario: Scenario | None, posture: Any) -> tuple[str, ...]:
     return out
 
 
-def _manifest(sf: StudyFile, plan: Plan, digest: str, outputs: tuple[str, ...], per_rep: bool):
+def _manifest(
+    sf: StudyFile, plan: Plan, digest: str, outputs: tuple[str, ...], per_rep: bool
+) -> dict[str, Any]:
     st = sf.study
     return {
         "format": FORMAT,
