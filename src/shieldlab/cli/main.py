@@ -58,7 +58,17 @@ def _build_app() -> typer.Typer:
 
     # Imported here so that each command module stays independent; the modules
     # themselves import numba/scipy lazily, inside their commands.
-    from shieldlab.cli import analytic, check, replay, run, scenario_cmds, stability, track, wta
+    from shieldlab.cli import (
+        analytic,
+        check,
+        replay,
+        run,
+        scenario_cmds,
+        stability,
+        study,
+        track,
+        wta,
+    )
 
     run.register(application)
     replay.register(application)
@@ -68,6 +78,7 @@ def _build_app() -> typer.Typer:
     application.add_typer(analytic.app, name="analytic")
     application.add_typer(wta.app, name="wta")
     application.add_typer(stability.app, name="stability")
+    application.add_typer(study.app, name="study")
     return application
 
 

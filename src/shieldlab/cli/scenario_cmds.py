@@ -87,14 +87,23 @@ def schema_cmd(
     output: str | None = typer.Option(
         None, "--output", "-o", help="Write the schema to this file instead of stdout."
     ),
+    study: bool = typer.Option(
+        False, "--study", help="The schema of study files (shieldlab study run) instead."
+    ),
 ) -> None:
-    """Print the JSON Schema of scenario files (schema_version 1)."""
+    """Print the JSON Schema of scenario files (schema_version 1), or of study files."""
     import json
 
     from shieldlab._io import atomic_write_text
-    from shieldlab.scenario.schema import scenario_file_schema
 
-    schema = scenario_file_schema()
+    if study:
+        from shieldlab.study.model import study_file_schema
+
+        schema = study_file_schema()
+    else:
+        from shieldlab.scenario.schema import scenario_file_schema
+
+        schema = scenario_file_schema()
     if output is None:
         emit_json(schema)
         return
