@@ -56,10 +56,10 @@ def _alive(pid: int) -> bool:
     return st is not None and st[1] != "Z"
 
 
-def _start_run() -> tuple[subprocess.Popen[bytes], dict[int, str]]:
+def _start_run(*extra: str) -> tuple[subprocess.Popen[bytes], dict[int, str]]:
     """Start the run in its own process group; wait until both workers compute."""
     proc = subprocess.Popen(
-        RUN, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+        [*RUN, *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
     )
     deadline = time.monotonic() + 120
     kids: dict[int, str] = {}
@@ -96,8 +96,17 @@ def _cleanup(pids: list[int]) -> None:
             os.kill(p, signal.SIGKILL)
 
 
-def test_ctrl_c_prints_one_line_and_exits_130() -> None:
-    proc, kids = _start_run()
+@pytest.mark.parametrize(
+    "extra",
+    [
+        pytest.param((), id="process-pool"),
+        pytest.param(("--scheduler", "local"), id="dask-local", marks=pytest.mark.slow),
+    ],
+)
+def test_ctrl_c_prints_one_line_and_exits_130(extra: tuple[str, ...]) -> None:
+    if extra:
+        pytest.importorskip("distributed")
+    proc, kids = _start_run(*extra)
     try:
         os.killpg(proc.pid, signal.SIGINT)  # what the terminal does on Ctrl-C
         out, err = proc.communicate(timeout=60)

@@ -33,8 +33,11 @@ import logging
 import multiprocessing as mp
 import os
 import pickle
+import shlex
+import shutil
 import signal
 import sys
+import tempfile
 import threading
 import time
 import types
@@ -227,6 +230,35 @@ def sigint_blocked() -> Iterator[None]:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+@contextlib.contextmanager
+def spawned_children_ignore_sigint() -> Iterator[None]:
+    """Processes spawned by multiprocessing inside the block start with SIGINT ignored.
+
+    For children started by threads of someone else's (Dask's): their signal mask cannot
+    be set from here, but an ignored disposition survives exec. The spawn executable is,
+    for the block, a two-line shell script that ignores SIGINT and execs the real
+    interpreter; this process keeps its own Ctrl-C handling. No-op without ``/bin/sh``.
+    """
+    from multiprocessing import spawn
+
+    sh = shutil.which("sh")
+    if os.name != "posix" or sh is None:  # pragma: no cover
+        yield
+        return
+    real = spawn.get_executable()
+    tmp = tempfile.mkdtemp(prefix="shieldlab-spawn-")
+    wrapper = os.path.join(tmp, "python-ignoring-sigint")
+    with open(wrapper, "w", encoding="utf-8") as fh:
+        fh.write(f"#!{sh}\ntrap '' INT\nexec {shlex.quote(os.fsdecode(real))} \"$@\"\n")
+    os.chmod(wrapper, 0o700)
+    spawn.set_executable(wrapper)
+    try:
+        yield
+    finally:
+        spawn.set_executable(real)
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 # --------------------------------------------------------------------------- parent side

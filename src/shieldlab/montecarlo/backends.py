@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import signal
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future
@@ -27,8 +29,12 @@ from typing import Any, ParamSpec, TypeVar
 
 from shieldlab._optional import require
 from shieldlab.errors import InputError
-from shieldlab.montecarlo._pool import main_hidden, main_module_rerun_is_safe, shared_pool
-from shieldlab.montecarlo._pool import sigint_blocked as _sigint_blocked
+from shieldlab.montecarlo._pool import (
+    main_hidden,
+    main_module_rerun_is_safe,
+    shared_pool,
+    spawned_children_ignore_sigint,
+)
 
 __all__ = ["InlineExecutor", "describe_executor", "open_executor"]
 
@@ -36,6 +42,7 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 DASK_CONNECT_TIMEOUT_S = 10
+DASK_CLOSE_TIMEOUT_S = 5  # a Ctrl-C should not wait for the chunks still running
 
 
 class InlineExecutor(Executor):
@@ -85,33 +92,76 @@ def describe_executor(executor: Executor | None) -> str:
     return type(executor).__name__
 
 
+@contextlib.contextmanager
+def _sigint_deferred() -> Iterator[None]:
+    """A Ctrl-C during the block is raised at its end (a half-started cluster can't close)."""
+    caught: list[int] = []
+    try:
+        previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        raise KeyboardInterrupt
+
+
+def _kill_workers(client: Any) -> None:
+    """SIGKILL the local Dask worker processes (their chunks are being thrown away)."""
+    try:
+        info = client.scheduler_info()["workers"]
+    except Exception:  # pragma: no cover - scheduler gone already
+        return
+    for w in info.values():
+        pid = w.get("pid")
+        if isinstance(pid, int) and pid != os.getpid():
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+
+
 def _dask_client(scheduler: str, workers: int) -> contextlib.AbstractContextManager[Any]:
     distributed = require("distributed", feature="--scheduler (Dask)")
     if scheduler == "local":
 
         @contextlib.contextmanager
         def local() -> Iterator[Any]:
-            # Nannies and workers start from a thread created here: with SIGINT blocked
-            # they inherit the mask, so a Ctrl-C meant for the parent prints nothing in
-            # them; the parent closes the cluster on its way out.
-            with _sigint_blocked(), main_hidden(not main_module_rerun_is_safe()):
+            # Dask workers must ignore SIGINT: a Ctrl-C reaches the whole process group
+            # and would print asyncio tracebacks from them. They start with it ignored
+            # (a blocked mask did not reach them: Dask starts them from threads whose
+            # mask is clear), the preload keeps it so in any worker a nanny restarts,
+            # and the parent closes the cluster on its way out.
+            with (
+                spawned_children_ignore_sigint(),
+                main_hidden(not main_module_rerun_is_safe()),
+                _sigint_deferred(),
+            ):
                 cluster = distributed.LocalCluster(
                     n_workers=workers,
                     threads_per_worker=1,
                     processes=True,
                     dashboard_address=None,
                     silence_logs=logging.ERROR,
+                    preload=["shieldlab.montecarlo._dask_worker"],
                 )
                 try:
                     client = distributed.Client(cluster)
                 except BaseException:
                     cluster.close()
                     raise
+            ok = False
             try:
                 yield client
+                ok = True
             finally:
-                client.close()
-                cluster.close()
+                if not ok:  # Ctrl-C, SIGTERM, an error: don't wait for running chunks
+                    _kill_workers(client)
+                with contextlib.suppress(Exception):
+                    client.close(timeout=DASK_CLOSE_TIMEOUT_S)
+                with contextlib.suppress(Exception):
+                    cluster.close(timeout=DASK_CLOSE_TIMEOUT_S)
 
         return local()
 

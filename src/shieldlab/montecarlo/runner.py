@@ -21,14 +21,16 @@ not met). The check happens only at fixed replication counts -- 4,096, 8,192, 16
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import multiprocessing as mp
 import os
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -59,6 +61,7 @@ log = logging.getLogger(__name__)
 F64 = npt.NDArray[np.float64]
 
 CHUNK = 16 * BLOCK  # replications per task handed to a worker
+MAX_IN_FLIGHT = 64  # tasks submitted ahead of the one being merged
 MAX_REPLICATIONS = 100_000_000
 PRECISION_DEFAULT_MAX = 1_000_000  # replication cap with --precision unless given
 ProgressFn = Callable[[int, int], None]
@@ -261,14 +264,28 @@ def _run_on(
     progress: ProgressFn | None,
     total: int,
 ) -> None:
-    """Submit ``tasks`` to ``executor`` and merge their blocks in replication order."""
-    futures: list[Future[list[BlockSummary]]] = []
+    """Submit ``tasks`` to ``executor`` and merge their blocks in replication order.
+
+    At most :data:`MAX_IN_FLIGHT` tasks are submitted ahead of the one being merged, so
+    a long run neither queues thousands of futures nor has to cancel them on Ctrl-C.
+    """
+    futures: deque[Future[list[BlockSummary]]] = deque()
+    data: Any = payload
+    client = getattr(executor, "_client", None)  # distributed's ClientExecutor
+    if client is not None and hasattr(client, "scatter"):
+        # Dask: ship the job (megabytes of tables) to each worker once, not per task.
+        data = client.scatter(payload, broadcast=True, hash=False)
+    todo = iter(tasks)
     try:
+        for first, count in itertools.islice(todo, MAX_IN_FLIGHT):
+            futures.append(executor.submit(run_task, key, data, first, count))
         for first, count in tasks:
-            futures.append(executor.submit(run_task, key, payload, first, count))
-        for (first, count), fut in zip(tasks, futures, strict=True):
+            fut = futures.popleft()
             for blk in wait_result(fut, pool):
                 acc.add(blk)
+            nxt = next(todo, None)
+            if nxt is not None:
+                futures.append(executor.submit(run_task, key, data, *nxt))
             if progress is not None:
                 progress(first + count, total)
     except BaseException as exc:
