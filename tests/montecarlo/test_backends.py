@@ -21,7 +21,7 @@ from scenarios import small_scenario
 
 from shieldlab.cli import main as cli_main
 from shieldlab.errors import InputError
-from shieldlab.montecarlo import _pool, backends, simulate
+from shieldlab.montecarlo import _pool, backends, runner, simulate
 from shieldlab.montecarlo.backends import InlineExecutor, open_executor
 from shieldlab.montecarlo.runner import CHUNK
 
@@ -172,3 +172,22 @@ def test_dask_local_cluster_gives_the_same_numbers(
     assert alone["timing"].pop("backend") == "in-process"
     alone.pop("timing"), dask.pop("timing")
     assert dask == alone
+
+
+def test_chunks_run_here_while_workers_start_change_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ran_here: list[int] = []
+    real = runner.run_job_chunk
+
+    def spy(job: Any, first: int, count: int) -> Any:
+        ran_here.append(first)
+        return real(job, first, count)
+
+    monkeypatch.setattr(runner, "run_job_chunk", spy)
+    monkeypatch.setattr(_pool.SharedPool, "warm", lambda self: False)  # never warm
+    got = simulate(SCENARIO, replications=6 * CHUNK + 5, seed=11, workers=2)
+    assert ran_here and ran_here[0] == 6 * CHUNK  # from the end of the run
+    monkeypatch.undo()
+    alone = simulate(SCENARIO, replications=6 * CHUNK + 5, seed=11)
+    assert _numbers(got) == _numbers(alone)

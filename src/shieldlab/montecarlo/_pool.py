@@ -283,6 +283,10 @@ class SharedPool:
         with sigint_blocked(), main_hidden(hide_main):
             self._warm = [self.executor.submit(warm) for _ in range(workers)]
 
+    def warm(self) -> bool:
+        """Whether every worker has started (imports done, ready for tasks)."""
+        return all(f.done() for f in self._warm)
+
     def processes(self) -> list[Any]:
         # A private attribute of ProcessPoolExecutor (a dict, None after shutdown): the
         # public API can neither tell whether a worker died nor end one.

@@ -21,13 +21,11 @@ not met). The check happens only at fixed replication counts -- 4,096, 8,192, 16
 
 from __future__ import annotations
 
-import itertools
 import logging
 import math
 import multiprocessing as mp
 import os
 import time
-from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future
 from typing import TYPE_CHECKING, Any
@@ -61,7 +59,7 @@ log = logging.getLogger(__name__)
 F64 = npt.NDArray[np.float64]
 
 CHUNK = 16 * BLOCK  # replications per task handed to a worker
-MAX_IN_FLIGHT = 64  # tasks submitted ahead of the one being merged
+MAX_IN_FLIGHT = 64  # tasks submitted ahead of the one being merged (other executors)
 MAX_REPLICATIONS = 100_000_000
 PRECISION_DEFAULT_MAX = 1_000_000  # replication cap with --precision unless given
 ProgressFn = Callable[[int, int], None]
@@ -226,7 +224,7 @@ def simulate(
                     progress(first + count, replications)
         else:
             assert executor is not None
-            _run_on(executor, pool, key, payload, tasks, acc, progress, replications)
+            _run_on(executor, pool, job, key, payload, tasks, acc, progress, replications)
         done = stop
         if precision is not None:
             half = _leak_half_width(acc, leak_col)
@@ -257,6 +255,7 @@ def simulate(
 def _run_on(
     executor: Executor,
     pool: SharedPool | None,
+    job: Job,
     key: str,
     payload: bytes,
     tasks: list[tuple[int, int]],
@@ -264,32 +263,55 @@ def _run_on(
     progress: ProgressFn | None,
     total: int,
 ) -> None:
-    """Submit ``tasks`` to ``executor`` and merge their blocks in replication order.
+    """Run ``tasks`` on ``executor`` and merge their blocks in replication order.
 
-    At most :data:`MAX_IN_FLIGHT` tasks are submitted ahead of the one being merged, so
-    a long run neither queues thousands of futures nor has to cancel them on Ctrl-C.
+    At most :data:`MAX_IN_FLIGHT` tasks (twice the workers for the reusable pool) are
+    submitted ahead of the one being merged, so a long run neither queues thousands of
+    futures nor has to cancel them on Ctrl-C. While the reusable pool's workers are still
+    starting (spawn, numba import), this process runs chunks itself, from the end of the
+    list: a short first run is not slower than one without workers. Who ran a chunk
+    changes nothing: blocks merge in replication order.
     """
-    futures: deque[Future[list[BlockSummary]]] = deque()
+    futures: dict[int, Future[list[BlockSummary]]] = {}
+    local: dict[int, list[BlockSummary]] = {}
     data: Any = payload
     client = getattr(executor, "_client", None)  # distributed's ClientExecutor
     if client is not None and hasattr(client, "scatter"):
         # Dask: ship the job (megabytes of tables) to each worker once, not per task.
         data = client.scatter(payload, broadcast=True, hash=False)
-    todo = iter(tasks)
+    ahead = MAX_IN_FLIGHT if pool is None else 2 * pool.workers
+    head, tail = 0, len(tasks) - 1  # next to submit; next this process may take
+
+    def submit_more() -> None:
+        nonlocal head
+        while head <= tail and len(futures) < ahead:
+            futures[head] = executor.submit(run_task, key, data, *tasks[head])
+            head += 1
+
     try:
-        for first, count in itertools.islice(todo, MAX_IN_FLIGHT):
-            futures.append(executor.submit(run_task, key, data, first, count))
-        for first, count in tasks:
-            fut = futures.popleft()
-            for blk in wait_result(fut, pool):
+        submit_more()
+        merged = 0
+        while merged < len(tasks):
+            if merged in local:
+                blocks = local.pop(merged)
+            else:
+                fut = futures[merged]
+                if not fut.done() and pool is not None and tail >= head and not pool.warm():
+                    first, count = tasks[tail]
+                    local[tail] = run_job_chunk(job, first, count)
+                    tail -= 1
+                    continue
+                blocks = wait_result(fut, pool)
+                del futures[merged]
+            for blk in blocks:
                 acc.add(blk)
-            nxt = next(todo, None)
-            if nxt is not None:
-                futures.append(executor.submit(run_task, key, data, *nxt))
+            first, count = tasks[merged]
+            merged += 1
+            submit_more()
             if progress is not None:
                 progress(first + count, total)
     except BaseException as exc:
-        for fut in futures:
+        for fut in futures.values():
             fut.cancel()
         if pool is not None and (
             not isinstance(exc, Exception) or isinstance(exc, WorkerStartError)
