@@ -118,9 +118,12 @@ def warm() -> int:
     return os.getpid()
 
 
-def _job(key: str, payload: bytes) -> Any:
+def _job(key: str, payload: bytes | str) -> Any:
     job = _JOBS.get(key)
     if job is None:
+        if isinstance(payload, str):  # the reusable pool: a file written once per run
+            with open(payload, "rb") as fh:
+                payload = fh.read()
         job = pickle.loads(payload)
         _JOBS[key] = job
         while len(_JOBS) > _JOB_CACHE_SIZE:
@@ -130,10 +133,11 @@ def _job(key: str, payload: bytes) -> Any:
     return job
 
 
-def run_task(key: str, payload: bytes, first: int, count: int) -> list[BlockSummary]:
+def run_task(key: str, payload: bytes | str, first: int, count: int) -> list[BlockSummary]:
     """Replications ``first .. first + count - 1`` of a pickled job, as block summaries.
 
-    Called in a worker (process pool or Dask); the job is unpickled once per worker.
+    Called in a worker (process pool or Dask); the job (pickled bytes, or the path of a
+    file holding them) is unpickled once per worker.
     """
     if getattr(mp.current_process(), "_inheriting", False):  # pragma: no cover - safety net
         raise WorkerStartError("run_task called while a worker process was starting")
@@ -141,6 +145,22 @@ def run_task(key: str, payload: bytes, first: int, count: int) -> list[BlockSumm
     from shieldlab.montecarlo.runner import run_job_chunk
 
     return run_job_chunk(_job(key, payload), first, count)
+
+
+@contextlib.contextmanager
+def job_file(payload: bytes) -> Iterator[str]:
+    """The job's bytes in a temporary file for the block: tasks carry its path, not 5 MB.
+
+    Removed at the end of the block (a worker that needs the job reads it during the run).
+    """
+    fd, path = tempfile.mkstemp(prefix="shieldlab-job-", suffix=".pickle")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(payload)
+        yield path
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
 
 
 def pack_job(job: object) -> tuple[str, bytes]:
@@ -312,6 +332,15 @@ class SharedPool:
         for p in procs:
             with contextlib.suppress(Exception):
                 p.terminate()
+        # The call queue's feeder thread may be blocked writing into a pipe that only the
+        # dead workers read: close this process's read end too, so it gets EPIPE (which
+        # the executor ignores) and ends, instead of hanging the exit that joins it.
+        queue = getattr(self.executor, "_call_queue", None)
+        if queue is not None:
+            with contextlib.suppress(Exception):
+                queue.cancel_join_thread()
+            with contextlib.suppress(Exception):
+                queue._reader.close()
         with contextlib.suppress(Exception):
             self.executor.shutdown(wait=False, cancel_futures=True)
         for p in procs:

@@ -21,6 +21,7 @@ not met). The check happens only at fixed replication counts -- 4,096, 8,192, 16
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import multiprocessing as mp
@@ -40,6 +41,7 @@ from shieldlab.montecarlo._pool import (
     SharedPool,
     WorkerStartError,
     discard_shared_pool,
+    job_file,
     pack_job,
     pool_of,
     run_task,
@@ -269,16 +271,34 @@ def _run_on(
     submitted ahead of the one being merged, so a long run neither queues thousands of
     futures nor has to cancel them on Ctrl-C. While the reusable pool's workers are still
     starting (spawn, numba import), this process runs chunks itself, from the end of the
-    list: a short first run is not slower than one without workers. Who ran a chunk
-    changes nothing: blocks merge in replication order.
+    list, rather than wait idle. Who ran a chunk changes nothing: blocks merge in
+    replication order.
     """
+    with contextlib.ExitStack() as stack:
+        data: Any = payload
+        client = getattr(executor, "_client", None)  # distributed's ClientExecutor
+        if client is not None and hasattr(client, "scatter"):
+            # Dask: ship the job (megabytes of tables) to each worker once, not per task.
+            data = client.scatter(payload, broadcast=True, hash=False)
+        elif pool is not None:
+            # The reusable pool: tasks carry the path of a file holding the job.
+            data = stack.enter_context(job_file(payload))
+        _run_tasks(executor, pool, job, key, data, tasks, acc, progress, total)
+
+
+def _run_tasks(
+    executor: Executor,
+    pool: SharedPool | None,
+    job: Job,
+    key: str,
+    data: Any,
+    tasks: list[tuple[int, int]],
+    acc: Accumulator,
+    progress: ProgressFn | None,
+    total: int,
+) -> None:
     futures: dict[int, Future[list[BlockSummary]]] = {}
     local: dict[int, list[BlockSummary]] = {}
-    data: Any = payload
-    client = getattr(executor, "_client", None)  # distributed's ClientExecutor
-    if client is not None and hasattr(client, "scatter"):
-        # Dask: ship the job (megabytes of tables) to each worker once, not per task.
-        data = client.scatter(payload, broadcast=True, hash=False)
     ahead = MAX_IN_FLIGHT if pool is None else 2 * pool.workers
     head, tail = 0, len(tasks) - 1  # next to submit; next this process may take
 
