@@ -56,10 +56,22 @@ def _alive(pid: int) -> bool:
     return st is not None and st[1] != "Z"
 
 
-def _start_run(*extra: str) -> tuple[subprocess.Popen[bytes], dict[int, str]]:
-    """Start the run in its own process group; wait until both workers compute."""
+def _start_run(
+    *extra: str, tmp: Path | None = None
+) -> tuple[subprocess.Popen[bytes], dict[int, str]]:
+    """Start the run in its own process group; wait until both workers compute.
+
+    ``tmp`` becomes the run's temporary directory (where its job file goes).
+    """
+    env = dict(os.environ)
+    if tmp is not None:
+        env["TMPDIR"] = str(tmp)
     proc = subprocess.Popen(
-        [*RUN, *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+        [*RUN, *extra],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        env=env,
     )
     deadline = time.monotonic() + 120
     kids: dict[int, str] = {}
@@ -130,12 +142,14 @@ def test_sigterm_prints_one_line_and_exits_143() -> None:
         _cleanup([proc.pid, *kids])
 
 
-def test_sigkill_of_the_parent_leaves_no_process_behind() -> None:
-    proc, kids = _start_run()
+def test_sigkill_of_the_parent_leaves_no_process_behind(tmp_path: Path) -> None:
+    proc, kids = _start_run(tmp=tmp_path)
     try:
         proc.kill()
         proc.communicate(timeout=30)
         # Workers die with their parent; the resource_tracker follows once its pipe closes.
         assert _wait_gone(list(kids), 15.0) == []
+        # What a SIGKILL can leave (docs/architecture.md): the job file, nothing else.
+        assert {p.name.split("-")[1] for p in tmp_path.iterdir()} <= {"job"}
     finally:
         _cleanup([proc.pid, *kids])
