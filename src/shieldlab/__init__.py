@@ -6,6 +6,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from concurrent.futures import Executor
+
     from shieldlab.montecarlo import Results
     from shieldlab.scenario import Scenario
 
@@ -26,12 +28,18 @@ def simulate(
     seed: int = 0,
     workers: int = 1,
     precision: float | None = None,
+    executor: Executor | None = None,
 ) -> Results:
     """Monte Carlo of a scenario: metrics with 95 % intervals (``montecarlo.simulate``)."""
     from shieldlab.montecarlo import simulate as _simulate
 
     return _simulate(
-        scenario, replications=replications, seed=seed, workers=workers, precision=precision
+        scenario,
+        replications=replications,
+        seed=seed,
+        workers=workers,
+        precision=precision,
+        executor=executor,
     )
 
 

@@ -13,9 +13,11 @@ why); everything else, ``--help`` included, goes through typer.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, NoReturn
 
 from shieldlab.errors import InputError
@@ -118,8 +120,48 @@ def _internal_error(exc: Exception, debug: bool) -> NoReturn:
 
 
 def _interrupted() -> NoReturn:
+    # A second Ctrl-C while exiting (closing a Dask cluster, say) ends the process at
+    # once, by the signal, instead of printing a traceback from an exit handler.
+    with contextlib.suppress(ValueError):  # not the main thread
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
     sys.stderr.write("shieldlab: interrupted\n")
     sys.exit(130)
+
+
+class _Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that clean-up code runs (workers ended,
+    temporary files removed) before the exit; a BaseException like KeyboardInterrupt."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise _Terminated
+
+
+@contextlib.contextmanager
+def _signal_contract() -> Iterator[None]:
+    """SIGTERM → one line, exit 143 (docs/architecture.md, "Signal contract").
+
+    Installed only when nobody else handles SIGTERM and only in the main thread; the
+    previous handler is restored on the way out (``main`` may run inside a test).
+    """
+    try:
+        previous = signal.getsignal(signal.SIGTERM)
+        mine = previous == signal.SIG_DFL
+        if mine:
+            signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:  # not the main thread
+        mine = False
+    try:
+        yield
+    except _Terminated:
+        with contextlib.suppress(ValueError):
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        sys.stderr.write("shieldlab: terminated\n")
+        sys.exit(143)
+    finally:
+        if mine:
+            with contextlib.suppress(ValueError):
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _fast_track(args: list[str]) -> Callable[[], None] | None:
@@ -142,6 +184,11 @@ def _fast_track(args: list[str]) -> Callable[[], None] | None:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``shieldlab`` script."""
+    with _signal_contract():
+        _main(argv)
+
+
+def _main(argv: list[str] | None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     fast = _fast_track(args)
@@ -171,6 +218,8 @@ def main(argv: list[str] | None = None) -> None:
         # Without standalone mode click returns (rather than raises) the code of a
         # ``typer.Exit``: pass a non-zero one on as the process's exit status.
         rc = _app()(args=args, prog_name="shieldlab", standalone_mode=False)
+        if rc == 130:  # typer turns a KeyboardInterrupt into a silent Exit(130)
+            _interrupted()
         if isinstance(rc, int) and rc != 0:
             sys.exit(rc)
     except InputError as exc:

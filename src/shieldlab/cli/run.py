@@ -8,6 +8,7 @@ Thin: resolve the scenario (file path or built-in name), call
 from __future__ import annotations
 
 import math
+from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -15,6 +16,8 @@ import typer
 from shieldlab.cli._output import console, emit_json
 
 if TYPE_CHECKING:
+    from concurrent.futures import Executor
+
     from shieldlab.montecarlo import Metric, Results
 
 DEFAULT_REPLICATIONS = 10_000
@@ -170,6 +173,75 @@ def _table(res: Results, sources: list[Any], catalog_path: str, elapsed_note: st
     out.print(elapsed_note, style="dim")
 
 
+def _simulate_with_progress(
+    sc: Any,
+    *,
+    replications: int,
+    seed: int,
+    workers: int,
+    precision: float | None,
+    executor: Executor | None,
+    bar_wanted: bool,
+) -> Results:
+    from shieldlab.montecarlo.runner import simulate
+
+    if not bar_wanted:
+        return simulate(
+            sc,
+            replications=replications,
+            seed=seed,
+            workers=workers,
+            precision=precision,
+            executor=executor,
+        )
+    # Always a (transient, stderr) bar: the first run spends 20-60 s compiling the
+    # kernel (said so, instead of a frozen "0/N"), and a non-compiled assigner runs a
+    # few replications per second.
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from shieldlab.engine.batch import kernel_cached
+
+    err = console(stderr=True)
+    label = "simulating" if precision is None else f"simulating until ±{precision:g} leakers"
+    first_label = (
+        "compiling the simulation kernel (first run only, 20-60 s)"
+        if kernel_cached() is False
+        else "preparing the scenario"
+    )
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:,}/{task.total:,}"),
+        TimeRemainingColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,  # nothing at all on a pipe or in a log file
+    ) as bar:
+        task = bar.add_task(first_label, total=replications)
+
+        def on_progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, description=label)
+
+        return simulate(
+            sc,
+            replications=replications,
+            seed=seed,
+            workers=workers,
+            precision=precision,
+            executor=executor,
+            progress=on_progress,
+        )
+
+
 def run_cmd(
     scenario: str | None = typer.Argument(
         None, help="Scenario file, or built-in name (default: four-batteries)."
@@ -202,11 +274,18 @@ def run_cmd(
         help="Also write the metrics, one row per metric (mean, interval, n, std), to "
         "FILE.csv or FILE.parquet (format by suffix; parquet needs shieldlab[store]).",
     ),
+    scheduler: str | None = typer.Option(
+        None,
+        "--scheduler",
+        help="Run on Dask: 'local' (a LocalCluster of --workers processes) or the address "
+        "of a running scheduler (tcp://host:8786). Needs: pip install 'shieldlab[dask]'.",
+    ),
 ) -> None:
     """Simulate a layered air and missile defence: what is stopped, what leaks through."""
     import time
 
-    from shieldlab.montecarlo.runner import PRECISION_DEFAULT_MAX, check_run_options, simulate
+    from shieldlab.montecarlo.backends import open_executor
+    from shieldlab.montecarlo.runner import PRECISION_DEFAULT_MAX, check_run_options
     from shieldlab.scenario import card_sources
     from shieldlab.scenario.cards import catalog_dir
     from shieldlab.scenario.loader import scenario_by_name_or_path
@@ -227,57 +306,18 @@ def run_cmd(
         table_format(out_path)  # a bad suffix or a missing pyarrow fails before the run
     t0 = time.perf_counter()
     sc = scenario_by_name_or_path(scenario)
-    if json_out:
-        res = simulate(
-            sc, replications=replications, seed=seed, workers=workers, precision=precision
+    # Without --scheduler, simulate() uses the process's reusable pool itself.
+    backend = open_executor(scheduler, workers) if scheduler is not None else nullcontext()
+    with backend as executor:
+        res = _simulate_with_progress(
+            sc,
+            replications=replications,
+            seed=seed,
+            workers=workers,
+            precision=precision,
+            executor=executor,
+            bar_wanted=not json_out,
         )
-    else:
-        # Always a (transient, stderr) bar: the first run spends 20-60 s compiling the
-        # kernel (said so, instead of a frozen "0/N"), and a non-compiled assigner runs a
-        # few replications per second.
-        from rich.progress import (
-            BarColumn,
-            Progress,
-            SpinnerColumn,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
-
-        from shieldlab.engine.batch import kernel_cached
-
-        err = console(stderr=True)
-        label = "simulating" if precision is None else f"simulating until ±{precision:g} leakers"
-        cold = kernel_cached() is False
-        first_label = (
-            "compiling the simulation kernel (first run only, 20-60 s)"
-            if cold
-            else "preparing the scenario"
-        )
-        with Progress(
-            SpinnerColumn(),
-            TextColumn("{task.description}"),
-            BarColumn(),
-            TextColumn("{task.completed:,}/{task.total:,}"),
-            TimeRemainingColumn(),
-            TimeElapsedColumn(),
-            console=err,
-            transient=True,
-            disable=not err.is_terminal,  # nothing at all on a pipe or in a log file
-        ) as bar:
-            task = bar.add_task(first_label, total=replications)
-
-            def on_progress(done: int, total: int) -> None:
-                bar.update(task, completed=done, description=label)
-
-            res = simulate(
-                sc,
-                replications=replications,
-                seed=seed,
-                workers=workers,
-                precision=precision,
-                progress=on_progress,
-            )
     wall = time.perf_counter() - t0
     written = None
     if report is not None:
@@ -307,8 +347,8 @@ def run_cmd(
         return
     path = "compiled kernel" if res.timing["path"] == "compiled" else "Python event loop"
     note = (
-        f"{wall:.1f} s in all; {res.timing['replications_per_s']:,.0f} replications/s on "
-        f"{workers} worker{'s' if workers > 1 else ''} ({path})"
+        f"{wall:.1f} s in all; {res.timing['replications_per_s']:,.0f} replications/s, "
+        f"{res.timing['backend']} ({path})"
     )
     _table(res, card_sources(sc), str(catalog_dir()), note)
     if written is not None:

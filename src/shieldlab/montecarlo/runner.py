@@ -5,7 +5,13 @@ once, runs replications in chunks (a multiple of the aggregation block) through 
 numba kernel -- or through the Python oracle when ``doctrine.assigner`` is not the
 compiled greedy one -- and merges block summaries in replication order. Each replication
 depends only on (scenario, seed, replication number), and blocks merge in a fixed
-order, so every reported number is the same for any ``workers`` or chunk size.
+order, so every reported number is the same for any ``workers``, executor or chunk size.
+
+Where chunks run: in this process (``workers=1``), in the process's reusable worker pool
+(``workers=N``; :mod:`shieldlab.montecarlo._pool`, started once and kept, with the
+signal contract of docs/architecture.md), or on any ``concurrent.futures`` executor
+passed as ``executor=`` (:func:`shieldlab.montecarlo.backends.open_executor` makes one,
+Dask included).
 
 ``precision=H`` runs replications until the half-width of the 95 % interval on mean
 leakers is below H (or ``replications`` is reached; then the result says the target was
@@ -15,14 +21,15 @@ not met). The check happens only at fixed replication counts -- 4,096, 8,192, 16
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import multiprocessing as mp
 import os
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from typing import TYPE_CHECKING
+from concurrent.futures import Executor, Future
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -30,7 +37,19 @@ import numpy.typing as npt
 from shieldlab.engine.compiled import CompiledScenario, compile_scenario
 from shieldlab.engine.outcomes import layout_of
 from shieldlab.errors import InputError
+from shieldlab.montecarlo._pool import (
+    SharedPool,
+    WorkerStartError,
+    discard_shared_pool,
+    job_file,
+    pack_job,
+    pool_of,
+    run_task,
+    shared_pool,
+    wait_result,
+)
 from shieldlab.montecarlo.aggregate import BLOCK, Accumulator, BlockSummary, summarise
+from shieldlab.montecarlo.backends import InlineExecutor, describe_executor
 from shieldlab.montecarlo.results import Results, build_results
 from shieldlab.scenario.model import Scenario
 
@@ -42,9 +61,12 @@ log = logging.getLogger(__name__)
 F64 = npt.NDArray[np.float64]
 
 CHUNK = 16 * BLOCK  # replications per task handed to a worker
+MAX_IN_FLIGHT = 64  # tasks submitted ahead of the one being merged (other executors)
 MAX_REPLICATIONS = 100_000_000
 PRECISION_DEFAULT_MAX = 1_000_000  # replication cap with --precision unless given
 ProgressFn = Callable[[int, int], None]
+#: What a worker needs to run replications: compiled scenario, seed, Python path?, tables.
+Job = tuple[CompiledScenario, int, bool, "MeasuredTables | None"]
 
 
 def _run_chunk(
@@ -80,37 +102,10 @@ def _run_chunk(
     return run_replications(cs, seed=seed, first=first, count=count)
 
 
-# Worker-process state: the compiled scenario is sent once per worker, not once per task.
-_WORKER: dict[str, object] = {}
-
-
-def _worker_init(
-    cs: CompiledScenario, seed: int, python: bool, measured: MeasuredTables | None = None
-) -> None:
-    try:  # one compute thread per worker process; the pool gives the parallelism
-        import numba
-
-        numba.set_num_threads(1)
-    except (ImportError, ValueError):  # pragma: no cover
-        pass
-    _WORKER["cs"] = cs
-    _WORKER["seed"] = seed
-    _WORKER["python"] = python
-    _WORKER["measured"] = measured
-
-
-def _worker_task(first: int, count: int) -> list[BlockSummary]:
-    cs = _WORKER["cs"]
-    assert isinstance(cs, CompiledScenario)
-    measured = _WORKER.get("measured")
-    rows = _run_chunk(
-        cs,
-        int(_WORKER["seed"]),  # type: ignore[call-overload]
-        first,
-        count,
-        bool(_WORKER["python"]),
-        measured,  # type: ignore[arg-type]
-    )
+def run_job_chunk(job: Job, first: int, count: int) -> list[BlockSummary]:
+    """Block summaries of replications ``first .. first + count - 1`` of ``job``."""
+    cs, seed, python, measured = job
+    rows = _run_chunk(cs, seed, first, count, python, measured)
     return summarise(rows, first=first, leak_col=layout_of(cs).columns()["leakers"])
 
 
@@ -144,15 +139,42 @@ def simulate(
     workers: int = 1,
     precision: float | None = None,
     progress: ProgressFn | None = None,
+    executor: Executor | None = None,
 ) -> Results:
     """Run the Monte Carlo and return metrics with 95 % intervals.
 
     ``replications`` is the number of replications, or with ``precision`` the most to
-    run. ``workers`` > 1 runs chunks in that many processes. ``progress(done, total)`` is
-    called with done = 0 once the scenario and kernel are compiled (the numba kernel
-    compiles on a first run, tens of seconds), then after each chunk.
+    run. ``workers`` > 1 runs chunks in the process's reusable pool of that many worker
+    processes (started once, kept for later calls). ``executor`` -- any
+    :class:`concurrent.futures.Executor`, e.g. from
+    :func:`shieldlab.montecarlo.backends.open_executor` -- runs the chunks instead, and
+    ``workers`` is then only recorded. ``progress(done, total)`` is called with done = 0
+    once the scenario and kernel are compiled (the numba kernel compiles on a first run,
+    tens of seconds), then after each chunk. Results are the same for a seed whatever
+    ``workers`` or ``executor``.
+
+    A ``KeyboardInterrupt`` (or any other exception) cancels the chunks not yet run; the
+    workers of the reusable pool are then ended and the pool started afresh next time.
     """
     check_run_options(replications=replications, seed=seed, workers=workers, precision=precision)
+    if getattr(mp.current_process(), "_inheriting", False):
+        # A spawned worker is re-running a script that calls simulate() at top level;
+        # the pool hides such scripts from its workers, so only someone else's pool
+        # gets here. Stop at once rather than start processes recursively.
+        raise RuntimeError(
+            "shieldlab.simulate() called while a worker process was starting: put the "
+            "script's top-level code under 'if __name__ == \"__main__\":'"
+        )
+    pool: SharedPool | None = None
+    if executor is None and workers > 1:
+        # Before compiling: new workers import numba while this process compiles.
+        pool = shared_pool(workers)
+        executor = pool.executor
+    elif executor is not None:
+        pool = pool_of(executor)
+    in_process = executor is None or isinstance(executor, InlineExecutor)
+    backend = describe_executor(executor)
+
     t0 = time.perf_counter()
     cs = scenario if isinstance(scenario, CompiledScenario) else compile_scenario(scenario)
     t_compile = time.perf_counter() - t0
@@ -182,6 +204,7 @@ def simulate(
     lay = layout_of(cs)
     leak_col = lay.columns()["leakers"]
     acc = Accumulator(n_cols=lay.n_columns)
+    job: Job = (cs, seed, python, measured)
 
     # Warm the kernel (JIT compile or cache load) before timing the replications; with
     # workers this also fills numba's on-disk cache once, so they only load it.
@@ -194,44 +217,26 @@ def simulate(
 
     target_met: bool | None = None
     t2 = time.perf_counter()
-    pool: ProcessPoolExecutor | None = None
-    if workers > 1:
-        pool = ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=mp.get_context("spawn"),
-            initializer=_worker_init,
-            initargs=(cs, seed, python, measured),
-        )
-    try:
-        done = 0
-        while done < replications:
-            stop = replications if precision is None else min(replications, max(2 * done, CHUNK))
-            tasks = list(_chunks(done, stop))
-            if pool is None:
-                for first, count in tasks:
-                    rows = _run_chunk(cs, seed, first, count, python, measured)
-                    for blk in summarise(rows, first=first, leak_col=leak_col):
-                        acc.add(blk)
-                    if progress is not None:
-                        progress(first + count, replications)
-            else:
-                futures: list[Future[list[BlockSummary]]] = [
-                    pool.submit(_worker_task, first, count) for first, count in tasks
-                ]
-                for (first, count), fut in zip(tasks, futures, strict=True):
-                    for blk in fut.result():
-                        acc.add(blk)
-                    if progress is not None:
-                        progress(first + count, replications)
-            done = stop
-            if precision is not None:
-                half = _leak_half_width(acc, leak_col)
-                target_met = half < precision
-                if target_met:
-                    break
-    finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
+    key, payload = ("", b"") if in_process else pack_job(job)
+    done = 0
+    while done < replications:
+        stop = replications if precision is None else min(replications, max(2 * done, CHUNK))
+        tasks = list(_chunks(done, stop))
+        if in_process:
+            for first, count in tasks:
+                for blk in run_job_chunk(job, first, count):
+                    acc.add(blk)
+                if progress is not None:
+                    progress(first + count, replications)
+        else:
+            assert executor is not None
+            _run_on(executor, pool, job, key, payload, tasks, acc, progress, replications)
+        done = stop
+        if precision is not None:
+            half = _leak_half_width(acc, leak_col)
+            target_met = half < precision
+            if target_met:
+                break
     t_run = time.perf_counter() - t2
     timing = {
         "compile_scenario_s": t_compile,
@@ -239,6 +244,7 @@ def simulate(
         "run_s": t_run,
         "replications_per_s": acc.n / t_run if t_run > 0 else math.inf,
         "workers": workers,
+        "backend": backend,
         "path": ("python" if python else "compiled")
         + (" + measured tracks" if measured is not None else ""),
     }
@@ -250,6 +256,95 @@ def simulate(
         precision_met=target_met,
         timing=timing,
     )
+
+
+def _run_on(
+    executor: Executor,
+    pool: SharedPool | None,
+    job: Job,
+    key: str,
+    payload: bytes,
+    tasks: list[tuple[int, int]],
+    acc: Accumulator,
+    progress: ProgressFn | None,
+    total: int,
+) -> None:
+    """Run ``tasks`` on ``executor`` and merge their blocks in replication order.
+
+    At most :data:`MAX_IN_FLIGHT` tasks (twice the workers for the reusable pool) are
+    submitted ahead of the one being merged, so a long run neither queues thousands of
+    futures nor has to cancel them on Ctrl-C. While the reusable pool's workers are still
+    starting (spawn, numba import), this process runs chunks itself, from the end of the
+    list, rather than wait idle. Who ran a chunk changes nothing: blocks merge in
+    replication order.
+    """
+    with contextlib.ExitStack() as stack:
+        data: Any = payload
+        client = getattr(executor, "_client", None)  # distributed's ClientExecutor
+        if client is not None and hasattr(client, "scatter"):
+            # Dask: ship the job (megabytes of tables) to each worker once, not per task.
+            data = client.scatter(payload, broadcast=True, hash=False)
+        elif pool is not None:
+            # The reusable pool: tasks carry the path of a file holding the job.
+            data = stack.enter_context(job_file(payload))
+        _run_tasks(executor, pool, job, key, data, tasks, acc, progress, total)
+
+
+def _run_tasks(
+    executor: Executor,
+    pool: SharedPool | None,
+    job: Job,
+    key: str,
+    data: Any,
+    tasks: list[tuple[int, int]],
+    acc: Accumulator,
+    progress: ProgressFn | None,
+    total: int,
+) -> None:
+    futures: dict[int, Future[list[BlockSummary]]] = {}
+    local: dict[int, list[BlockSummary]] = {}
+    ahead = MAX_IN_FLIGHT if pool is None else 2 * pool.workers
+    head, tail = 0, len(tasks) - 1  # next to submit; next this process may take
+
+    def submit_more() -> None:
+        nonlocal head
+        while head <= tail and len(futures) < ahead:
+            futures[head] = executor.submit(run_task, key, data, *tasks[head])
+            head += 1
+
+    try:
+        submit_more()
+        merged = 0
+        while merged < len(tasks):
+            if merged in local:
+                blocks = local.pop(merged)
+            else:
+                fut = futures[merged]
+                if not fut.done() and pool is not None and tail >= head and not pool.warm():
+                    first, count = tasks[tail]
+                    local[tail] = run_job_chunk(job, first, count)
+                    tail -= 1
+                    continue
+                blocks = wait_result(fut, pool)
+                del futures[merged]
+            for blk in blocks:
+                acc.add(blk)
+            first, count = tasks[merged]
+            merged += 1
+            submit_more()
+            if progress is not None:
+                progress(first + count, total)
+    except BaseException as exc:
+        for fut in futures.values():
+            fut.cancel()
+        if pool is not None and (
+            not isinstance(exc, Exception) or isinstance(exc, WorkerStartError)
+        ):
+            # Ctrl-C, SIGTERM turned into an exception, a dead worker: end the workers
+            # now instead of waiting for their chunks; the next call starts a new pool.
+            # (A chunk's own error, e.g. a bad plugin assigner, leaves the pool as is.)
+            discard_shared_pool(pool)
+        raise
 
 
 def _leak_half_width(acc: Accumulator, leak_col: int) -> float:

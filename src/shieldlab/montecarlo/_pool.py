@@ -1,0 +1,418 @@
+"""The reusable worker-process pool behind ``simulate(workers=N)`` and its signal contract.
+
+One pool per process, kept across :func:`~shieldlab.montecarlo.simulate` calls: its
+workers import numba and load the compiled kernel once, not once per run. Tasks are
+plain functions of ``(job, key, first, count)``; the job (compiled scenario, seed, path)
+travels pickled with each task and each worker keeps the last few it unpickled, so any
+``concurrent.futures`` executor -- this pool, a Dask client -- runs the same tasks.
+
+Signals and process hygiene (docs/architecture.md, "Signal contract"):
+
+* Workers ignore SIGINT: a Ctrl-C reaches the whole foreground process group, and only
+  the parent acts on it (it cancels the run and ends the workers). SIGINT stays blocked
+  from the moment a worker is forked until its initializer has set it to ignored, so
+  not even a worker still importing can print a ``KeyboardInterrupt`` traceback.
+* Workers die with their parent: on Linux ``prctl(PR_SET_PDEATHSIG, SIGKILL)``; on
+  every platform a watchdog thread polling ``os.getppid()``. Once the workers are gone,
+  multiprocessing's resource_tracker sees its pipe close and exits too.
+* The script that calls ``simulate`` is never re-run in a worker unless that is safe:
+  spawn re-imports the main module in each child, which without an
+  ``if __name__ == "__main__":`` guard would call ``simulate`` again (and from stdin
+  cannot even find the file). :func:`main_module_rerun_is_safe` checks; when it is not
+  safe the workers start with the main module hidden from them.
+"""
+
+from __future__ import annotations
+
+import ast
+import atexit
+import contextlib
+import ctypes
+import hashlib
+import logging
+import multiprocessing as mp
+import os
+import pickle
+import shlex
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+import time
+import types
+from collections import OrderedDict
+from collections.abc import Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from shieldlab.montecarlo.aggregate import BlockSummary
+
+log = logging.getLogger(__name__)
+
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+_WATCHDOG_PERIOD_S = 0.5
+_JOB_CACHE_SIZE = 4
+_POLL_S = 0.5  # how often the parent checks that the workers are still alive
+
+
+class WorkerStartError(RuntimeError):
+    """A worker process died before or while running a task (not a task's own error)."""
+
+
+# --------------------------------------------------------------------------- worker side
+
+_JOBS: OrderedDict[str, Any] = OrderedDict()
+_THREADS_SET = False
+
+
+def _single_thread_numba() -> None:
+    global _THREADS_SET
+    if _THREADS_SET:
+        return
+    try:  # one compute thread per worker; the pool gives the parallelism
+        import numba
+
+        numba.set_num_threads(1)
+    except (ImportError, ValueError):  # pragma: no cover
+        pass
+    _THREADS_SET = True
+
+
+def _watch_parent(parent_pid: int) -> None:
+    while True:
+        time.sleep(_WATCHDOG_PERIOD_S)
+        if os.getppid() != parent_pid:
+            os._exit(1)
+
+
+def _die_with_parent(parent_pid: int, pdeathsig: bool) -> None:
+    if pdeathsig and sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+        except (OSError, AttributeError):  # pragma: no cover - no prctl
+            pass
+    if os.getppid() != parent_pid:  # the parent died before prctl took effect
+        os._exit(1)
+    threading.Thread(
+        target=_watch_parent, args=(parent_pid,), name="shieldlab-parent-watch", daemon=True
+    ).start()
+
+
+def worker_init(parent_pid: int, pdeathsig: bool) -> None:
+    """Initializer of each pool worker: signals, parent watch, warm imports."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    _die_with_parent(parent_pid, pdeathsig)
+    _single_thread_numba()
+    # Import the kernels now, while the parent compiles the scenario, not in the first task.
+    import shieldlab.engine.batch  # noqa: F401
+
+
+def warm() -> int:
+    """A no-op task: returns the worker's pid once its initializer has run."""
+    return os.getpid()
+
+
+def _job(key: str, payload: bytes | str) -> Any:
+    job = _JOBS.get(key)
+    if job is None:
+        if isinstance(payload, str):  # the reusable pool: a file written once per run
+            with open(payload, "rb") as fh:
+                payload = fh.read()
+        job = pickle.loads(payload)
+        _JOBS[key] = job
+        while len(_JOBS) > _JOB_CACHE_SIZE:
+            _JOBS.popitem(last=False)
+    else:
+        _JOBS.move_to_end(key)
+    return job
+
+
+def run_task(key: str, payload: bytes | str, first: int, count: int) -> list[BlockSummary]:
+    """Replications ``first .. first + count - 1`` of a pickled job, as block summaries.
+
+    Called in a worker (process pool or Dask); the job (pickled bytes, or the path of a
+    file holding them) is unpickled once per worker.
+    """
+    if getattr(mp.current_process(), "_inheriting", False):  # pragma: no cover - safety net
+        raise WorkerStartError("run_task called while a worker process was starting")
+    _single_thread_numba()
+    from shieldlab.montecarlo.runner import run_job_chunk
+
+    return run_job_chunk(_job(key, payload), first, count)
+
+
+@contextlib.contextmanager
+def job_file(payload: bytes) -> Iterator[str]:
+    """The job's bytes in a temporary file for the block: tasks carry its path, not 5 MB.
+
+    Removed at the end of the block (a worker that needs the job reads it during the run).
+    """
+    fd, path = tempfile.mkstemp(prefix="shieldlab-job-", suffix=".pickle")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(payload)
+        yield path
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+
+
+def pack_job(job: object) -> tuple[str, bytes]:
+    """Pickle a job once; its key is a hash of the bytes (same job, same key)."""
+    payload = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
+    return hashlib.blake2b(payload, digest_size=16).hexdigest(), payload
+
+
+# --------------------------------------------------------------------------- main module
+
+
+def _under_main_guard(tree: ast.Module, lineno: int) -> bool:
+    for stmt in tree.body:
+        end = stmt.end_lineno or stmt.lineno
+        if stmt.lineno <= lineno <= end:
+            return isinstance(stmt, ast.If) and _is_main_test(stmt.test)
+    return False
+
+
+def _is_main_test(test: ast.expr) -> bool:
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
+        return False
+    if not isinstance(test.ops[0], ast.Eq):
+        return False
+    sides = [test.left, test.comparators[0]]
+    names = [s for s in sides if isinstance(s, ast.Name) and s.id == "__name__"]
+    consts = [s for s in sides if isinstance(s, ast.Constant) and s.value == "__main__"]
+    return len(names) == 1 and len(consts) == 1
+
+
+def main_module_rerun_is_safe() -> bool:
+    """Whether a spawned child may re-run ``__main__`` as multiprocessing does.
+
+    Not safe when the main module comes from stdin (no file to re-run), or when this
+    call is part of the main module's top-level code outside an
+    ``if __name__ == "__main__":`` block (the child would call ``simulate`` again).
+    """
+    main = sys.modules.get("__main__")
+    if main is None:
+        return True
+    spec_name = getattr(getattr(main, "__spec__", None), "name", None)
+    if spec_name and (spec_name == "__main__" or spec_name.endswith(".__main__")):
+        return True  # multiprocessing does not re-run a package's __main__
+    path = getattr(main, "__file__", None)
+    if path is None:
+        return True  # python -c, the interactive prompt: nothing is re-run
+    if not os.path.isfile(path):
+        return False  # python - < script.py: __file__ is '<stdin>'
+    frame = sys._getframe(1)
+    outer = None
+    while frame is not None:
+        if frame.f_globals is main.__dict__ and frame.f_code.co_name == "<module>":
+            outer = frame
+        frame = frame.f_back  # type: ignore[assignment]
+    if outer is None:
+        return True  # main module finished importing (called later, e.g. from a function)
+    try:
+        with open(path, "rb") as fh:
+            tree = ast.parse(fh.read(), filename=path)
+    except (OSError, SyntaxError, ValueError):
+        return False
+    return _under_main_guard(tree, outer.f_lineno)
+
+
+@contextlib.contextmanager
+def main_hidden(hide: bool = True) -> Iterator[None]:
+    """Start processes inside this block without the main module (spawn won't re-run it)."""
+    if not hide:
+        yield
+        return
+    real = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = real
+
+
+@contextlib.contextmanager
+def sigint_blocked() -> Iterator[None]:
+    """Block SIGINT in this thread; processes and threads started here inherit the mask."""
+    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - Windows
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+@contextlib.contextmanager
+def spawned_children_ignore_sigint() -> Iterator[None]:
+    """Processes spawned by multiprocessing inside the block start with SIGINT ignored.
+
+    For children started by threads of someone else's (Dask's): their signal mask cannot
+    be set from here, but an ignored disposition survives exec. The spawn executable is,
+    for the block, a two-line shell script that ignores SIGINT and execs the real
+    interpreter; this process keeps its own Ctrl-C handling. No-op without ``/bin/sh``.
+    """
+    from multiprocessing import spawn
+
+    sh = shutil.which("sh")
+    if os.name != "posix" or sh is None:  # pragma: no cover
+        yield
+        return
+    real = spawn.get_executable()
+    tmp = tempfile.mkdtemp(prefix="shieldlab-spawn-")
+    wrapper = os.path.join(tmp, "python-ignoring-sigint")
+    with open(wrapper, "w", encoding="utf-8") as fh:
+        fh.write(f"#!{sh}\ntrap '' INT\nexec {shlex.quote(os.fsdecode(real))} \"$@\"\n")
+    os.chmod(wrapper, 0o700)
+    spawn.set_executable(wrapper)
+    try:
+        yield
+    finally:
+        spawn.set_executable(real)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------- parent side
+
+
+class SharedPool:
+    """A spawn process pool kept for the life of the process, warmed once."""
+
+    def __init__(self, workers: int, *, hide_main: bool) -> None:
+        self.workers = workers
+        self.hide_main = hide_main
+        ctx = mp.get_context("spawn")
+        self.executor = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=ctx,
+            initializer=worker_init,
+            initargs=(os.getpid(), threading.current_thread() is threading.main_thread()),
+        )
+        # Python starts spawn workers on submit, one per task while none is idle: one
+        # no-op task per worker starts them all now, with SIGINT blocked and (when
+        # re-running it is unsafe) without the main module.
+        with sigint_blocked(), main_hidden(hide_main):
+            self._warm = [self.executor.submit(warm) for _ in range(workers)]
+
+    def warm(self) -> bool:
+        """Whether every worker has started (imports done, ready for tasks)."""
+        return all(f.done() for f in self._warm)
+
+    def processes(self) -> list[Any]:
+        # A private attribute of ProcessPoolExecutor (a dict, None after shutdown): the
+        # public API can neither tell whether a worker died nor end one.
+        return list((getattr(self.executor, "_processes", None) or {}).values())
+
+    def healthy(self) -> bool:
+        if getattr(self.executor, "_broken", False) or getattr(
+            self.executor, "_shutdown_thread", False
+        ):
+            return False
+        return all(p.exitcode is None for p in self.processes())
+
+    def dead_worker(self) -> int | None:
+        """Exit code of a worker that has died, if any."""
+        for p in self.processes():
+            if p.exitcode is not None:
+                return int(p.exitcode)
+        return None
+
+    def terminate(self) -> None:
+        """End the workers now (Ctrl-C, SIGTERM, a dead worker) and drop the pool."""
+        procs = self.processes()
+        for p in procs:
+            with contextlib.suppress(Exception):
+                p.terminate()
+        # The call queue's feeder thread may be blocked writing into a pipe that only the
+        # dead workers read: close this process's read end too, so it gets EPIPE (which
+        # the executor ignores) and ends, instead of hanging the exit that joins it.
+        queue = getattr(self.executor, "_call_queue", None)
+        if queue is not None:
+            with contextlib.suppress(Exception):
+                queue.cancel_join_thread()
+            with contextlib.suppress(Exception):
+                queue._reader.close()
+        with contextlib.suppress(Exception):
+            self.executor.shutdown(wait=False, cancel_futures=True)
+        for p in procs:
+            with contextlib.suppress(Exception):
+                p.join(timeout=5.0)
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.executor.shutdown(wait=True, cancel_futures=True)
+
+
+_LOCK = threading.Lock()
+_SHARED: SharedPool | None = None
+
+
+def shared_pool(workers: int) -> SharedPool:
+    """The process's reusable pool with ``workers`` workers (created or replaced as needed)."""
+    global _SHARED
+    hide = not main_module_rerun_is_safe()
+    with _LOCK:
+        pool = _SHARED
+        if pool is not None and (pool.workers != workers or not pool.healthy()):
+            _SHARED = None
+            pool.terminate() if not pool.healthy() else pool.close()
+            pool = None
+        if pool is None:
+            if hide:
+                log.info(
+                    "the main module cannot be re-run safely in worker processes (no "
+                    "'if __name__ == \"__main__\":' guard, or read from stdin): workers "
+                    "start without it"
+                )
+            pool = SharedPool(workers, hide_main=hide)
+            _SHARED = pool
+        return pool
+
+
+def discard_shared_pool(pool: SharedPool) -> None:
+    """Terminate ``pool`` and forget it if it is the shared one."""
+    global _SHARED
+    with _LOCK:
+        if _SHARED is pool:
+            _SHARED = None
+    pool.terminate()
+
+
+def pool_of(executor: Executor) -> SharedPool | None:
+    """The :class:`SharedPool` wrapping ``executor``, if it is the shared pool."""
+    pool = _SHARED
+    return pool if pool is not None and pool.executor is executor else None
+
+
+@atexit.register
+def _close_shared() -> None:
+    global _SHARED
+    pool, _SHARED = _SHARED, None
+    if pool is not None:
+        pool.close()
+
+
+def wait_result(fut: Future[Any], pool: SharedPool | None) -> Any:
+    """``fut.result()``, but never waits forever on a pool whose worker has died."""
+    if pool is None:
+        return fut.result()
+    while True:
+        try:
+            return fut.result(timeout=_POLL_S)
+        except FutureTimeout:
+            code = pool.dead_worker()
+            if code is not None and not fut.done():
+                raise WorkerStartError(
+                    f"a worker process exited (status {code}) before finishing its task"
+                ) from None
+        except BrokenProcessPool as exc:
+            raise WorkerStartError(f"a worker process died: {exc}") from None

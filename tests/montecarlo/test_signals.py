@@ -1,0 +1,155 @@
+"""Signal contract of ``shieldlab run --workers 2`` (issue 10, items 7 and 8), with real
+processes: Ctrl-C prints one line and exits 130; SIGTERM one line and 143; SIGKILL of the
+parent leaves no worker and no resource_tracker behind.
+
+Linux only: the tests find a process's children through /proc.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc (Linux)")
+
+SHIELDLAB = str(Path(sys.executable).with_name("shieldlab"))
+# Long enough that the run is still going when the signal arrives.
+RUN = [SHIELDLAB, "run", "--workers", "2", "-n", "20000000", "--json"]
+
+
+def _stat(pid: int) -> tuple[int, str] | None:
+    """(parent pid, state) of ``pid``, or None once it is gone."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    fields = text[text.rindex(")") + 2 :].split()
+    return int(fields[1]), fields[0]
+
+
+def _children(pid: int) -> dict[int, str]:
+    """Live children of ``pid`` and their command lines."""
+    out: dict[int, str] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        st = _stat(int(entry.name))
+        if st is None or st[0] != pid or st[1] == "Z":
+            continue
+        try:
+            cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        out[int(entry.name)] = cmd
+    return out
+
+
+def _alive(pid: int) -> bool:
+    st = _stat(pid)
+    return st is not None and st[1] != "Z"
+
+
+def _start_run(
+    *extra: str, tmp: Path | None = None
+) -> tuple[subprocess.Popen[bytes], dict[int, str]]:
+    """Start the run in its own process group; wait until both workers compute.
+
+    ``tmp`` becomes the run's temporary directory (where its job file goes).
+    """
+    env = dict(os.environ)
+    if tmp is not None:
+        env["TMPDIR"] = str(tmp)
+    proc = subprocess.Popen(
+        [*RUN, *extra],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        env=env,
+    )
+    deadline = time.monotonic() + 120
+    kids: dict[int, str] = {}
+    while time.monotonic() < deadline:
+        kids = _children(proc.pid)
+        workers = [p for p, cmd in kids.items() if "spawn_main" in cmd]
+        if len(workers) == 2:
+            break
+        if proc.poll() is not None:
+            pytest.fail(f"run ended early: {proc.communicate()}")
+        time.sleep(0.2)
+    else:
+        proc.kill()
+        pytest.fail("workers never started")
+    time.sleep(3.0)  # into the replications (the kernel loads from numba's cache)
+    kids = _children(proc.pid)
+    assert any("resource_tracker" in cmd for cmd in kids.values()), kids
+    return proc, kids
+
+
+def _wait_gone(pids: list[int], timeout_s: float) -> list[int]:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        left = [p for p in pids if _alive(p)]
+        if not left:
+            return []
+        time.sleep(0.2)
+    return [p for p in pids if _alive(p)]
+
+
+def _cleanup(pids: list[int]) -> None:
+    for p in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(p, signal.SIGKILL)
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        pytest.param((), id="process-pool"),
+        pytest.param(("--scheduler", "local"), id="dask-local", marks=pytest.mark.slow),
+    ],
+)
+def test_ctrl_c_prints_one_line_and_exits_130(extra: tuple[str, ...]) -> None:
+    if extra:
+        pytest.importorskip("distributed")
+    proc, kids = _start_run(*extra)
+    try:
+        os.killpg(proc.pid, signal.SIGINT)  # what the terminal does on Ctrl-C
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 130
+        assert err.decode() == "shieldlab: interrupted\n"
+        assert out == b""
+        assert _wait_gone(list(kids), 10.0) == []
+    finally:
+        _cleanup([proc.pid, *kids])
+
+
+def test_sigterm_prints_one_line_and_exits_143() -> None:
+    proc, kids = _start_run()
+    try:
+        proc.terminate()
+        _out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 143
+        assert err.decode() == "shieldlab: terminated\n"
+        assert _wait_gone(list(kids), 10.0) == []
+    finally:
+        _cleanup([proc.pid, *kids])
+
+
+def test_sigkill_of_the_parent_leaves_no_process_behind(tmp_path: Path) -> None:
+    proc, kids = _start_run(tmp=tmp_path)
+    try:
+        proc.kill()
+        proc.communicate(timeout=30)
+        # Workers die with their parent; the resource_tracker follows once its pipe closes.
+        assert _wait_gone(list(kids), 15.0) == []
+        # What a SIGKILL can leave (docs/architecture.md): the job file, nothing else.
+        assert {p.name.split("-")[1] for p in tmp_path.iterdir()} <= {"job"}
+    finally:
+        _cleanup([proc.pid, *kids])
