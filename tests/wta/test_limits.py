@@ -23,7 +23,13 @@ from shieldlab.wta import (
     single_copy,
     solve,
 )
-from shieldlab.wta.base import MAX_ENTRIES, MAX_WEAPONS, size_problem
+from shieldlab.wta.base import (
+    MAX_ENTRIES,
+    MAX_TARGETS,
+    MAX_WEAPON_TYPES,
+    MAX_WEAPONS,
+    size_problem,
+)
 from shieldlab.wta.single_copy import _problem, solve_single_copy
 
 from .helpers import benchmark_dir, brute_force
@@ -118,10 +124,13 @@ def test_api_refuses_counts_beyond_the_cap() -> None:
 
 def test_size_problem_names_each_cap() -> None:
     assert size_problem(10, 10, 10) is None
-    assert "weapon types" in str(size_problem(10_001, 1, 1))
-    assert "targets" in str(size_problem(1, 10_001, 1))
-    assert "m x n" in str(size_problem(5000, 5000, 1))
-    assert "weapons x targets" in str(size_problem(1, 5000, 5000))
+    assert size_problem(MAX_WEAPON_TYPES, 1, MAX_WEAPONS) is None
+    assert "weapon types" in str(size_problem(MAX_WEAPON_TYPES + 1, 1, 1))
+    assert "targets" in str(size_problem(1, MAX_TARGETS + 1, 1))
+    assert "weapons in all" in str(size_problem(1, 1, MAX_WEAPONS + 1))
+    side = math.isqrt(MAX_ENTRIES) + 1
+    assert "m x n" in str(size_problem(side, side, 1))
+    assert "weapons x targets" in str(size_problem(1, side, side))
 
 
 # --- item 5: the text header is checked before anything of its size is allocated -----
@@ -133,7 +142,7 @@ def test_size_problem_names_each_cap() -> None:
         ("2147483648 1 1\n5\n0 0 0.5\n", 1, "m", "exceeds the cap"),
         ("1 2147483648 1\n5\n0 0 0.5\n", 1, "n", "exceeds the cap"),
         ("1 1 2147483648\n5\n0 0 0.5\n", 1, "mu", "exceeds the cap"),
-        ("5000 5000 0\n5\n0 0 0.5\n", 1, "header", "m x n"),
+        ("1500 1500 0\n5\n0 0 0.5\n", 1, "header", "m x n"),
         ("100 1 200\n5\n0 0 0.5\n", 1, "header", "weapons in all"),
         ("1 5 1\n5\n6\n0 0 0.5\n", 4, "target_values[2]", "only 2 value lines"),
         ("1 2 1\n5\n6\n7\n0 0 0.5\n", 4, "target_values[2]", "beyond the n = 2"),

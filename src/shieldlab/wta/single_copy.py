@@ -74,9 +74,9 @@ _NODE_BUDGET = 200_000
 _NODES_PER_SEARCH = 100_000_000
 #: work (nodes times the candidates each node's relaxation bound may scan) per target:
 #: a node is not O(1) -- with prices u = 0 every weapon is a candidate and one search of
-#: 250 x 500 took 650 s before this cap; 5e6 is a few ms, and the benchmark's searches
-#: need at most about 1e5
-_WORK_BUDGET = 5_000_000
+#: 250 x 500 took 650 s before this cap. 3e7 is 0.03-0.1 s; 5e6 cut the enumeration of
+#: wta_250x500x2 (no proof in 20 s, where 3e7 proves it as before)
+_WORK_BUDGET = 30_000_000
 #: HiGHS does not read its clock while it sets up an LP: with 10^6 columns (1000 x 1000)
 #: an LP given 1.3 s ran 2.2 s on a quiet machine; an LP round starts only with three
 #: times 1e-6 s per column left (load)
@@ -563,8 +563,9 @@ def solve_single_copy(
 
     x_best = np.zeros((m, n), dtype=np.int64)
     w_idx = np.flatnonzero(present)
-    if assignment_seconds(int(w_idx.size), n) > 0.25 * time_limit_s:
-        x_best = fill_unused(instance, x_best)  # greedy: no time for the assignment
+    if assignment_seconds(int(w_idx.size), n) > 0.5 * time_limit_s:
+        # no time for the assignment: the start, else greedy (both uninterrupted steps)
+        x_best = fill_unused(instance, x_best if start is None else np.asarray(start).copy())
     elif w_idx.size:
         rows, cols_ = linear_sum_assignment(v[None, :] * p[w_idx], maximize=True)
         x_best[w_idx[rows], cols_] = 1
@@ -591,7 +592,7 @@ def solve_single_copy(
     timed_out = False
     n_cols = singles.size
     while rounds < _MAX_LP_ROUNDS:
-        left = highs_time(deadline)
+        left = highs_time(deadline, _LP_SETUP_S_PER_COLUMN * n_cols)
         if left <= _LP_SETUP_S_PER_COLUMN * n_cols:
             timed_out = True
             break
@@ -713,7 +714,7 @@ def solve_single_copy(
         mip.setSolution(
             cols.size, np.arange(cols.size, dtype=np.int32), _match(cols, x_best, usable)
         )
-    ran = run_verified(mip, deadline)
+    ran = run_verified(mip, deadline, _LP_SETUP_S_PER_COLUMN * cols.size)
     info = mip.getInfo()
     # an unrun model's info holds mip_dual_bound = 0, which is no bound at all
     mip_bound = (

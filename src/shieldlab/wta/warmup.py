@@ -32,22 +32,15 @@ def warm_up() -> float:
     from shieldlab.wta.local_search import local_search
     from shieldlab.wta.single_copy import solve_single_copy
 
-    many = WTAInstance(
-        target_values=[1.0, 2.0, 3.0],
-        kill_probability=[[0.5, 0.4, 0.2], [0.3, 0.9, 0.6]],
-        weapon_counts=[2, 1],
-    )
-    one = WTAInstance(
-        target_values=[1.0, 2.0, 3.0],
-        kill_probability=[[0.5, 0.4, 0.2], [0.3, 0.9, 0.6]],
-        weapon_counts=[1, 1],
-    )
+    values = np.array([1.0, 2.0, 3.0])
+    prob = np.array([[0.5, 0.4, 0.2], [0.3, 0.9, 0.6]])
+    many = WTAInstance(target_values=values, kill_probability=prob, weapon_counts=np.array([2, 1]))
+    one = WTAInstance(target_values=values, kill_probability=prob, weapon_counts=np.array([1, 1]))
     greedy_assignment(many)
     local_search(many, time_limit_s=60.0, max_kicks=1)
     # the LP, the pricing and enumeration searches and the MILP (polish off, so that
     # the enumeration and MILP steps run)
     solve_single_copy(one, time_limit_s=60.0, polish=False)
     _new_highs()
-    np.zeros(1)
     _warm = True
     return time.perf_counter() - t0
