@@ -27,11 +27,13 @@ IntArray = NDArray[np.int64]
 # Size caps (docs/wta.md, "Limits"). The solvers hold dense float64 arrays of m x n (the
 # kill matrix) and of W x n for W = sum_i c_i weapons (the single-copy split of the
 # instance, the linear-assignment profit matrix, the ejection-chain gains): with at most
-# MAX_ENTRIES entries each such array takes 32 MB and a solve stays well under 1 GB. W
-# also sets the cost of one kick of the local search, O(W (n + W)) (16 kicks at the caps
-# take about 0.4 s), and of the greedy and linear-assignment seeds, which run once and
-# uninterrupted (measured at the caps in docs/wta.md). The largest published benchmark
-# instance (250 x 500, 3 copies) has W = 750 and W x n = 375,000.
+# MAX_ENTRIES entries each such array takes 8 MB (measured peak of a solve at the caps:
+# 0.5-0.9 GB, HiGHS included). W also sets the cost of one kick of the local search,
+# O(W (n + W)), and of the greedy and linear-assignment seeds, which run once and
+# uninterrupted: at the caps at most 0.4 s and 1.3 s (1000 x 1000). Caps of 10,000
+# weapons and 4e6 entries, tried first, let greedy take 6 s and the assignment 9 s. The
+# largest published benchmark instance (250 x 500, 3 copies) has W = 750 and
+# W x n = 375,000.
 #: most weapons in all, sum_i c_i (and so most copies of one type)
 MAX_WEAPONS = 2_000
 #: most weapon types m and most targets n

@@ -278,7 +278,7 @@ def kick_batch(instance: WTAInstance) -> int:
     """
     w = max(1, instance.n_weapons)
     rate = 1.2e9 / (w * (instance.n_targets + w))
-    # at least one kick (was 16: at the size caps, 16 kicks take 5 s uninterrupted)
+    # at least one kick (was 16), so that a batch stays near 0.2 s whatever the size
     return int(min(8192, max(1, 0.2 * rate)))
 
 
