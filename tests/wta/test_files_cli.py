@@ -157,7 +157,14 @@ def test_cli_json_output(tmp_path: Path, solver: str) -> None:
     res = run_cli("wta", "solve", str(p), "--solver", solver, "--time-limit", "60", "--json")
     assert res.returncode == 0, res.stderr
     out = json.loads(res.stdout)  # exactly one JSON object on stdout
-    assert list(out) == ["objective", "lower_bound", "assignment", "solver", "seconds"]
+    assert list(out) == [
+        "objective",
+        "lower_bound",
+        "assignment",
+        "solver",
+        "seconds",
+        "startup_seconds",
+    ]
     assert out["solver"] == solver
     inst = load_instance(p)
     x = np.zeros((2, 3), dtype=np.int64)

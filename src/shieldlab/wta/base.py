@@ -24,12 +24,46 @@ from shieldlab.errors import InputError
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
+# Size caps (docs/wta.md, "Limits"). The solvers hold dense float64 arrays of m x n (the
+# kill matrix) and of W x n for W = sum_i c_i weapons (the single-copy split of the
+# instance, the linear-assignment profit matrix, the ejection-chain gains): with at most
+# MAX_ENTRIES entries each such array takes 8 MB (measured peak of a solve at the caps:
+# 0.5-0.9 GB, HiGHS included). W also sets the cost of one kick of the local search,
+# O(W (n + W)), and of the greedy and linear-assignment seeds, which run once and
+# uninterrupted: at the caps at most 0.4 s and 1.3 s (1000 x 1000). Caps of 10,000
+# weapons and 4e6 entries, tried first, let greedy take 6 s and the assignment 9 s. The
+# largest published benchmark instance (250 x 500, 3 copies) has W = 750 and
+# W x n = 375,000.
+#: most weapons in all, sum_i c_i (and so most copies of one type)
+MAX_WEAPONS = 2_000
+#: most weapon types m and most targets n
+MAX_WEAPON_TYPES = 2_000
+MAX_TARGETS = 2_000
+#: most entries of m x n and of W x n
+MAX_ENTRIES = 1_000_000
+
+
+def size_problem(m: int, n: int, weapons: int) -> str | None:
+    """Which size cap (m types, n targets, ``weapons`` in all) is exceeded, or None."""
+    if m > MAX_WEAPON_TYPES:
+        return f"{m:,} weapon types exceed the cap of {MAX_WEAPON_TYPES:,}"
+    if n > MAX_TARGETS:
+        return f"{n:,} targets exceed the cap of {MAX_TARGETS:,}"
+    if weapons > MAX_WEAPONS:
+        return f"{weapons:,} weapons in all exceed the cap of {MAX_WEAPONS:,}"
+    if m * n > MAX_ENTRIES:
+        return f"m x n = {m * n:,} exceeds the cap of {MAX_ENTRIES:,} entries"
+    if weapons * n > MAX_ENTRIES:
+        return f"weapons x targets = {weapons * n:,} exceeds the cap of {MAX_ENTRIES:,}"
+    return None
+
 
 @dataclass(frozen=True, kw_only=True)
 class WTAInstance:
     """A static WTA instance: values V (n,), kill probabilities p (m, n), counts c (m,).
 
-    Arrays are copied, validated and made read-only on construction; a bad value raises
+    Arrays are copied, validated and made read-only on construction; a bad value or a
+    size beyond the caps (:data:`MAX_WEAPONS`, :data:`MAX_ENTRIES`, ...) raises
     :class:`~shieldlab.errors.InputError` naming the field.
     """
 
@@ -66,12 +100,23 @@ class WTAInstance:
         if not np.all(ok):
             i, j = (int(k) for k in np.argwhere(~ok)[0])
             raise InputError("must lie in [0, 1]", field=f"kill_probability[{i}][{j}]")
+        if counts_raw.dtype.kind not in "iuf" and counts_raw.size:
+            raise InputError("must be a list of integers", field="weapon_counts")
         counts_f = counts_raw.astype(np.float64)
         okc = np.isfinite(counts_f) & (counts_f >= 0) & (counts_f == np.round(counts_f))
         if not np.all(okc):
             bad = int(np.flatnonzero(~okc)[0])
             raise InputError("must be an integer >= 0", field=f"weapon_counts[{bad}]")
+        if np.any(counts_f > MAX_WEAPONS):
+            bad = int(np.flatnonzero(counts_f > MAX_WEAPONS)[0])
+            raise InputError(
+                f"{counts_f[bad]:.6g} weapons exceed the cap of {MAX_WEAPONS:,}",
+                field=f"weapon_counts[{bad}]",
+            )
         counts = counts_f.astype(np.int64)
+        problem = size_problem(m, n, int(counts.sum()))
+        if problem is not None:
+            raise InputError(problem, field="weapon_counts" if "weapons" in problem else None)
         for arr in (values, prob, counts):
             arr.flags.writeable = False
         object.__setattr__(self, "target_values", values)
@@ -187,6 +232,9 @@ def make_result(
         if lb > obj * (1.0 + 1e-6) + 1e-9:
             raise RuntimeError(f"{solver}: lower bound {lb} above objective {obj}")
         lb = min(lb, obj)
+        # F is a sum of non-negative terms, so 0 is a valid bound and so is the larger
+        # of the two; a solver's negative bound is valid but says nothing
+        lb = max(lb, 0.0)
     x.flags.writeable = False
     return WTAResult(
         assignment=x,

@@ -36,6 +36,11 @@ from shieldlab.wta.base import objective as wta_objective
 LOG = logging.getLogger(__name__)
 
 _Q_FLOOR = 1e-12
+#: the outer-approximation model's set-up cannot be interrupted: building it, HiGHS's
+#: presolve and the overrun of its first solve took 0.25 + 0.33 + 0.6 s for 125,000
+#: pairs on a quiet machine (250x500x3, about 1e-5 s per pair) and about three times
+#: that under load 8; the loop starts only with this much time per pair left (+ 0.1 s)
+_OA_SETUP_S_PER_PAIR = 4e-5
 # Survival levels of the first tangents; more are added where solutions land.
 _INITIAL_SURVIVALS = (1.0, 0.6, 0.35, 0.2, 0.1, 0.05, 0.02, 0.01, 0.003, 0.001, 1e-4)
 
@@ -65,30 +70,58 @@ def _new_highs() -> Any:
     return h
 
 
-def run_verified(h: Any) -> None:
-    """``h.run()``, repeated without presolve when the solution is not the one reported.
+def highs_time(deadline: float, reserve_s: float = 0.0) -> float:
+    """The ``time_limit`` to give HiGHS for a run that must end by ``deadline``.
+
+    HiGHS reads its clock between simplex iterations and nodes, not while it sets up or
+    presolves: on 250x500x2 under load 8 an LP given 0.75 s ran 0.97 s, and on a quiet
+    machine an outer-approximation MILP of 250x500x3 given 1.0 s ran 1.5-1.7 s (0.33 s of
+    it presolve, which never reads the clock). It gets the time left less a fifth of it,
+    at most 1 s, less 20 ms, so that its stop latency falls inside the limit; for large
+    models the caller's ``reserve_s`` (set-up time estimated from the model's size, up
+    to half the time left) when that is more: an outer-approximation round of 250x500x2
+    given 12.8 s ran 14.9 s under load 4.
+    """
+    left = deadline - time.perf_counter()
+    return left - max(min(0.2 * left, 1.0), min(reserve_s, 0.5 * left)) - 0.02
+
+
+def run_verified(h: Any, deadline: float, reserve_s: float = 0.0) -> bool:
+    """``h.run()`` until ``deadline`` (``time.perf_counter``), repeated without presolve
+    when the solution is not the one reported.
 
     HiGHS 1.16 can report a MIP optimum yet return the start given by ``setSolution``
     (seen after presolve on a 7-column model: objective 1.49 reported, start of value 2.0
     returned). Such a solution would be taken for the MILP's own, so its objective is
-    checked against the reported one and the model solved again without presolve.
+    checked against the reported one and the model solved again without presolve, with
+    the time then left. HiGHS gets the time left as its ``time_limit``; nothing runs when
+    none is left, and then False is returned (the model's info is then no bound).
     """
+    left = highs_time(deadline, reserve_s)
+    if left <= 0.0:
+        return False
+    h.setOptionValue("time_limit", left)
     h.run()
     info = h.getInfo()
     if info.primal_solution_status != 2:  # 2: feasible
-        return
+        return True
     lp = h.getLp()
     col = np.asarray(h.getSolution().col_value)
     got = float(np.dot(np.asarray(lp.col_cost_), col)) + float(lp.offset_)
     want = float(info.objective_function_value)
     if abs(got - want) <= 1e-9 * max(1.0, abs(want)):
-        return
+        return True
     LOG.debug("HiGHS returned a solution of value %g for optimum %g: re-solving", got, want)
+    left = highs_time(deadline, reserve_s)
+    if left <= 0.0:
+        return True
     h.setOptionValue("presolve", "off")
+    h.setOptionValue("time_limit", left)
     try:
         h.run()
     finally:
         h.setOptionValue("presolve", "choose")
+    return True
 
 
 def log_survival(prob: FloatArray) -> FloatArray:
@@ -278,16 +311,17 @@ class _OAModel:
         )
         self.h.setSolution(col.size, np.arange(col.size, dtype=np.int32), col)
 
-    def run(self, time_limit_s: float) -> tuple[IntArray | None, float]:
-        """Solve; return (x or None, proven lower bound of this model)."""
-        h = self.h
-        h.setOptionValue("time_limit", max(0.05, float(time_limit_s)))
-        run_verified(h)
-        info = h.getInfo()
-        bound = float(info.mip_dual_bound)
-        status = h.getModelStatus()
+    def run(self, deadline: float) -> tuple[IntArray | None, float]:
+        """Solve until ``deadline``; return (x or None, proven lower bound of this model)."""
         import highspy
 
+        h = self.h
+        if not run_verified(h, deadline, _OA_SETUP_S_PER_PAIR * self.nx):
+            self.finished = False
+            return None, -math.inf
+        info = h.getInfo()
+        status = h.getModelStatus()
+        bound = float(info.mip_dual_bound) if info.valid else -math.inf
         self.finished = status == highspy.HighsModelStatus.kOptimal
         if self.finished:
             bound = max(bound, float(info.objective_function_value) * (1 - 1e-7) - 1e-9)
@@ -342,15 +376,27 @@ def solve_exact(
         left = time_limit_s - (time.perf_counter() - t0)
         if proven_sc or left <= 0.1:
             return x_sc, lb_sc, proven_sc, {"single_copy": st_sc}
+        t1 = time.perf_counter()
         x_oa, lb_oa, proven_oa, st_oa = _solve_oa(
             instance, time_limit_s=left, start=x_sc, rel_gap=rel_gap, threads=threads
         )
+        left -= time.perf_counter() - t1
+        if st_oa["rounds"] == 0 and left > 0.1:
+            # no MILP fits in the time left (set-up guards above): the local search
+            # gets it, so that a short limit still buys a better assignment
+            from shieldlab.wta.local_search import local_search
+
+            x_ls, st_ls = local_search(instance, x_oa, time_limit_s=left)
+            if wta_objective(instance, x_ls) < wta_objective(instance, x_oa):
+                x_oa = x_ls
+            st_oa = {**st_oa, "local_search": st_ls}
         # both bounds are valid, so is the larger; F(x_oa) <= F(x_sc) (warm start)
         f_oa = wta_objective(instance, x_oa)
         lb = min(max(lb_sc, lb_oa), f_oa)
         proven = proven_oa or f_oa - lb <= rel_gap * max(abs(f_oa), 1e-12)
         return x_oa, lb, proven, {"single_copy": st_sc, **st_oa}
-    return _solve_oa(
+    t0 = time.perf_counter()
+    x, lb, proven, stats = _solve_oa(
         instance,
         time_limit_s=time_limit_s,
         start=start,
@@ -358,6 +404,16 @@ def solve_exact(
         threads=threads,
         limits=limits,
     )
+    left = time_limit_s - (time.perf_counter() - t0)
+    if limits is None and stats["rounds"] == 0 and left > 0.1:
+        # as above: no MILP fits in the time, the local search gets it
+        from shieldlab.wta.local_search import local_search
+
+        x_ls, st_ls = local_search(instance, x, time_limit_s=left)
+        if wta_objective(instance, x_ls) < wta_objective(instance, x):
+            x = x_ls
+        stats = {**stats, "local_search": st_ls}
+    return x, lb, proven, stats
 
 
 def _solve_oa(
@@ -373,10 +429,6 @@ def _solve_oa(
     t0 = time.perf_counter()
     deadline = t0 + time_limit_s
     n = instance.n_targets
-    model = _OAModel(instance, threads=threads, limits=limits)
-    tj = np.repeat(np.arange(n), len(_INITIAL_SURVIVALS))
-    ta = np.tile(np.log(np.asarray(_INITIAL_SURVIVALS)), n)
-    model.add_tangents(tj, ta)
     if start is None and limits is not None:
         start = np.zeros(instance.kill_probability.shape, dtype=np.int64)
     elif start is None:
@@ -385,6 +437,14 @@ def _solve_oa(
         start = greedy_assignment(instance)
     best_x = np.asarray(start, dtype=np.int64).copy()
     best_obj = wta_objective(instance, best_x)
+    pairs = int(((instance.kill_probability > 0) & (instance.weapon_counts[:, None] > 0)).sum())
+    if deadline - time.perf_counter() <= 0.1 + _OA_SETUP_S_PER_PAIR * pairs:
+        # too little time to build the model and solve a first LP: no bound from here
+        return best_x, -math.inf, False, {"rounds": 0, "cuts": 0, "x_vars": 0}
+    model = _OAModel(instance, threads=threads, limits=limits)
+    tj = np.repeat(np.arange(n), len(_INITIAL_SURVIVALS))
+    ta = np.tile(np.log(np.asarray(_INITIAL_SURVIVALS)), n)
+    model.add_tangents(tj, ta)
     y0 = model.y_of(best_x)
     keep = y0 < 0.0
     model.add_tangents(np.flatnonzero(keep), y0[keep])
@@ -392,15 +452,12 @@ def _solve_oa(
     rounds = 0
     proven = False
     while True:
-        left = deadline - time.perf_counter()
-        if rounds == 0:
-            # always one MILP round (at least 0.5 s), even when compiling the warm start
-            # (numba, first use) ate the time limit: a bound is worth that overrun
-            left = max(left, 0.5)
-        elif left <= 0.02:
+        # the kernels are compiled before any clock starts (shieldlab.wta.warm_up), so
+        # the first round gets no extra time: the limit holds
+        if deadline - time.perf_counter() <= 0.02:
             break
         model.start_from(best_x)
-        x, b = model.run(left)
+        x, b = model.run(deadline)
         rounds += 1
         bound = max(bound, b)
         if x is None:

@@ -10,17 +10,28 @@ weapon type], "weapon_counts": [...]}``.
 
 from __future__ import annotations
 
+import io
 import json
 import math
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from shieldlab.errors import InputError
-from shieldlab.wta.base import WTAInstance
+from shieldlab.wta.base import (
+    MAX_ENTRIES,
+    MAX_TARGETS,
+    MAX_WEAPON_TYPES,
+    MAX_WEAPONS,
+    WTAInstance,
+    size_problem,
+)
 
 MAX_INSTANCE_BYTES = 200_000_000
+#: the format nests three deep; the reader refuses more than this before parsing
+MAX_JSON_DEPTH = 32
 
 
 def load_instance(path: str | Path) -> WTAInstance:
@@ -31,11 +42,13 @@ def load_instance(path: str | Path) -> WTAInstance:
     if not p.is_file():
         raise InputError("not a regular file", file=p)
     if p.stat().st_size > MAX_INSTANCE_BYTES:
-        raise InputError(f"file larger than {MAX_INSTANCE_BYTES} bytes", file=p)
+        raise InputError(f"file larger than {MAX_INSTANCE_BYTES:,} bytes", file=p)
     try:
         text = p.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(f"not a UTF-8 text file ({exc.reason})", file=p) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", file=p) from None
     if not text.strip():
         raise InputError("file is empty", file=p)
     if text.lstrip().startswith("{"):
@@ -44,29 +57,53 @@ def load_instance(path: str | Path) -> WTAInstance:
 
 
 def _number(token: str, *, file: Path | None, line: int, field: str) -> float:
+    if "_" in token:  # float() takes "1_0"; the format does not
+        raise InputError(f"not a number: {token[:40]!r}", file=file, line=line, field=field)
     try:
         value = float(token)
     except ValueError:
-        raise InputError(f"not a number: {token!r}", file=file, line=line, field=field) from None
+        raise InputError(
+            f"not a number: {token[:40]!r}", file=file, line=line, field=field
+        ) from None
     if not math.isfinite(value):
-        raise InputError(f"not a finite number: {token!r}", file=file, line=line, field=field)
+        raise InputError(f"not a finite number: {token[:40]!r}", file=file, line=line, field=field)
     return value
 
 
-def _integer(token: str, *, file: Path | None, line: int, field: str) -> int:
-    try:
-        return int(token)
-    except ValueError:
-        raise InputError(f"not an integer: {token!r}", file=file, line=line, field=field) from None
+def _integer(token: str, *, file: Path | None, line: int, field: str, cap: int) -> int:
+    """A decimal integer in 0..cap (checked on the digits, before any conversion)."""
+    digits = token[1:] if token[:1] == "+" else token
+    if not digits.isascii() or not digits.isdigit():
+        if digits[:1] == "-" and digits[1:].isascii() and digits[1:].isdigit():
+            raise InputError(f"must be >= 0, got {token[:40]}", file=file, line=line, field=field)
+        raise InputError(f"not an integer: {token[:40]!r}", file=file, line=line, field=field)
+    if len(digits.lstrip("0")) > len(str(cap)) or int(digits) > cap:
+        raise InputError(
+            f"{token[:40]} exceeds the cap of {cap:,}", file=file, line=line, field=field
+        )
+    return int(digits)
+
+
+def _rows(text: str) -> Iterator[tuple[int, list[str]]]:
+    """(1-based line, fields) of each non-blank line, without a list of every line."""
+    for k, raw in enumerate(io.StringIO(text), start=1):
+        toks = raw.split()
+        if toks:
+            yield k, toks
 
 
 def parse_text_instance(text: str, *, file: Path | None = None, name: str = "") -> WTAInstance:
-    """Parse the benchmark text format; errors name file, 1-based line and field."""
-    lines = [(k + 1, ln.split()) for k, ln in enumerate(text.splitlines())]
-    lines = [(k, toks) for k, toks in lines if toks]
-    if not lines:
+    """Parse the benchmark text format; errors name file, 1-based line and field.
+
+    The header is checked against the size caps (:func:`~shieldlab.wta.base.size_problem`)
+    and against the rows that follow (exactly n value lines, indices within m and n, no
+    more pair rows than m x n) before anything of its size is allocated.
+    """
+    rows = _rows(text)
+    first = next(rows, None)
+    if first is None:
         raise InputError("file is empty", file=file)
-    head_line, head = lines[0]
+    head_line, head = first
     if len(head) != 3:
         raise InputError(
             f"header must be 'm n mu' (3 integers), found {len(head)} fields",
@@ -74,38 +111,46 @@ def parse_text_instance(text: str, *, file: Path | None = None, name: str = "") 
             line=head_line,
             field="header",
         )
-    m = _integer(head[0], file=file, line=head_line, field="m")
-    n = _integer(head[1], file=file, line=head_line, field="n")
-    mu = _integer(head[2], file=file, line=head_line, field="mu")
+    m = _integer(head[0], file=file, line=head_line, field="m", cap=MAX_WEAPON_TYPES)
+    n = _integer(head[1], file=file, line=head_line, field="n", cap=MAX_TARGETS)
+    mu = _integer(head[2], file=file, line=head_line, field="mu", cap=MAX_WEAPONS)
     for nm, size in (("m", m), ("n", n)):
         if size < 1:
             raise InputError("must be >= 1", file=file, line=head_line, field=nm)
-    if mu < 0:
-        raise InputError("must be >= 0", file=file, line=head_line, field="mu")
-    if len(lines) < 1 + n:
-        raise InputError(
-            f"expected {n} target values after the header, found {len(lines) - 1} lines",
-            file=file,
-            line=lines[-1][0],
-            field="target_values",
-        )
-    values = np.empty(n)
-    for j in range(n):
-        ln, toks = lines[1 + j]
-        if len(toks) != 1:
+    problem = size_problem(m, n, m * mu)
+    if problem is not None:
+        raise InputError(problem, file=file, line=head_line, field="header")
+    values: list[float] = []
+    last_line = head_line
+    pairs = 0
+    # allocated once the n values are read: its size is then checked against the data
+    prob = np.zeros((0, 0))
+    seen = np.zeros((0, 0), dtype=bool)
+    for ln, toks in rows:
+        last_line = ln
+        if len(values) < n:
+            if len(toks) != 1:
+                raise InputError(
+                    f"header says n = {n} targets, but only {len(values)} value lines "
+                    f"follow it (this line has {len(toks)} fields)",
+                    file=file,
+                    line=ln,
+                    field=f"target_values[{len(values)}]",
+                )
+            v = _number(toks[0], file=file, line=ln, field=f"target_values[{len(values)}]")
+            if v < 0:
+                raise InputError(
+                    "must be >= 0", file=file, line=ln, field=f"target_values[{len(values)}]"
+                )
+            values.append(v)
+            continue
+        if len(toks) == 1 and pairs == 0:
             raise InputError(
-                f"expected one target value, found {len(toks)} fields",
+                f"a target value beyond the n = {n} of the header",
                 file=file,
                 line=ln,
-                field=f"target_values[{j}]",
+                field=f"target_values[{n}]",
             )
-        v = _number(toks[0], file=file, line=ln, field=f"target_values[{j}]")
-        if v < 0:
-            raise InputError("must be >= 0", file=file, line=ln, field=f"target_values[{j}]")
-        values[j] = v
-    prob = np.zeros((m, n))
-    seen = np.zeros((m, n), dtype=bool)
-    for ln, toks in lines[1 + n :]:
         if len(toks) != 3:
             raise InputError(
                 f"expected 'i j p', found {len(toks)} fields",
@@ -113,8 +158,19 @@ def parse_text_instance(text: str, *, file: Path | None = None, name: str = "") 
                 line=ln,
                 field="kill_probability",
             )
-        i = _integer(toks[0], file=file, line=ln, field="i")
-        j = _integer(toks[1], file=file, line=ln, field="j")
+        if pairs >= m * n:
+            raise InputError(
+                f"more than m x n = {m * n:,} pair rows",
+                file=file,
+                line=ln,
+                field="kill_probability",
+            )
+        if pairs == 0:
+            prob = np.zeros((m, n))
+            seen = np.zeros((m, n), dtype=bool)
+        pairs += 1
+        i = _integer(toks[0], file=file, line=ln, field="i", cap=MAX_WEAPON_TYPES)
+        j = _integer(toks[1], file=file, line=ln, field="j", cap=MAX_TARGETS)
         if not 0 <= i < m:
             raise InputError(f"weapon type {i} outside 0..{m - 1}", file=file, line=ln, field="i")
         if not 0 <= j < n:
@@ -127,12 +183,49 @@ def parse_text_instance(text: str, *, file: Path | None = None, name: str = "") 
             raise InputError("pair given twice", file=file, line=ln, field=fld)
         seen[i, j] = True
         prob[i, j] = pij
+    if len(values) < n:
+        raise InputError(
+            f"expected {n} target values after the header, found {len(values)} lines",
+            file=file,
+            line=last_line,
+            field="target_values",
+        )
+    if pairs == 0:
+        prob = np.zeros((m, n))
     return WTAInstance(
-        target_values=values,
+        target_values=np.asarray(values, dtype=np.float64),
         kill_probability=prob,
         weapon_counts=np.full(m, mu, dtype=np.int64),
         name=name or (file.name if file is not None else ""),
     )
+
+
+def _short(v: Any) -> str:
+    """A JSON value for a one-line message, cut at 40 characters."""
+    try:
+        out = json.dumps(v)
+    except (ValueError, RecursionError):
+        out = repr(type(v).__name__)
+    out = out if len(out) <= 40 else out[:37] + "..."
+    return out.replace("\n", " ")
+
+
+def _too_deep_line(text: str, depth_max: int) -> int | None:
+    """1-based line where the nesting first exceeds ``depth_max`` (strings skipped)."""
+    depth, k, n = 0, 0, len(text)
+    while k < n:
+        c = text[k]
+        if c == '"':
+            k = _string_end(text, k) + 1
+            continue
+        if c in "[{":
+            depth += 1
+            if depth > depth_max:
+                return text.count("\n", 0, k) + 1
+        elif c in "]}":
+            depth -= 1
+        k += 1
+    return None
 
 
 def _json_line(text: str, key: str, index: int | None = None, sub: int | None = None) -> int | None:
@@ -219,10 +312,25 @@ def _element_start(text: str, cursor: int, target: int) -> int | None:
 
 def parse_json_instance(text: str, *, file: Path | None = None, name: str = "") -> WTAInstance:
     """Parse the JSON instance format; errors name file, line and field."""
+    # a valid instance holds n + m n + m numbers: refuse far more before parsing them
+    if text.count(",") > MAX_ENTRIES + MAX_TARGETS + MAX_WEAPON_TYPES + 64:
+        raise InputError(
+            f"more values than the size caps allow ({MAX_ENTRIES:,} matrix entries)", file=file
+        )
     try:
         data: Any = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"malformed JSON: {exc.msg}", file=file, line=exc.lineno) from None
+    except RecursionError:
+        # the json module recurses once per nesting level; the format needs three
+        raise InputError(
+            f"arrays or objects nested deeper than {MAX_JSON_DEPTH} levels",
+            file=file,
+            line=_too_deep_line(text, MAX_JSON_DEPTH),
+        ) from None
+    except ValueError as exc:
+        # e.g. an integer literal longer than Python's int_max_str_digits (4,300)
+        raise InputError(f"malformed JSON: {str(exc)[:80]}", file=file) from None
     if not isinstance(data, dict):
         raise InputError("top level must be a JSON object", file=file, line=1)
     for key in ("target_values", "kill_probability", "weapon_counts"):
@@ -240,10 +348,14 @@ def parse_json_instance(text: str, *, file: Path | None = None, name: str = "") 
 
     def num(v: Any, key: str, i: int | None, j: int | None = None) -> float:
         if isinstance(v, bool) or not isinstance(v, int | float):
-            raise fail(f"not a number: {json.dumps(v)}", key, i, j)
-        if not math.isfinite(float(v)):
+            raise fail(f"not a number: {_short(v)}", key, i, j)
+        try:
+            x = float(v)
+        except OverflowError:  # an int beyond the float range
+            raise fail("not a finite number", key, i, j) from None
+        if not math.isfinite(x):
             raise fail("not a finite number", key, i, j)
-        return float(v)
+        return x
 
     tv, kp, wc = data["target_values"], data["kill_probability"], data["weapon_counts"]
     if not isinstance(tv, list) or not tv:
@@ -252,6 +364,12 @@ def parse_json_instance(text: str, *, file: Path | None = None, name: str = "") 
         raise fail("must be a non-empty list of rows (one per weapon type)", "kill_probability")
     if not isinstance(wc, list):
         raise fail("must be a list of integers", "weapon_counts")
+    if len(tv) > MAX_TARGETS:
+        raise fail(f"{len(tv):,} targets exceed the cap of {MAX_TARGETS:,}", "target_values")
+    if len(kp) > MAX_WEAPON_TYPES:
+        raise fail(
+            f"{len(kp):,} weapon types exceed the cap of {MAX_WEAPON_TYPES:,}", "kill_probability"
+        )
     values = [num(v, "target_values", j) for j, v in enumerate(tv)]
     for j, v in enumerate(values):
         if v < 0:
@@ -276,17 +394,23 @@ def parse_json_instance(text: str, *, file: Path | None = None, name: str = "") 
         )
     counts: list[int] = []
     for i, c in enumerate(wc):
-        if (
-            isinstance(c, bool)
-            or not isinstance(c, int | float)
-            or not math.isfinite(c)
-            or float(c) != int(c)
-        ):
-            raise fail(f"not an integer: {json.dumps(c)}", "weapon_counts", i)
+        if isinstance(c, bool) or not isinstance(c, int):
+            raise fail(
+                f"not an integer: {_short(c)} (write counts as plain integers)",
+                "weapon_counts",
+                i,
+            )
         if c < 0:
             raise fail(f"count {c} is negative", "weapon_counts", i)
-        counts.append(int(c))
+        if c > MAX_WEAPONS:
+            raise fail(f"{_short(c)} weapons exceed the cap of {MAX_WEAPONS:,}", "weapon_counts", i)
+        counts.append(c)
+    problem = size_problem(len(rows), n, sum(counts))
+    if problem is not None:
+        raise fail(problem, "weapon_counts")
     nm = data.get("name", "")
+    if not isinstance(nm, str):
+        raise InputError("must be a string", file=file, line=_json_line(text, "name"), field="name")
     return WTAInstance(
         target_values=np.array(values),
         kill_probability=np.array(rows),

@@ -70,9 +70,19 @@ _MAX_LP_ROUNDS = 200
 #: many weapons are free (more weapons than targets) the sets explode, and the search
 #: stops with a valid bound instead of running past the time limit
 _NODE_BUDGET = 200_000
-#: ... and at most this many over all targets of one search, so that a search takes about
-#: a second at worst and the time limit is checked between searches
+#: ... and at most this many over all targets of one search
 _NODES_PER_SEARCH = 100_000_000
+#: work (nodes times the candidates each node's relaxation bound may scan) per target:
+#: a node is not O(1) -- with prices u = 0 every weapon is a candidate and one search of
+#: 250 x 500 took 650 s before this cap. 3e7 is 0.03-0.1 s; 5e6 cut the enumeration of
+#: wta_250x500x2 (no proof in 20 s, where 3e7 proves it as before)
+_WORK_BUDGET = 30_000_000
+#: HiGHS does not read its clock while it sets up an LP: with 10^6 columns (1000 x 1000)
+#: an LP given 1.3 s ran 2.2 s on a quiet machine; an LP round starts only with three
+#: times 1e-6 s per column left (load)
+_LP_SETUP_S_PER_COLUMN = 3e-6
+#: the clock is read after each slice of targets of about this much work (tens of ms)
+_SLICE_WORK = 20_000_000
 
 
 @njit(cache=True)
@@ -119,21 +129,24 @@ def _target_sets(
     limit: float,
     minimize: bool,
     budget: int,
+    work_budget: int,
     out_sets: IntArray,
     out_len: IntArray,
     out_val: FloatArray,
     count: int,
     nnz: int,
-) -> tuple[int, int, float, float]:
+) -> tuple[int, int, float, float, int]:
     """Branch-and-bound over the subsets S of one target's candidates (p, u).
 
     value(S) = v prod_{t in S} (1 - p_t) + sum_{t in S} u_t. With ``minimize`` the one
     best set with value < ``limit`` is written (count + 1 on success) and the best value
     returned; otherwise every set with value <= ``limit`` is written. Sets are local
-    candidate indices appended at ``out_sets[nnz:]``. At most ``budget`` nodes are
-    visited; if the search stops there, the last value returned is a lower bound on the
-    value of every set not visited (else +inf). Returns (count, nnz, best value, that
-    bound); count = -1 when the output arrays are full.
+    candidate indices appended at ``out_sets[nnz:]``. At most ``budget`` nodes and
+    ``work_budget`` work (a node costs 1 plus the candidates after it, the most its
+    relaxation bound scans) are spent; if the search stops there, the fourth value
+    returned is a lower bound on the value of every set not visited (else +inf). Returns
+    (count, nnz, best value, that bound, work spent); count = -1 when the output arrays
+    are full.
     """
     k = p.size
     cs = np.empty(k + 1)
@@ -149,7 +162,7 @@ def _target_sets(
             best_len = 0
     elif v <= limit:
         if count >= out_len.size:
-            return -1, nnz, best, np.inf
+            return -1, nnz, best, np.inf, 0
         out_len[count] = 0
         out_val[count] = v
         count += 1
@@ -158,6 +171,7 @@ def _target_sets(
     nxt[0] = 0
     level = 0
     nodes = 0
+    work = 0
     open_lb = np.inf
     while level >= 0:
         t = nxt[level]
@@ -165,7 +179,8 @@ def _target_sets(
             level -= 1
             continue
         nodes += 1
-        if nodes > budget:
+        work += k - t
+        if nodes > budget or work > work_budget:
             # every set not visited extends ch[:L] by candidates from nxt[L] on, L <= level
             for lv in range(level + 1):
                 if nxt[lv] < k:
@@ -185,7 +200,7 @@ def _target_sets(
                 best_set[: level + 1] = ch[: level + 1]
         elif val <= limit:
             if count >= out_len.size or nnz + level + 1 > out_sets.size:
-                return -1, nnz, best, open_lb
+                return -1, nnz, best, open_lb, work
             out_sets[nnz : nnz + level + 1] = ch[: level + 1]
             nnz += level + 1
             out_len[count] = level + 1
@@ -202,13 +217,13 @@ def _target_sets(
             nxt[level] = t + 1
     if minimize and best_len >= 0:
         if count >= out_len.size or nnz + best_len > out_sets.size:
-            return -1, nnz, best, open_lb
+            return -1, nnz, best, open_lb, work
         out_sets[nnz : nnz + best_len] = best_set[:best_len]
         nnz += best_len
         out_len[count] = best_len
         out_val[count] = best
         count += 1
-    return count, nnz, best, open_lb
+    return count, nnz, best, open_lb, work
 
 
 @njit(cache=True)
@@ -221,35 +236,41 @@ def _all_targets(
     limits: FloatArray,
     minimize: bool,
     budget: int,
-    max_columns: int,
-    max_nnz: int,
-) -> tuple[IntArray, IntArray, IntArray, FloatArray, FloatArray, bool, bool]:
-    """:func:`_target_sets` for every target (candidates of target j: ptr[j]:ptr[j+1]).
+    work_budget: int,
+    out_sets: IntArray,
+    out_len: IntArray,
+    out_val: FloatArray,
+    out_tgt: IntArray,
+    low: FloatArray,
+    state: IntArray,
+    slice_work: int,
+) -> bool:
+    """:func:`_target_sets` for targets state[0], state[0] + 1, ... (candidates of
+    target j: ptr[j]:ptr[j+1]) until ``slice_work`` work is spent or every target is done.
 
-    Returns (target, length, weapon ids (flat), value) of the sets found; per target a
-    lower bound on the least value (the least value itself when the search finished);
-    whether everything fitted in the output arrays; whether every search finished.
+    ``state`` = [next target, sets found, flat entries used, every search finished]
+    carries over between calls, so that the caller can read the clock between slices.
+    Writes (target, length, weapon ids (flat), value) of the sets found and per target a
+    lower bound on the least value (the least value itself when its search finished).
+    Returns False when the output arrays are full.
     """
     n = values.size
-    out_sets = np.empty(max_nnz, np.int64)
-    out_len = np.empty(max_columns, np.int64)
-    out_val = np.empty(max_columns)
-    out_tgt = np.empty(max_columns, np.int64)
-    low = np.empty(n)
-    count = 0
-    nnz = 0
-    complete = True
-    for j in range(n):
+    spent = 0
+    j = state[0]
+    count = state[1]
+    nnz = state[2]
+    while j < n and spent <= slice_work:
         a, b = ptr[j], ptr[j + 1]
         before = count
         start = nnz
-        count, nnz, best, open_lb = _target_sets(
+        count, nnz, best, open_lb, work = _target_sets(
             values[j],
             cand_p[a:b],
             u[cand_w[a:b]],
             limits[j],
             minimize,
             budget,
+            work_budget,
             out_sets,
             out_len,
             out_val,
@@ -257,14 +278,19 @@ def _all_targets(
             nnz,
         )
         if count < 0:
-            return out_tgt[:0], out_len[:0], out_sets[:0], out_val[:0], low, False, False
+            return False
+        spent += work + 1
         low[j] = min(best, open_lb)
         if open_lb < np.inf:
-            complete = False
+            state[3] = 0
         out_tgt[before:count] = j
         for e in range(start, nnz):
             out_sets[e] = cand_w[a + out_sets[e]]
-    return out_tgt[:count], out_len[:count], out_sets[:nnz], out_val[:count], low, True, complete
+        j += 1
+    state[0] = j
+    state[1] = count
+    state[2] = nnz
+    return True
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -317,33 +343,74 @@ class _Problem:
         return ptr, ii.astype(np.int64), self.prob[ii, jj]
 
     def search(
-        self, u: FloatArray, limits: FloatArray, *, minimize: bool, slack: float, max_columns: int
+        self,
+        u: FloatArray,
+        limits: FloatArray,
+        *,
+        minimize: bool,
+        slack: float,
+        max_columns: int,
+        deadline: float = math.inf,
     ) -> tuple[_Columns | None, FloatArray, bool]:
         """Sets per target (module docstring) -> (columns or None when more than
-        ``max_columns``, lower bound on each target's least value, search complete)."""
-        ptr, cw, cp = self.candidates(u, slack)
-        tgt, length, flat, _val, low, ok, complete = _all_targets(
-            self.values,
-            ptr,
-            cw,
-            cp,
-            u,
-            limits,
-            minimize,
-            max(1, min(_NODE_BUDGET, _NODES_PER_SEARCH // max(1, self.values.size))),
-            max_columns,
-            max(8 * max_columns, int(cw.size) + 1),
-        )
-        if not ok:
-            return None, low, complete
-        return _columns(self.values, self.prob, tgt, length, flat), low, complete
+        ``max_columns``, lower bound on each target's least value, search complete).
 
-    def lagrangian(self, u: FloatArray) -> tuple[float, FloatArray, bool]:
+        After ``deadline`` (``time.perf_counter``) the targets left get no search, only
+        the relaxation bound of their root (budget 0): the bounds stay valid, the search
+        is marked incomplete."""
+        ptr, cw, cp = self.candidates(u, slack)
+        n = self.values.size
+        max_nnz = max(8 * max_columns, int(cw.size) + 1)
+        out_sets = np.empty(max_nnz, np.int64)
+        out_len = np.empty(max_columns, np.int64)
+        out_val = np.empty(max_columns)
+        out_tgt = np.empty(max_columns, np.int64)
+        low = np.empty(n)
+        state = np.array([0, 0, 0, 1], dtype=np.int64)
+        budget = max(1, min(_NODE_BUDGET, _NODES_PER_SEARCH // max(1, n)))
+        ok = True
+        while ok and state[0] < n:
+            late = time.perf_counter() > deadline
+            if late:
+                self.stats["deadline_cut"] = self.stats.get("deadline_cut", 0) + 1
+            ok = _all_targets(
+                self.values,
+                ptr,
+                cw,
+                cp,
+                u,
+                limits,
+                minimize,
+                0 if late else budget,
+                0 if late else _WORK_BUDGET,
+                out_sets,
+                out_len,
+                out_val,
+                out_tgt,
+                low,
+                state,
+                np.iinfo(np.int64).max if late else _SLICE_WORK,
+            )
+        if not ok:
+            return None, low, False
+        complete = bool(state[3])
+        count, nnz = int(state[1]), int(state[2])
+        cols = _columns(self.values, self.prob, out_tgt[:count], out_len[:count], out_sets[:nnz])
+        return cols, low, complete
+
+    def lagrangian(
+        self, u: FloatArray, deadline: float = math.inf
+    ) -> tuple[float, FloatArray, bool]:
         """(L(u), l_j, exact) with l_j <= m_j(u): m_j itself (exact) unless a search hit the
-        node budget, then the bound of the unexplored subtrees; L(u) = sum_j l_j - sum_i u_i
-        is a lower bound on the optimum either way."""
+        node budget or the deadline, then the bound of the unexplored subtrees;
+        L(u) = sum_j l_j - sum_i u_i is a lower bound on the optimum either way."""
         _, low, complete = self.search(
-            u, self.values.copy(), minimize=True, slack=0.0, max_columns=self.values.size + 1
+            u,
+            self.values.copy(),
+            minimize=True,
+            slack=0.0,
+            max_columns=self.values.size + 1,
+            deadline=deadline,
         )
         return float(low.sum() - u.sum()), low, complete
 
@@ -474,7 +541,7 @@ def solve_single_copy(
     import highspy
     from scipy.optimize import linear_sum_assignment
 
-    from shieldlab.wta.exact import run_verified
+    from shieldlab.wta.exact import highs_time, run_verified
 
     t0 = time.perf_counter()
     deadline = t0 + time_limit_s
@@ -492,11 +559,14 @@ def solve_single_copy(
     stats: dict[str, Any] = {"method": "single-copy column MILP"}
 
     # incumbent: linear assignment (each weapon a distinct target), leftovers greedily
-    from shieldlab.wta.local_search import fill_unused
+    from shieldlab.wta.local_search import assignment_seconds, fill_unused
 
     x_best = np.zeros((m, n), dtype=np.int64)
     w_idx = np.flatnonzero(present)
-    if w_idx.size:
+    if assignment_seconds(int(w_idx.size), n) > 0.5 * time_limit_s:
+        # no time for the assignment: the start, else greedy (both uninterrupted steps)
+        x_best = fill_unused(instance, x_best if start is None else np.asarray(start).copy())
+    elif w_idx.size:
         rows, cols_ = linear_sum_assignment(v[None, :] * p[w_idx], maximize=True)
         x_best[w_idx[rows], cols_] = 1
         x_best = fill_unused(instance, x_best)
@@ -516,19 +586,33 @@ def solve_single_copy(
     pool = [singles]
     u = np.zeros(m)
     rounds = 0
+    # F >= 0 (a sum of non-negative terms), so 0 is a valid bound; every pricing search
+    # below gives a Lagrangian bound as well, and the best of them is kept
+    best_lag = 0.0
+    timed_out = False
+    n_cols = singles.size
     while rounds < _MAX_LP_ROUNDS:
-        h.setOptionValue("time_limit", max(0.05, deadline - time.perf_counter()))
+        left = highs_time(deadline, _LP_SETUP_S_PER_COLUMN * n_cols)
+        if left <= _LP_SETUP_S_PER_COLUMN * n_cols:
+            timed_out = True
+            break
+        h.setOptionValue("time_limit", left)
         h.run()
         if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            timed_out = h.getModelStatus() == highspy.HighsModelStatus.kTimeLimit
             break
         dual = np.asarray(h.getSolution().row_dual)
         u = np.where(present, unit * np.maximum(0.0, -dual[n:]), 0.0)
         w = unit * np.maximum(0.0, -dual[:n])
         rounds += 1
         # a set prices out when c + u(S) < V_j - w_j
-        new, _, priced_all = prob.search(
-            u, v - w - 1e-8 * unit, minimize=True, slack=0.0, max_columns=n + 1
+        new, low_p, priced_all = prob.search(
+            u, v - w - 1e-8 * unit, minimize=True, slack=0.0, max_columns=n + 1, deadline=deadline
         )
+        # low_p[j] <= min(V_j - w_j - eps, m_j(u)) <= m_j(u): a valid L(u) for free. The
+        # duals of an unconverged master price weapons too high, so this bound can be
+        # negative (-80.9 was reported on 250x500x2): only the best one counts
+        best_lag = max(best_lag, float(low_p.sum() - u.sum()))
         if not priced_all:
             # the node budget cut a pricing search: the columns it found are still good
             # (later rounds, with better prices, usually finish)
@@ -537,17 +621,26 @@ def solve_single_copy(
             break
         _add_columns(h, new, v, n, unit)
         pool.append(new)
+        n_cols += new.size
+    stats.update(lp_rounds=rounds)
+    if rounds == 0 and timed_out:
+        # no LP solved in time, so no prices: L(0) = sum_j V_j prod_i (1 - p_ij) bounds
+        # almost nothing, and its search (every weapon a candidate) is the costliest
+        stats.update(lagrangian_bound=best_lag, deadline_hit=True)
+        return x_best, min(best_lag, ub), False, stats
     lp_value = unit * (float(h.getInfo().objective_function_value) + float((v / unit).sum()))
-    lag, m_j, exact_m = prob.lagrangian(u)
-    stats.update(lp_rounds=rounds, lp_bound=lp_value, lagrangian_bound=lag)
+    lag, m_j, exact_m = prob.lagrangian(u, deadline)
+    best_lag = max(best_lag, lag)
+    stats.update(lp_bound=lp_value, lagrangian_bound=best_lag)
     if not exact_m:
         # the enumeration would be cut too: return the bound, the caller falls back
         stats["node_budget_hit"] = True
-        return x_best, min(lag, ub), ub - lag <= rel_gap * max(ub, 1e-12), stats
+        lb = min(best_lag, ub)
+        return x_best, lb, ub - lb <= rel_gap * max(ub, 1e-12), stats
     tol = rel_gap * max(ub, 1e-12)
-    if ub - lag <= tol:
+    if ub - best_lag <= tol:
         stats["columns"] = 0
-        return x_best, min(lag, ub), True, stats
+        return x_best, min(best_lag, ub), True, stats
 
     # 2. a better incumbent first: the number of sets to enumerate grows with UB - L(u)
     if polish and h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
@@ -571,9 +664,9 @@ def solve_single_copy(
         if f_ls < ub:
             x_best, ub = x_ls, f_ls
     stats["incumbent_before_milp"] = ub
-    if ub - lag <= tol:
+    if ub - best_lag <= tol:
         stats["columns"] = 0
-        return x_best, min(lag, ub), True, stats
+        return x_best, min(best_lag, ub), True, stats
 
     # 3. every set with reduced cost <= G, then the set-partitioning MILP over them. With
     # G = UB - L(u) that is every set a better solution can use; when there are too many,
@@ -586,7 +679,12 @@ def solve_single_copy(
             cols = None
             break
         cols, _, complete = prob.search(
-            u, m_j + g_try + margin, minimize=False, slack=g_try + margin, max_columns=max_columns
+            u,
+            m_j + g_try + margin,
+            minimize=False,
+            slack=g_try + margin,
+            max_columns=max_columns,
+            deadline=deadline,
         )
         if not complete:
             cols = None  # the node budget cut the enumeration: not every set is there
@@ -596,7 +694,10 @@ def solve_single_copy(
     if cols is None:
         stats["columns"] = f"> {max_columns}"
         LOG.info("single-copy WTA: more than %d candidate sets even at G = %g", max_columns, g_try)
-        return x_best, min(lag, ub), False, stats
+        return x_best, min(best_lag, ub), False, stats
+    if time.perf_counter() >= deadline:
+        stats.update(columns=cols.size, deadline_hit=True)
+        return x_best, min(best_lag, ub), False, stats
     full = g_try >= ub - lag
     stats.update(columns=cols.size, enumerated_gap=g_try)
     mip = _highs_lp(prob, m)
@@ -613,11 +714,15 @@ def solve_single_copy(
         mip.setSolution(
             cols.size, np.arange(cols.size, dtype=np.int32), _match(cols, x_best, usable)
         )
-    mip.setOptionValue("time_limit", max(0.05, deadline - time.perf_counter()))
-    run_verified(mip)
+    ran = run_verified(mip, deadline, _LP_SETUP_S_PER_COLUMN * cols.size)
     info = mip.getInfo()
-    mip_bound = unit * (float(info.mip_dual_bound) + float((v / unit).sum()))
-    if info.primal_solution_status == 2:
+    # an unrun model's info holds mip_dual_bound = 0, which is no bound at all
+    mip_bound = (
+        unit * (float(info.mip_dual_bound) + float((v / unit).sum()))
+        if ran and info.valid
+        else -math.inf
+    )
+    if ran and info.primal_solution_status == 2:
         chosen = np.asarray(mip.getSolution().col_value) > 0.5
         x = fill_unused(instance, _x_of(cols, chosen, (m, n)))
         f = wta_objective(instance, x)
@@ -627,7 +732,7 @@ def solve_single_copy(
         mip_bound = -math.inf
     # a solution of value <= L + G uses only enumerated sets, so the optimum is at least
     # min(L + G, MILP bound); with G = UB - L that is min(UB, MILP bound)
-    lb = min(ub, max(lag, min(lag + g_try, mip_bound)))
+    lb = min(ub, max(best_lag, lag, min(lag + g_try, mip_bound)))
     stats.update(
         mip_status=str(mip.getModelStatus()), mip_bound=mip_bound, seconds=time.perf_counter() - t0
     )
