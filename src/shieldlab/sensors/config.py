@@ -37,6 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from shieldlab.core import coords
 from shieldlab.core.geodesy import geodetic_to_enu
 from shieldlab.errors import InputError
+from shieldlab.scenario.loader import expect_kind
 from shieldlab.scenario.model import (
     MAX_SIGMA_POSITION_M,
     MAX_SIGMA_RADIAL_VELOCITY_MPS,
@@ -142,6 +143,7 @@ class SensorGeometry(BaseModel):
 def load_sensor_file(path: str | Path) -> dict[str, SensorGeometry]:
     """Read a sensor file; sensors keyed by id, positions in the tracker's ENU frame."""
     data, lines = load_yaml(path, max_bytes=1 << 20)
+    expect_kind(data, "sensors", lines, str(path))
     parsed = validate(SensorFile, data, lines, str(path))
     out: dict[str, SensorGeometry] = {}
     for s in parsed.sensors:
