@@ -128,6 +128,22 @@ BAD_CSV = {
     "empty sensor": (f"{HEADER}\n0,,1,2,3\n", ":2", "sensor_id"),
     "infinite value": (f"{HEADER}\n0,R1,inf,2,3\n", ":2", "x_m"),
     "binary": ("\x00\x01\x02", "", "binary"),
+    # Found by the fuzz suite: the tracker's Jacobian divided by zero (NaN tracks, exit 0).
+    "range on the radar": (
+        "time_s,sensor_id,range_m,azimuth_deg,elevation_deg\n0,A,1000,10,1\n1,A,1e-320,10,1\n",
+        ":3",
+        "range_m",
+    ),
+    "elevation at the zenith": (
+        "time_s,sensor_id,range_m,azimuth_deg,elevation_deg\n0,A,1000,10,90\n",
+        ":2",
+        "elevation_deg",
+    ),
+    "elevation past the zenith": (
+        "time_s,sensor_id,range_m,azimuth_deg,elevation_deg\n0,A,1000,10,1\n0,A,1000,10,-91\n",
+        ":3",
+        "elevation_deg",
+    ),
     "polar without sensors": (
         "time_s,sensor_id,range_m,azimuth_deg,elevation_deg\n0,A,1000,10,1\n",
         ":1",

@@ -53,10 +53,11 @@ def _check_version(data: dict[str, Any], linemap: LineMap | None, file: str | No
             )
 
 
-# Top-level keys that only one kind of shieldlab YAML file has.
+# Top-level keys that only one kind of shieldlab YAML file has ('origin' is in scenarios
+# and sensor files alike, 'name' in scenarios and postures: neither tells).
 _KIND_KEYS: dict[str, frozenset[str]] = {
     "scenario": frozenset(
-        {"assets", "threat_types", "interceptor_types", "batteries", "raid", "doctrine", "origin"}
+        {"assets", "threat_types", "interceptor_types", "batteries", "raid", "doctrine"}
     ),
     "posture": frozenset({"blue", "red", "exchange", "restraint"}),
     "sensors": frozenset({"sensors"}),
