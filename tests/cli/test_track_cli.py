@@ -144,6 +144,12 @@ BAD_CSV = {
         ":3",
         "elevation_deg",
     ),
+    "plot beyond any radar": (f"{HEADER}\n0,R1,1,2,3\n1,R1,1,1e200,3\n", ":3", "y_m"),
+    "range beyond any radar": (
+        "time_s,sensor_id,range_m,azimuth_deg,elevation_deg\n0,A,1e15,10,1\n",
+        ":2",
+        "range_m",
+    ),
     "polar without sensors": (
         "time_s,sensor_id,range_m,azimuth_deg,elevation_deg\n0,A,1000,10,1\n",
         ":1",

@@ -26,6 +26,7 @@ import subprocess
 import sys
 import time
 import traceback
+import warnings
 from collections import Counter
 from collections.abc import Sequence
 from contextlib import redirect_stderr, redirect_stdout
@@ -64,13 +65,19 @@ class Outcome:
         return {0: "ok", 2: "exit 2"}.get(self.code, "other")
 
 
-def run_cli(args: Sequence[str]) -> Outcome:
-    """``shieldlab ARGS`` in this process; an exception escaping ``main`` is code -1."""
+def run_cli(args: Sequence[str], *, strict_numerics: bool = False) -> Outcome:
+    """``shieldlab ARGS`` in this process; an exception escaping ``main`` is code -1.
+
+    ``strict_numerics``: numpy's overflow / invalid-value warnings become errors (exit 1),
+    so input that silently turns results into inf or NaN breaks the contract too.
+    """
     from shieldlab.cli.main import main
 
     out, err = io.StringIO(), io.StringIO()
     t0 = time.perf_counter()
-    with redirect_stdout(out), redirect_stderr(err):
+    with redirect_stdout(out), redirect_stderr(err), warnings.catch_warnings():
+        if strict_numerics:
+            warnings.simplefilter("error", RuntimeWarning)
         try:
             main(list(args))
             code = 0

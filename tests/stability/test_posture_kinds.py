@@ -208,7 +208,12 @@ def test_validate_tells_the_kinds_apart(tmp_path: Path, capsys: pytest.CaptureFi
     code, out, err = _run(["validate", str(FOUR), "--json"], capsys)
     assert code == 0 and json.loads(out)["kind"] == "scenario"
     s = tmp_path / "sensors.yaml"
-    s.write_text("sensors:\n  - id: R1\n    position_enu_m: [0, 0, 10]\n")
+    # With 'origin', which scenarios have too: found by the fuzz suite, it was taken for a
+    # scenario (and refused by `track --sensors` as one).
+    s.write_text(
+        "origin: {lat_deg: 50.0, lon_deg: 20.0}\n"
+        "sensors:\n  - id: R1\n    position_enu_m: [0, 0, 10]\n"
+    )
     code, out, err = _run(["validate", str(s)], capsys)
     assert code == 0 and "sensor file, 1 sensors" in out, err
     bad = tmp_path / "bad.yaml"
