@@ -7,8 +7,11 @@ its path (``("raid", "waves", 2, "count")``). :func:`validate` turns a pydantic
 and the dotted field path (``raid.waves.2.count``), so a user learns exactly what to fix.
 
 Every way a file can be unusable -- missing, a directory, empty, binary or not UTF-8, over
-the size limit, malformed YAML, duplicate keys, a top level that is not a mapping -- is one
-``InputError`` with a message that says which. The size limit (:data:`DEFAULT_MAX_BYTES`,
+the size limit, malformed YAML, duplicate keys, nesting deeper than :data:`MAX_NESTING`,
+alias bombs, a value YAML parses but cannot construct (an integer of more than
+:data:`MAX_INT_DIGITS` digits, a float overflow, ``!!int x``, an unsupported tag, a string
+with a control character), a top level that is not a mapping -- is one ``InputError`` with
+a message that says which (and the line and field of a bad value). The size limit (:data:`DEFAULT_MAX_BYTES`,
 1 MiB) guards against accidental multi-gigabyte inputs; every shipped scenario is a few kB.
 
 Used for scenarios, and reused for postures (stability) and sensor files (tracking).
