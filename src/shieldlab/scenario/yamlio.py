@@ -11,8 +11,9 @@ the size limit, malformed YAML, duplicate keys, nesting deeper than :data:`MAX_N
 alias bombs, a value YAML parses but cannot construct (an integer of more than
 :data:`MAX_INT_DIGITS` digits, a float overflow, ``!!int x``, an unsupported tag, a string
 with a control character), a top level that is not a mapping -- is one ``InputError`` with
-a message that says which (and the line and field of a bad value). The size limit (:data:`DEFAULT_MAX_BYTES`,
-1 MiB) guards against accidental multi-gigabyte inputs; every shipped scenario is a few kB.
+a message that says which (and the line and field of a bad value). The size limit
+(:data:`DEFAULT_MAX_BYTES`, 1 MiB) guards against accidental multi-gigabyte inputs; every
+shipped scenario is a few kB.
 
 Used for scenarios, and reused for postures (stability) and sensor files (tracking).
 """
