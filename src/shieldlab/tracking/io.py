@@ -31,7 +31,6 @@ POLAR_COLUMNS = ("time_s", "sensor_id", "range_m", "azimuth_deg", "elevation_deg
 RADIAL_VELOCITY_COLUMN = "radial_velocity_mps"
 TRACK_COLUMNS = ("time_s", "track_id", "x_m", "y_m", "z_m", "vx_mps", "vy_mps", "vz_mps")
 MAX_CSV_BYTES = 1 << 30
-MIN_RANGE_M = 1.0
 #: Largest range or coordinate of a plot (m): 100,000 km, beyond geostationary orbit (36,000
 #: km up), the farthest anything a radar tracks is. Larger values overflowed the tracker's
 #: covariances (1e200 -> inf -> NaN tracks, found by the fuzz suite).
@@ -143,24 +142,6 @@ def read_detections_csv(path: str | Path) -> Detections:
         neg = np.flatnonzero(values[:, 0] < 0.0)
         if neg.size:
             raise InputError("negative range", file=name, line=int(lines[neg[0]]), field="range_m")
-        # Below 1 m the plot sits on the radar, and at +-90 deg elevation azimuth is
-        # undefined: the measurement Jacobian divides by both (NaN tracks, found by fuzzing).
-        near = np.flatnonzero(values[:, 0] < MIN_RANGE_M)
-        if near.size:
-            raise InputError(
-                f"range below {MIN_RANGE_M:g} m (a plot at the radar itself)",
-                file=name,
-                line=int(lines[near[0]]),
-                field="range_m",
-            )
-        steep = np.flatnonzero(np.abs(values[:, 2]) >= 90.0)
-        if steep.size:
-            raise InputError(
-                "elevation must lie strictly between -90 and 90 degrees",
-                file=name,
-                line=int(lines[steep[0]]),
-                field="elevation_deg",
-            )
         values[:, 1:3] = np.radians(values[:, 1:3])
     return Detections(
         file=name,
