@@ -128,6 +128,13 @@ BAD_CSV = {
     "empty sensor": (f"{HEADER}\n0,,1,2,3\n", ":2", "sensor_id"),
     "infinite value": (f"{HEADER}\n0,R1,inf,2,3\n", ":2", "x_m"),
     "binary": ("\x00\x01\x02", "", "binary"),
+    # Found by the fuzz suite: the tracker's covariances overflowed (NaN tracks, exit 0).
+    "plot beyond any radar": (f"{HEADER}\n0,R1,1,2,3\n1,R1,1,1e200,3\n", ":3", "y_m"),
+    "range beyond any radar": (
+        "time_s,sensor_id,range_m,azimuth_deg,elevation_deg\n0,A,1e15,10,1\n",
+        ":2",
+        "range_m",
+    ),
     "polar without sensors": (
         "time_s,sensor_id,range_m,azimuth_deg,elevation_deg\n0,A,1000,10,1\n",
         ":1",
@@ -180,6 +187,10 @@ def test_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
         ("--p-detect", "1.5"),
         ("--clutter-per-scan", "-1"),
         ("--measurement-sigma-m", "0"),
+        # Caps (issue 10 item 2): were accepted, and fed the tracker 1e300**2.
+        ("--measurement-sigma-m", "1e300"),
+        ("--measurement-sigma-m", "10001"),
+        ("--clutter-per-scan", "1e12"),
         ("--process-noise", "nan"),
         ("--confirm", "5/3"),
         ("--association", "mht"),
@@ -266,3 +277,70 @@ def test_radial_velocity_column(tmp_path: Path, capsys: pytest.CaptureFixture[st
     sensors.write_text("sensors:\n  - id: A\n    position_enu_m: [0, 0, 0]\n")
     code, _, err = _run(["track", str(det), "--out", str(out), "--sensors", str(sensors)], capsys)
     assert code == 2 and "sigma_radial_velocity_mps" in err
+
+
+def test_track_caps_are_the_scenario_caps() -> None:
+    from shieldlab.cli import _track_impl
+    from shieldlab.scenario import model
+
+    assert _track_impl.MAX_MEASUREMENT_SIGMA_M == model.MAX_SIGMA_POSITION_M
+    assert _track_impl.MAX_CLUTTER_PER_SCAN == model.MAX_CLUTTER_PER_SCAN
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("sigma_range_m", "1e300"),
+        ("sigma_range_m", "10001"),
+        ("sigma_azimuth_deg", "1e300"),
+        ("sigma_azimuth_deg", "11"),
+        ("sigma_elevation_deg", "90"),
+        ("sigma_position_m", "1e6"),
+        ("sigma_radial_velocity_mps", "1e4"),
+        ("sigma_range_m", ".inf"),
+    ],
+)
+def test_sensor_sigmas_are_capped(
+    field: str, value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A sensor file's errors above the caps: exit 2 naming file, line and field (were
+    accepted; the tracker then ran on garbage or failed in its linear algebra)."""
+    sensors = tmp_path / "sensors.yaml"
+    sensors.write_text(
+        f"sensors:\n  - id: R1\n    position_enu_m: [0, 0, 10]\n    {field}: {value}\n"
+    )
+    det = tmp_path / "det.csv"
+    det.write_text("time_s,sensor_id,range_m,azimuth_deg,elevation_deg\n0,R1,1e4,10,5\n")
+    out = tmp_path / "o.csv"
+    code, _, err = _run(["track", str(det), "--out", str(out), "--sensors", str(sensors)], capsys)
+    assert code == 2, err
+    assert f"{sensors}:4, field 'sensors.0.{field}'" in err and err.count("\n") == 1
+    assert not out.exists()
+
+
+def test_sensor_sigmas_at_the_caps_track(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sensors = tmp_path / "sensors.yaml"
+    sensors.write_text(
+        "sensors:\n  - id: R1\n    position_enu_m: [0, 0, 10]\n    sigma_range_m: 10000\n"
+        "    sigma_azimuth_deg: 10\n    sigma_elevation_deg: 10\n"
+    )
+    lines = ["time_s,sensor_id,range_m,azimuth_deg,elevation_deg"]
+    lines += [f"{k},R1,{3e4 + 100 * k},{45 + 0.01 * k},5" for k in range(10)]
+    det = tmp_path / "det.csv"
+    det.write_text("\n".join(lines) + "\n")
+    for extra in ([], ["--association", "jpda"], ["--filter", "imm"], ["--filter", "ukf"]):
+        code, _, err = _run(
+            [
+                "track",
+                str(det),
+                "--out",
+                str(tmp_path / "o.csv"),
+                "--sensors",
+                str(sensors),
+                *extra,
+            ],
+            capsys,
+        )
+        assert code == 0, (extra, err)

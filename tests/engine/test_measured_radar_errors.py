@@ -228,3 +228,33 @@ def test_each_tracker_is_told_its_own_radar_accuracy() -> None:
             np.diag(rt.spec.measurement_covariance()), np.square([sr, saz, sel])
         )
         assert rt.spec.expected_false_alarms() == clutter
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {"sigma_range_m": 1e300},
+        {"sigma_range_m": 0.0},
+        {"sigma_azimuth_rad": math.radians(30.0)},
+        {"sigma_elevation_rad": float("nan")},
+        {"clutter_per_scan": 1e9},
+        {"clutter_per_scan": -1.0},
+    ],
+)
+def test_settings_overrides_are_capped_like_the_scenario(kw: dict[str, float]) -> None:
+    from shieldlab.errors import InputError
+
+    with pytest.raises(InputError) as exc:
+        measured.MeasuredSettings(**kw)
+    assert exc.value.location.field == next(iter(kw))
+
+
+def test_settings_at_the_caps_are_accepted() -> None:
+    from shieldlab.scenario import model
+
+    measured.MeasuredSettings(
+        sigma_range_m=model.MAX_SIGMA_RANGE_M,
+        sigma_azimuth_rad=math.radians(model.MAX_SIGMA_ANGLE_DEG) * (1 - 1e-12),
+        sigma_elevation_rad=math.radians(1.0),
+        clutter_per_scan=model.MAX_CLUTTER_PER_SCAN,
+    )

@@ -298,3 +298,30 @@ def test_docs_catalog_matches_the_cards() -> None:
     begin, end = "<!-- begin generated catalog -->\n", "<!-- end generated catalog -->"
     generated = text[text.index(begin) + len(begin) : text.index(end)]
     assert generated == catalog_markdown(), "regenerate docs/catalog.md from catalog_markdown()"
+
+
+def test_catalog_is_reread_when_a_card_file_changes(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """load_catalog keeps a parsed catalog while its files are unchanged (speed), and sees
+    an edited, added or removed card at once."""
+    import os
+    import shutil
+
+    from shieldlab.scenario.cards import catalog_dir
+
+    d = tmp_path / "cat"
+    shutil.copytree(catalog_dir(), d)
+    first = load_catalog(d)
+    assert load_catalog(d) == first
+    card = d / "generic-srbm.yaml"
+    text = card.read_text()
+    assert "unit_cost_usd" in text
+    card.write_text(text.replace("value: 3000000", "value: 4000000", 1))
+    st = card.stat()
+    os.utime(card, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
+    assert load_catalog(d)["generic-srbm"].nominal["unit_cost_usd"] == 4_000_000
+    (d / "generic-decoy.yaml").unlink()
+    assert "generic-decoy" not in load_catalog(d)
+    # The returned mapping is the caller's: changing it does not change the next one.
+    got = load_catalog(d)
+    got.pop("generic-srbm")
+    assert "generic-srbm" in load_catalog(d)

@@ -92,6 +92,11 @@ BAD = [
     ("sigma_azimuth_deg: 0.05", "sigma_elevation_deg: -0.1", "radars.1.sigma_elevation_deg"),
     ("clutter_per_scan: 8", "clutter_per_scan: -1", "radars.0.clutter_per_scan"),
     ("clutter_per_scan: 8", "clutter_per_scan: 1.0e9", "radars.0.clutter_per_scan"),
+    # Caps of issue 10 item 2 (model.MAX_SIGMA_RANGE_M, MAX_CLUTTER_PER_SCAN): was accepted.
+    ("sigma_range_m: 120", "sigma_range_m: 20000", "radars.1.sigma_range_m"),
+    ("sigma_range_m: 120", "sigma_range_m: 1e300", "radars.1.sigma_range_m"),
+    ("sigma_azimuth_deg: 0.05", "sigma_azimuth_deg: 10.5", "radars.1.sigma_azimuth_deg"),
+    ("clutter_per_scan: 8", "clutter_per_scan: 5000", "radars.0.clutter_per_scan"),
 ]
 
 

@@ -19,6 +19,7 @@ from shieldlab.scenario import (
     load_scenario,
     scenario_from_data,
 )
+from shieldlab.scenario.yamlio import dump_yaml
 
 _BASE_DATA: dict[str, Any] = yaml.safe_load(BASE)
 
@@ -86,8 +87,16 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
 
 
 def _roundtrip(scenario: Scenario, path: Path) -> Scenario:
-    path.write_text(yaml.safe_dump(scenario.model_dump(mode="json"), sort_keys=False))
+    # shieldlab's dumper: PyYAML's writes the name "1e5" unquoted, which reads back as a number.
+    path.write_text(dump_yaml(scenario.model_dump(mode="json")))
     return load_scenario(path)
+
+
+def test_a_name_that_looks_like_a_number_round_trips(tmp_path: Path) -> None:
+    data = copy.deepcopy(_BASE_DATA)
+    data["name"] = "1e5"  # found by the property test below: was read back as 100000.0
+    original = scenario_from_data(data)
+    assert _roundtrip(original, tmp_path / "s.yaml") == original
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

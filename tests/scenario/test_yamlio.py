@@ -234,3 +234,100 @@ def test_validate_wrong_type() -> None:
     e = _verr("items: {a: 1}\n")
     assert e.location.field == "items"
     assert e.location.line == 1
+
+
+# --- values PyYAML parses but cannot construct (issue 10, item 1) -------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "field", "words"),
+    [
+        # Was ValueError (Python's 4,300-digit limit) -> internal error, exit 1.
+        ("a: 1\nb:\n  c: " + "9" * 5000 + "\n", 3, "b.c", "5000 digits"),
+        ("a: -" + "1" * 4301 + "\n", 1, "a", "too large"),
+        ("a: !!int '" + "1" * 5000 + "'\n", 1, "a", "too large"),
+        ("a: [1, " + "7" * 101 + "]\n", 1, "a.1", "too large"),
+        ("a: 0x" + "f" * 100 + "\n", 1, "a", "too large"),  # not bounded by its digits
+        ("a: 1\n? " + "1" * 5000 + "\n: 2\n", 2, "1111", "too large"),  # a key
+        ("a: 1e999999\n", 1, "a", "overflows"),
+        ("a: -1" + "0" * 400 + ".0\n", 1, "a", "overflows"),
+        ("a: !!int x\n", 1, "a", "as an integer"),
+        ("a: !!float x\n", 1, "a", "as a number"),
+        ("a: !!timestamp 2020-13-45\n", 1, "a", "not supported"),
+        ("a: !!binary AAAA\n", 1, "a", "not supported"),
+        ("a: !!set {x}\n", 1, "a", "not supported"),
+        ("a: !!omap [{x: 1}]\n", 1, "a", "not supported"),
+        ('a: "\\ud800"\n', 1, "a", "surrogate"),
+        ('a: "\\e[2J"\n', 1, "a", "U+001B"),
+        ('a: "x\\0"\n', 1, "a", "U+0000"),
+    ],
+)
+def test_unconstructible_values_are_input_errors(
+    text: str, line: int, field: str, words: str
+) -> None:
+    with pytest.raises(InputError) as exc:
+        load_yaml_text(text, file="f.yaml")
+    e = exc.value
+    assert words in e.message
+    assert (e.location.file, e.location.line) == ("f.yaml", line)
+    assert e.location.field is not None and e.location.field.startswith(field)
+    assert len(str(e)) < 300 and "\n" not in str(e)
+
+
+def test_a_big_integer_in_a_file_is_exit_2(tmp_path: Path, capsys) -> None:
+    from shieldlab.cli.main import main
+
+    f = tmp_path / "s.yaml"
+    f.write_text("schema_version: 1\nname: " + "9" * 5000 + "\n")
+    with pytest.raises(SystemExit) as exc:
+        main(["validate", str(f)])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{f}:2, field 'name'" in err
+
+
+def test_nesting_deeper_than_the_limit_names_its_line() -> None:
+    from shieldlab.scenario.yamlio import MAX_NESTING
+
+    text = "a:\n" + "".join("  " * i + "- \n" for i in range(1, MAX_NESTING + 5))
+    with pytest.raises(InputError) as exc:
+        load_yaml_text(text)
+    assert "nesting deeper than" in exc.value.message
+    assert exc.value.location.line == MAX_NESTING + 1
+    flow = "a: " + "[" * 50_000 + "]" * 50_000 + "\n"  # far past the recursion limit
+    with pytest.raises(InputError, match="nesting deeper"):
+        load_yaml_text(flow)
+
+
+def test_deep_but_allowed_nesting_reads() -> None:
+    from shieldlab.scenario.yamlio import MAX_NESTING
+
+    text = "a: " + "[" * (MAX_NESTING - 1) + "]" * (MAX_NESTING - 1) + "\n"
+    data, _ = load_yaml_text(text)
+    depth, cur = 0, data["a"]
+    while cur:
+        cur, depth = cur[0], depth + 1
+    assert depth == MAX_NESTING - 2
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("a: 2020-01-01\n", "2020-01-01"),  # dates stay strings (no field is a date)
+        ("a: .inf\n", float("inf")),  # an explicit infinity is left to the model's bounds
+        ("a: 0x_ff\n", 255),
+        ("a: 1_000\n", 1000),
+        ("a: " + "9" * 100 + "\n", int("9" * 100)),
+        ("a: |\n  x\n  y\n", "x\ny\n"),
+        ('a: "tab\\there"\n', "tab\there"),
+    ],
+)
+def test_ordinary_values_still_read(text: str, value: object) -> None:
+    assert load_yaml_text(text)[0]["a"] == value
+
+
+@pytest.mark.parametrize("s", ["1e5", "1E5", "-2e-3", ".5", "1e500", "2020-01-01", "Inf"])
+def test_dump_yaml_quotes_strings_the_reader_would_take_for_numbers(s: str) -> None:
+    from shieldlab.scenario.yamlio import dump_yaml
+
+    assert load_yaml_text(dump_yaml({"name": s, "n": 3.0}))[0] == {"name": s, "n": 3.0}

@@ -52,7 +52,7 @@ OPTIONS: tuple[TrackOption, ...] = (
         dest="measurement_sigma_m",
         kind=float,
         default=50.0,
-        help="Per-axis std of Cartesian plots, m.",
+        help="Per-axis std of Cartesian plots, m (at most 10000).",
     ),
     TrackOption(
         flag="--p-detect",
@@ -66,7 +66,7 @@ OPTIONS: tuple[TrackOption, ...] = (
         dest="clutter_per_scan",
         kind=float,
         default=1.0,
-        help="Mean false plots per scan (JPDA clutter density).",
+        help="Mean false plots per scan (JPDA clutter density; at most 1000).",
     ),
     TrackOption(
         flag="--process-noise",
@@ -231,11 +231,20 @@ def _parse_confirm(text: str) -> tuple[int, int]:
     return m, n
 
 
-def _positive(value: float, option: str) -> None:
+# The caps of shieldlab.scenario.model (MAX_SIGMA_POSITION_M, MAX_CLUTTER_PER_SCAN; the
+# reasons are given there), repeated so that this start-up path need not import pydantic;
+# tests/cli/test_track_cli.py checks they agree.
+MAX_MEASUREMENT_SIGMA_M = 10_000.0
+MAX_CLUTTER_PER_SCAN = 1_000.0
+
+
+def _positive(value: float, option: str, cap: float | None = None) -> None:
     import math
 
     if not (math.isfinite(value) and value > 0.0):
         raise InputError(f"must be a positive number, got {value}", field=option)
+    if cap is not None and value > cap:
+        raise InputError(f"must be <= {cap:g}, got {value:g}", field=option)
 
 
 def run_track(s: TrackSettings) -> dict[str, Any]:
@@ -263,14 +272,17 @@ def run_track(s: TrackSettings) -> dict[str, Any]:
     from shieldlab.tracking.replay import SensorView, replay, scans_from_detections
 
     t_imported = time.perf_counter()
-    _positive(s.measurement_sigma_m, "--measurement-sigma-m")
+    _positive(s.measurement_sigma_m, "--measurement-sigma-m", MAX_MEASUREMENT_SIGMA_M)
     _positive(s.process_noise, "--process-noise")
     _positive(s.gate, "--gate")
     _positive(s.speed_sigma_mps, "--initial-speed-sigma-mps")
     if not 0.0 < s.p_detect <= 1.0:
         raise InputError(f"must be in (0, 1], got {s.p_detect}", field="--p-detect")
-    if not (s.clutter_per_scan >= 0.0 and np.isfinite(s.clutter_per_scan)):
-        raise InputError(f"must be >= 0, got {s.clutter_per_scan}", field="--clutter-per-scan")
+    if not (0.0 <= s.clutter_per_scan <= MAX_CLUTTER_PER_SCAN):
+        raise InputError(
+            f"must lie in [0, {MAX_CLUTTER_PER_SCAN:g}], got {s.clutter_per_scan:g}",
+            field="--clutter-per-scan",
+        )
     if s.association not in ("gnn", "jpda"):
         raise InputError(f"expected gnn or jpda, got {s.association!r}", field="--association")
     if s.filter_kind not in ("cv", "ukf", "imm", "ballistic"):

@@ -1,4 +1,5 @@
-"""Scenario commands: ``validate`` a file, print the ``schema``, list built-in ``scenarios``.
+"""File commands: ``validate`` a scenario, posture or sensor file, print the ``schema`` (of
+scenarios, or postures with ``--posture``), list built-in ``scenarios``.
 
 Thin: each command loads, calls ``shieldlab.scenario``, prints. Bad input raises
 :class:`~shieldlab.errors.InputError`, which ``shieldlab.cli.main`` prints as one line
@@ -16,6 +17,7 @@ from shieldlab.errors import InputError
 
 if TYPE_CHECKING:
     from shieldlab.scenario import Scenario
+    from shieldlab.stability.posture import Posture
 
 
 def _summary(scenario: Scenario) -> dict[str, Any]:
@@ -41,21 +43,54 @@ def _summary(scenario: Scenario) -> dict[str, Any]:
     }
 
 
+def _posture_summary(posture: Posture) -> dict[str, Any]:
+    sides: dict[str, Any] = {}
+    for key in ("blue", "red"):
+        sp = posture.side(key)
+        sides[key] = {
+            "name": posture.label(key),
+            "launchers": sp.offence.launchers,
+            "warheads": sp.offence.launchers * sp.offence.warheads_per_launcher,
+            "interceptors": sp.defence.interceptors,
+            "batteries": sp.defence.batteries,
+            "battery_card": sp.defence.card,
+        }
+    return {"posture": posture.name, "schema_version": posture.schema_version, "sides": sides}
+
+
+def _load_any(file: str) -> tuple[str, Any]:
+    """``("scenario", Scenario)``, ``("posture", Posture)`` or ``("sensors", {id: geometry})``:
+    the kind is told by the file's top-level keys (a file that says none is a scenario)."""
+    from shieldlab.scenario.loader import document_kind, scenario_from_data
+    from shieldlab.scenario.yamlio import load_yaml
+
+    data, linemap = load_yaml(file)
+    kind = document_kind(data)
+    if kind == "posture":
+        from shieldlab.stability.posture import posture_from_data
+
+        return kind, posture_from_data(data, linemap, file)
+    if kind == "sensors":
+        from shieldlab.sensors.config import load_sensor_file
+
+        return kind, load_sensor_file(file)
+    from shieldlab.c2.registry import check_assigner
+
+    scenario = scenario_from_data(data, linemap, file)
+    check_assigner(
+        scenario.doctrine.assigner, file=file, line=scenario.source_of("doctrine", "assigner")[1]
+    )
+    return "scenario", scenario
+
+
 def validate_cmd(
-    file: str = typer.Argument(..., help="Scenario YAML file to check."),
+    file: str = typer.Argument(..., help="Scenario, posture or sensor YAML file to check."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
-    """Check a scenario file: exit 0 with a one-line summary, or exit 2 naming file, line, field."""
-    from shieldlab.c2.registry import check_assigner
-    from shieldlab.scenario import load_scenario
-
+    """Check a scenario, posture or sensor file (the kind is told by its keys): exit 0 with a
+    one-line summary, or exit 2 naming file, line and field."""
     try:
-        scenario = load_scenario(file)
-        check_assigner(
-            scenario.doctrine.assigner,
-            file=file,
-            line=scenario.source_of("doctrine", "assigner")[1],
-        )
+        kind, obj = _load_any(file)
     except InputError as exc:
         if json_out:
             loc = exc.location
@@ -72,9 +107,29 @@ def validate_cmd(
                 }
             )
         raise
-    s = _summary(scenario)
+    if kind == "posture":
+        ps = _posture_summary(obj)
+        if json_out:
+            emit_json({"file": file, "valid": True, "kind": kind, **ps})
+            return
+        sides = "; ".join(
+            f"{v['name']}: {v['launchers']} launchers, {v['warheads']} warheads, "
+            f"{v['interceptors']} interceptors"
+            + (f" ({v['batteries']} x {v['battery_card']})" if v["batteries"] is not None else "")
+            for v in ps["sides"].values()
+        )
+        typer.echo(f"OK {file}: posture '{ps['posture']}'; {sides}")
+        return
+    if kind == "sensors":
+        ids = sorted(obj)
+        if json_out:
+            emit_json({"file": file, "valid": True, "kind": kind, "sensors": ids})
+            return
+        typer.echo(f"OK {file}: sensor file, {len(ids)} sensors ({', '.join(ids)})")
+        return
+    s = _summary(obj)
     if json_out:
-        emit_json({"file": file, "valid": True, **s})
+        emit_json({"file": file, "valid": True, "kind": kind, **s})
         return
     typer.echo(
         f"OK {file}: scenario '{s['scenario']}', {s['assets']} assets, {s['batteries']} "
@@ -90,16 +145,28 @@ def schema_cmd(
     study: bool = typer.Option(
         False, "--study", help="The schema of study files (shieldlab study run) instead."
     ),
+    posture: bool = typer.Option(
+        False, "--posture", help="The schema of posture files (shieldlab stability)."
+    ),
 ) -> None:
-    """Print the JSON Schema of scenario files (schema_version 1), or of study files."""
+    """Print the JSON Schema of scenario files, or of study (--study) or posture (--posture)
+    files."""
     import json
 
     from shieldlab._io import atomic_write_text
 
+    if study and posture:
+        from shieldlab.errors import InputError
+
+        raise InputError("give one of --study and --posture", field="--posture")
     if study:
         from shieldlab.study.model import study_file_schema
 
         schema = study_file_schema()
+    elif posture:
+        from shieldlab.stability.posture import posture_file_schema
+
+        schema = posture_file_schema()
     else:
         from shieldlab.scenario.schema import scenario_file_schema
 
@@ -108,8 +175,6 @@ def schema_cmd(
         emit_json(schema)
         return
     from pathlib import Path
-
-    from shieldlab.errors import InputError
 
     if Path(output).is_dir():
         raise InputError(f"'{output}' is a directory; give a file name", field="--output")

@@ -228,10 +228,13 @@ def _mix(option: Any) -> str:
     return f"{option.missiles} missiles + {option.decoys} decoys ({_money(option.cost)})"
 
 
-def _forces(settled: dict[str, int]) -> str:
-    """Settled forces as words: 'blue 215 missiles, 186 interceptors; red ...'."""
+def _forces(settled: dict[str, int], labels: dict[str, str] | None = None) -> str:
+    """Settled forces as words: 'blue 215 missiles, 186 interceptors; red ...' (each side
+    by its posture name when ``labels`` give one)."""
+    names = labels or {"blue": "blue", "red": "red"}
     return "; ".join(
-        f"{s} {settled[f'{s}_missiles']} missiles, {settled[f'{s}_interceptors']} interceptors"
+        f"{names[s]} {settled[f'{s}_missiles']} missiles, "
+        f"{settled[f'{s}_interceptors']} interceptors"
         for s in ("blue", "red")
     )
 
@@ -315,6 +318,7 @@ def penetration(
     out: dict[str, Any] = {
         "attacker": att,
         "defender": "red" if att == "blue" else "blue",
+        "names": p.labels,
         "epsilon": epsilon,
         "saturation_raid": sat,
         "saturation_raid_closed_form": sat_cf,
@@ -355,7 +359,7 @@ def penetration(
         from shieldlab.stability.plots import CurveSpec, penetration_figures
 
         req = a.deterrence
-        label = f"{att.capitalize()} vs {out['defender'].capitalize()}"
+        label = f"{p.label(att)} vs {p.label(out['defender'])}"
         out["figures"] = [
             str(f)
             for f in penetration_figures(
@@ -410,7 +414,8 @@ def penetration(
         if i % step == 0 or i == len(raids) - 1
     ]
     _print_table(
-        f"{att} raid vs {out['defender']} defence ({defence.interceptors} interceptors, "
+        f"{p.label(att)} raid vs {p.label(out['defender'])} defence "
+        f"({defence.interceptors} interceptors, "
         f"Pk {defence.p_kill:.3f}, {w} warhead(s)/missile) -- closed form",
         ["raid (missiles)", "E[penetrating]", f"P(>= {k})"],
         rows,
@@ -472,7 +477,11 @@ def restore(
         with _EngineStatus() as status:
             src = status.source(src)
             results = [restore_deterrence(p, s, engine=src) for s in sides]  # type: ignore[arg-type]
-    out: dict[str, Any] = {"posture": p.name, "results": [r.to_dict() for r in results]}
+    out: dict[str, Any] = {
+        "posture": p.name,
+        "names": p.labels,
+        "results": [r.to_dict() for r in results],
+    }
     if plot is not None:
         out["figures"] = [str(f) for f in _restore_figures(plot, p, results)]
     if as_json:
@@ -484,10 +493,13 @@ def restore(
     for r in results:
         cx = r.cost_exchange
         rows += [
-            [f"{r.attacker} requirement", r.requirement],
+            [f"{p.label(r.attacker)} requirement", r.requirement],
             ["  curve source", r.curve_source],
             ["  missiles without defence", r.missiles_without_defence],
-            [f"  missiles vs {r.interceptors} {r.defender} interceptors", r.missiles_with_defence],
+            [
+                f"  missiles vs {r.interceptors} {p.label(r.defender)} interceptors",
+                r.missiles_with_defence,
+            ],
             [
                 "  extra missiles (added cost)",
                 f"{r.extra_missiles} ({_money(r.extra_missiles_cost)})",
@@ -596,6 +608,7 @@ def first_strike(
     sweep = {s: stability_vs_interceptors(p, s, inv) for s in ("blue", "red")}
     out: dict[str, Any] = {
         "posture": p.name,
+        "names": p.labels,
         "result": res.to_dict(),
         "sweep": {"interceptors": inv.tolist(), **{k: v.tolist() for k, v in sweep.items()}},
     }
@@ -615,15 +628,15 @@ def first_strike(
         f"First-strike stability -- {p.name}",
         ["side", "cost if striking first", "cost if striking second", "ratio (<= 1)"],
         [
-            ["blue", res.blue_cost_first, res.blue_cost_second, res.blue_ratio],
-            ["red", res.red_cost_first, res.red_cost_second, res.red_ratio],
+            [p.label("blue"), res.blue_cost_first, res.blue_cost_second, res.blue_ratio],
+            [p.label("red"), res.red_cost_first, res.red_cost_second, res.red_ratio],
         ],
     )
     _note(f"stability index ({res.combine} of the ratios, range [0, 1]): {res.index:.4f}")
     rows = [[int(n), float(sweep["blue"][i]), float(sweep["red"][i])] for i, n in enumerate(inv)]
     _print_table(
         "Index as one side fields n interceptors (the other as posted)",
-        ["interceptors", "blue adds", "red adds"],
+        ["interceptors", f"{p.label('blue')} adds", f"{p.label('red')} adds"],
         rows,
     )
     for f in out.get("figures", []):
@@ -659,6 +672,7 @@ def race(
     rich = richardson(p.race.richardson) if p.race.richardson is not None else None
     out: dict[str, Any] = {
         "posture": p.name,
+        "names": p.labels,
         "curve_source": _source_text(src),
         "action_reaction": res.to_dict(),
     }
@@ -698,12 +712,12 @@ def race(
         f"Action-reaction race -- {p.name} (curves: {_source_text(src)})",
         [
             "period",
-            "blue missiles",
-            "blue interc.",
-            "red missiles",
-            "red interc.",
-            "blue spent (M USD)",
-            "red spent (M USD)",
+            f"{p.label('blue')} missiles",
+            f"{p.label('blue')} interc.",
+            f"{p.label('red')} missiles",
+            f"{p.label('red')} interc.",
+            f"{p.label('blue')} spent (M USD)",
+            f"{p.label('red')} spent (M USD)",
         ],
         rows,
     )
@@ -711,12 +725,13 @@ def race(
         kind = "fixed point" if res.cycle_length == 1 else "two-period rounding cycle"
         _note(
             f"converged ({kind}) from period {res.periods_to_converge}; "
-            f"settled: {_forces(res.settled)}"
+            f"settled: {_forces(res.settled, p.labels)}"
         )
     else:
-        _note(f"not converged after {n - 1} periods; last: {_forces(res.settled)}")
+        _note(f"not converged after {n - 1} periods; last: {_forces(res.settled, p.labels)}")
     _note(
-        f"deterred: blue {_yes(res.blue_deterred)}, red {_yes(res.red_deterred)}; "
+        f"deterred: {p.label('blue')} {_yes(res.blue_deterred)}, "
+        f"{p.label('red')} {_yes(res.red_deterred)}; "
         f"pinned at caps: {', '.join(res.pinned_at_cap) or 'none'}"
     )
     if rich is not None:
@@ -843,6 +858,7 @@ def restraint(
             cell = evaluate_caps(p, caps, threshold=thr, caches=caches)
     out: dict[str, Any] = {
         "posture": p.name,
+        "names": p.labels,
         "curve_source": _source_text(src),
         "seconds": seconds,
         "map": m.to_dict(),
@@ -888,11 +904,17 @@ def restraint(
                 ["stability index (settled forces)", cell.stability_index],
                 ["stable", cell.stable],
                 ["race converged", cell.race_converged],
-                ["settled forces", _forces(cell.settled)],
-                ["blue missiles needed vs capped red defence", cell.blue_needed_vs_cap],
-                ["red missiles needed vs capped blue defence", cell.red_needed_vs_cap],
+                ["settled forces", _forces(cell.settled, p.labels)],
                 [
-                    "deterred (blue, red)",
+                    f"{p.label('blue')} missiles needed vs capped {p.label('red')} defence",
+                    cell.blue_needed_vs_cap,
+                ],
+                [
+                    f"{p.label('red')} missiles needed vs capped {p.label('blue')} defence",
+                    cell.red_needed_vs_cap,
+                ],
+                [
+                    f"deterred ({p.label('blue')}, {p.label('red')})",
                     f"{_yes(cell.blue_deterred)}, {_yes(cell.red_deterred)}",
                 ],
             ],

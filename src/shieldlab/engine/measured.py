@@ -42,7 +42,14 @@ from shieldlab.core.engagement import sspk_with_track_error
 from shieldlab.core.kinematics import LocalFrame
 from shieldlab.core.rng import KIND_DETECT, uniform_np
 from shieldlab.engine.compiled import CompiledScenario
-from shieldlab.scenario.model import Radar, Scenario
+from shieldlab.errors import InputError
+from shieldlab.scenario.model import (
+    MAX_CLUTTER_PER_SCAN,
+    MAX_SIGMA_ANGLE_DEG,
+    MAX_SIGMA_RANGE_M,
+    Radar,
+    Scenario,
+)
 from shieldlab.sensors.measurement import RadarMeasurementSpec, simulate_scan
 from shieldlab.tracking import (
     GNN,
@@ -90,6 +97,25 @@ class MeasuredSettings:
     speed_sigma_mps: float = 2500.0
     delete_after_misses: int = 3
     unscented: bool = False
+
+    def __post_init__(self) -> None:
+        # The scenario's caps (shieldlab.scenario.model says why) hold for overrides too.
+        deg = math.degrees
+        checks = (
+            ("sigma_range_m", self.sigma_range_m, 1.0, MAX_SIGMA_RANGE_M, "m"),
+            ("sigma_azimuth_rad", self.sigma_azimuth_rad, deg(1.0), MAX_SIGMA_ANGLE_DEG, "deg"),
+            ("sigma_elevation_rad", self.sigma_elevation_rad, deg(1.0), MAX_SIGMA_ANGLE_DEG, "deg"),
+        )
+        for name, value, scale, cap, unit in checks:
+            if value is not None and not (0.0 < value * scale <= cap):
+                raise InputError(
+                    f"must be > 0 and at most {cap:g} {unit}, got {value!r}", field=name
+                )
+        c = self.clutter_per_scan
+        if c is not None and not 0.0 <= c <= MAX_CLUTTER_PER_SCAN:
+            raise InputError(
+                f"must lie in [0, {MAX_CLUTTER_PER_SCAN:g}], got {c!r}", field="clutter_per_scan"
+            )
 
 
 @dataclass(frozen=True, kw_only=True)

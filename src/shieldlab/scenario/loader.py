@@ -15,6 +15,8 @@ __all__ = [
     "BuiltinScenario",
     "builtin_dir",
     "builtin_scenario",
+    "document_kind",
+    "expect_kind",
     "list_builtin_scenarios",
     "load_scenario",
     "scenario_by_name_or_path",
@@ -51,6 +53,57 @@ def _check_version(data: dict[str, Any], linemap: LineMap | None, file: str | No
             )
 
 
+# Top-level keys that only one kind of shieldlab YAML file has ('origin' is in scenarios
+# and sensor files alike, 'name' in scenarios and postures: neither tells).
+_KIND_KEYS: dict[str, frozenset[str]] = {
+    "scenario": frozenset(
+        {"assets", "threat_types", "interceptor_types", "batteries", "raid", "doctrine"}
+    ),
+    "posture": frozenset({"blue", "red", "exchange", "restraint"}),
+    "sensors": frozenset({"sensors"}),
+}
+_KIND_USE = {
+    "scenario": "run it with 'shieldlab run FILE' (or give it to --engine)",
+    "posture": "give it to 'shieldlab stability <study> FILE'",
+    "sensors": "give it to 'shieldlab track --sensors FILE'",
+}
+_KIND_NAME = {"scenario": "a scenario", "posture": "a posture", "sensors": "a sensor file"}
+
+
+def document_kind(data: Any) -> str | None:
+    """Which kind of shieldlab file parsed YAML ``data`` is, by its top-level keys.
+
+    ``"scenario"``, ``"posture"`` or ``"sensors"``; ``None`` when the keys say none of them
+    or more than one (then the validation of whatever was expected reports the problem).
+    """
+    if not isinstance(data, dict):
+        return None
+    keys = {k for k in data if isinstance(k, str)}
+    kinds = [kind for kind, marks in _KIND_KEYS.items() if keys & marks]
+    return kinds[0] if len(kinds) == 1 else None
+
+
+def expect_kind(data: Any, expected: str, linemap: LineMap | None, file: str | Path | None) -> None:
+    """Refuse a file of another kind with a message that says what it is and where it goes.
+
+    ``expected`` is ``"scenario"``, ``"posture"`` or ``"sensors"``.
+    """
+    kind = document_kind(data)
+    if kind is None or kind == expected:
+        return
+    key = min(
+        (k for k in data if isinstance(k, str) and k in _KIND_KEYS[kind]),
+        key=lambda k: (linemap.line_for((k,)) or 0) if linemap is not None else 0,
+    )
+    raise InputError(
+        f"this is {_KIND_NAME[kind]}, not {_KIND_NAME[expected]} (it has '{key}'); "
+        f"{_KIND_USE[kind]}",
+        file=None if file is None else str(file),
+        line=None if linemap is None else linemap.line_for((key,)),
+        field=key,
+    )
+
+
 def scenario_from_data(
     data: Any,
     linemap: LineMap | None = None,
@@ -62,6 +115,7 @@ def scenario_from_data(
     fname = None if file is None else str(file)
     if not isinstance(data, dict):
         raise InputError("a scenario must be a mapping of fields", file=fname)
+    expect_kind(data, "scenario", linemap, fname)
     _check_version(data, linemap, fname)
     resolved, uses = resolve_cards(data, linemap, fname, catalog)
     try:

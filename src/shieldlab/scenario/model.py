@@ -110,12 +110,29 @@ MAX_LAUNCH_TIME_S = 86_400.0
 # Longest flight of a cruise missile or aircraft (trajectories are sampled every second).
 MAX_FLIGHT_TIME_S = 86_400.0
 Count = Annotated[int, Field(ge=1, le=1_000_000)]
-# Radar plot errors and false plots (measured fidelity). The upper limits catch typos: an
-# angle error of tens of degrees is no tracking radar, and 1e9 false plots per scan would
-# exhaust memory drawing them.
-RangeSigma = Annotated[float, Field(gt=0.0, le=100_000.0, allow_inf_nan=False)]
-AngleSigma = Annotated[float, Field(gt=0.0, le=10.0, allow_inf_nan=False)]
-ClutterRate = Annotated[float, Field(ge=0.0, le=10_000.0, allow_inf_nan=False)]
+# Radar plot errors and false plots (measured fidelity), also the caps of sensor files
+# (``shieldlab.sensors.config``) and of ``shieldlab track``'s options. The caps keep typos
+# (1e300) and physically meaningless values out of the trackers, where they broke the
+# linear algebra or ran for hours; they sit well above any radar:
+#: Range error std (m): at most about the range resolution c / (2 B) (Richards,
+#: *Fundamentals of Radar Signal Processing*, 2nd ed., sec. 1.4.2); 10 km of resolution is a
+#: 15 kHz bandwidth, narrower than any search or tracking radar.
+MAX_SIGMA_RANGE_M = 10_000.0
+#: Angle error std (deg): about beamwidth / (1.6 sqrt(2 SNR)) (Richards, sec. 7.2); 10° is
+#: a beam several tens of degrees wide at threshold SNR, and an EKF linearised in angle
+#: stops being meaningful well before.
+MAX_SIGMA_ANGLE_DEG = 10.0
+#: Mean false plots per scan = Pfa x resolution cells searched; Pfa 1e-4 over 1e7 cells
+#: (a loose threshold on a large search volume) is 1,000. Each false plot is drawn and
+#: gated in Python, so 1e9 would exhaust memory.
+MAX_CLUTTER_PER_SCAN = 1_000.0
+#: Per-axis error std (m) of Cartesian plots (sensor files, ``track``): as range errors.
+MAX_SIGMA_POSITION_M = MAX_SIGMA_RANGE_M
+#: Radial-velocity error std (m/s): 1 km/s says nothing about a 3 km/s target.
+MAX_SIGMA_RADIAL_VELOCITY_MPS = 1_000.0
+RangeSigma = Annotated[float, Field(gt=0.0, le=MAX_SIGMA_RANGE_M, allow_inf_nan=False)]
+AngleSigma = Annotated[float, Field(gt=0.0, le=MAX_SIGMA_ANGLE_DEG, allow_inf_nan=False)]
+ClutterRate = Annotated[float, Field(ge=0.0, le=MAX_CLUTTER_PER_SCAN, allow_inf_nan=False)]
 LaunchTime = Annotated[float, Field(ge=0.0, le=MAX_LAUNCH_TIME_S, allow_inf_nan=False)]
 
 

@@ -7,15 +7,20 @@ its path (``("raid", "waves", 2, "count")``). :func:`validate` turns a pydantic
 and the dotted field path (``raid.waves.2.count``), so a user learns exactly what to fix.
 
 Every way a file can be unusable -- missing, a directory, empty, binary or not UTF-8, over
-the size limit, malformed YAML, duplicate keys, a top level that is not a mapping -- is one
-``InputError`` with a message that says which. The size limit (:data:`DEFAULT_MAX_BYTES`,
-1 MiB) guards against accidental multi-gigabyte inputs; every shipped scenario is a few kB.
+the size limit, malformed YAML, duplicate keys, nesting deeper than :data:`MAX_NESTING`,
+alias bombs, a value YAML parses but cannot construct (an integer of more than
+:data:`MAX_INT_DIGITS` digits, a float overflow, ``!!int x``, an unsupported tag, a string
+with a control character), a top level that is not a mapping -- is one ``InputError`` with
+a message that says which (and the line and field of a bad value). The size limit
+(:data:`DEFAULT_MAX_BYTES`, 1 MiB) guards against accidental multi-gigabyte inputs; every
+shipped scenario is a few kB.
 
 Used for scenarios, and reused for postures (stability) and sensor files (tracking).
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -32,6 +37,7 @@ __all__ = [
     "LineMap",
     "PathValueError",
     "dotted",
+    "dump_yaml",
     "load_yaml",
     "load_yaml_text",
     "validate",
@@ -114,16 +120,126 @@ _MERGE_TAG = "tag:yaml.org,2002:merge"
 _FLOAT_TAG = "tag:yaml.org,2002:float"
 
 
+#: Deepest nesting of mappings and lists a file may have (a scenario needs about 6).
+MAX_NESTING = 100
+#: Most decimal digits of an integer (Python refuses to read more than 4,300; no field
+#: needs more than 19: seeds are below 2**63).
+MAX_INT_DIGITS = 100
+
+_INT_TAG = "tag:yaml.org,2002:int"
+_STR_TAG = "tag:yaml.org,2002:str"
+# Tags PyYAML's safe loader knows but no shieldlab file uses: a value of these types would
+# reach validation as an object (bytes, a date, a set) no field expects. Refused by name.
+_UNSUPPORTED_TAGS = (
+    "tag:yaml.org,2002:binary",
+    "tag:yaml.org,2002:timestamp",
+    "tag:yaml.org,2002:set",
+    "tag:yaml.org,2002:omap",
+    "tag:yaml.org,2002:pairs",
+)
+# C0/C1 control characters other than tab and newline: they can only enter a value through
+# a double-quoted escape ("\x1b[2J"), and would then be printed to the terminal.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+class _ValueError(yaml.constructor.ConstructorError):
+    """A scalar YAML could parse but not turn into a value; remembers its node."""
+
+    def __init__(self, problem: str, node: yaml.Node) -> None:
+        super().__init__(None, None, problem, node.start_mark)
+        self.node = node
+
+
 class _Loader(yaml.SafeLoader):
-    """PyYAML's safe loader, reading ``1e9`` and ``3.0e6`` as numbers.
+    """PyYAML's safe loader, reading ``1e9`` and ``3.0e6`` as numbers, with guards.
 
     YAML 1.1 (PyYAML) reads an exponent without a sign, or a mantissa without a dot, as a
-    string; people write ``2e6`` for two million, and YAML 1.2 agrees with them.
+    string; people write ``2e6`` for two million, and YAML 1.2 agrees with them. Dates are
+    read as strings (no field is a date). Every value that cannot be constructed -- an
+    integer of more than :data:`MAX_INT_DIGITS` digits, a number that overflows a float,
+    ``!!int x``, a string with an unpaired surrogate or a control character -- and nesting
+    deeper than :data:`MAX_NESTING` raise a YAML error carrying the node's position, so the
+    reader reports file, line and field instead of crashing.
     """
+
+    _depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        self._depth += 1
+        try:
+            if self._depth > MAX_NESTING:
+                raise yaml.composer.ComposerError(
+                    None,
+                    None,
+                    f"nesting deeper than {MAX_NESTING} levels of mappings and lists",
+                    self.peek_event().start_mark,
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        if node.tag in _UNSUPPORTED_TAGS:
+            raise _ValueError(f"the YAML tag '{node.tag}' is not supported here", node)
+        if isinstance(node, yaml.ScalarNode) and node.tag == _INT_TAG:
+            digits = sum(c.isdigit() for c in node.value)
+            if digits > MAX_INT_DIGITS:
+                raise _ValueError(
+                    f"integer of {digits} digits is too large (at most {MAX_INT_DIGITS})", node
+                )
+        try:
+            value = super().construct_object(node, deep=deep)
+        except (ValueError, OverflowError, TypeError, ArithmeticError) as exc:
+            # PyYAML's constructors call int(), float() and datetime() unguarded.
+            what = _short(repr(node.value)) if isinstance(node, yaml.ScalarNode) else "value"
+            raise _ValueError(
+                f"cannot read {what} as {_tag_name(node.tag)}: {_short(str(exc), 80)}", node
+            ) from None
+        if isinstance(node, yaml.ScalarNode):
+            _check_scalar(value, node)
+        return value
+
+
+def _tag_name(tag: str) -> str:
+    return {"tag:yaml.org,2002:int": "an integer", "tag:yaml.org,2002:float": "a number"}.get(
+        tag, f"'{tag}'"
+    )
+
+
+def _check_scalar(value: object, node: yaml.ScalarNode) -> None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        # Hexadecimal, octal and sexagesimal integers are not bounded by their digits.
+        if abs(value) >= 10**MAX_INT_DIGITS:
+            raise _ValueError(f"integer is too large (more than {MAX_INT_DIGITS} digits)", node)
+    elif isinstance(value, float):
+        if math.isinf(value) and "inf" not in node.value.lower():
+            raise _ValueError(
+                f"number {_short(node.value)} is too large (overflows a 64-bit float)", node
+            )
+    elif isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise _ValueError(
+                "string holds an unpaired surrogate escape (not a Unicode character)", node
+            ) from None
+        bad = _CONTROL.search(value)
+        if bad is not None:
+            raise _ValueError(
+                f"string holds control character U+{ord(bad.group()):04X} "
+                "(only tab and newline are allowed)",
+                node,
+            )
+
+
+def _short(text: str, n: int = 24) -> str:
+    return text if len(text) <= n else f"{text[:n]}... ({len(text)} characters)"
 
 
 _Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != _FLOAT_TAG]
+    first: [
+        (tag, rx) for tag, rx in resolvers if tag not in (_FLOAT_TAG, "tag:yaml.org,2002:timestamp")
+    ]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 _Loader.add_implicit_resolver(
@@ -138,6 +254,25 @@ _Loader.add_implicit_resolver(
     ),
     list("-+0123456789."),
 )
+
+
+class _Dumper(yaml.SafeDumper):
+    """PyYAML's safe dumper, quoting what :class:`_Loader` would read as something else.
+
+    PyYAML's own dumper writes the string ``"1e5"`` unquoted (a string in YAML 1.1), which
+    this reader takes for a number; with the reader's resolvers it is quoted.
+    """
+
+
+_Dumper.yaml_implicit_resolvers = {
+    first: list(resolvers) for first, resolvers in _Loader.yaml_implicit_resolvers.items()
+}
+
+
+def dump_yaml(data: Any) -> str:
+    """``data`` as YAML text that :func:`load_yaml_text` reads back unchanged (keys in order)."""
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True)
+
 
 #: Most values a document may expand to once aliases are followed ("billion laughs" guard).
 MAX_EXPANDED_VALUES = 1_000_000
@@ -173,16 +308,19 @@ def _expanded_size(node: yaml.Node, memo: dict[int, int], file: str) -> int:
 
 def _path_key(node: yaml.ScalarNode) -> PathElem:
     # A key the YAML reads as an integer is an int in the data (and in pydantic's loc).
-    if node.tag == "tag:yaml.org,2002:int" and node.value.lstrip("+-").isdigit():
+    digits = node.value.lstrip("+-")
+    if node.tag == _INT_TAG and digits.isdigit() and len(digits) <= MAX_INT_DIGITS:
         return int(node.value)
     return str(node.value)
 
 
-def _record_lines(root: yaml.Node, file: str) -> dict[Path_, int]:
+def _record_lines(root: yaml.Node, file: str, paths: dict[int, Path_]) -> dict[Path_, int]:
     """Walk the composed node tree: record lines, and reject duplicate keys.
 
     Each node is visited once (YAML aliases can make a small file describe an
     exponentially large tree; visiting by identity keeps this linear in the file size).
+    ``paths`` receives the path of every node (by ``id``), to name the field of a value
+    that fails to construct.
     """
     lines: dict[Path_, int] = {(): root.start_mark.line + 1}
     seen: set[int] = set()
@@ -192,6 +330,7 @@ def _record_lines(root: yaml.Node, file: str) -> dict[Path_, int]:
         if id(node) in seen:
             continue
         seen.add(id(node))
+        paths[id(node)] = path
         if isinstance(node, yaml.MappingNode):
             keys: dict[Hashable, int] = {}
             for key_node, value_node in node.value:
@@ -209,6 +348,7 @@ def _record_lines(root: yaml.Node, file: str) -> dict[Path_, int]:
                 if isinstance(key_node, yaml.ScalarNode) and key_node.tag != _MERGE_TAG:
                     child = (*path, _path_key(key_node))
                     lines.setdefault(child, line)
+                    paths.setdefault(id(key_node), child)
                     stack.append((value_node, child))
         elif isinstance(node, yaml.SequenceNode):
             for i, item in enumerate(node.value):
@@ -234,17 +374,26 @@ def load_yaml_text(
             file=fname,
             line=text[: exc.position].count("\n") + 1,
         ) from None
+    paths: dict[int, Path_] = {}
     try:
         node = loader.get_single_node()
         if node is None:
             raise InputError("file has no YAML document (only comments or blank lines)", file=fname)
-        lines = _record_lines(node, fname)
+        lines = _record_lines(node, fname, paths)
         if _expanded_size(node, {}, fname) > MAX_EXPANDED_VALUES:
             # Validation walks the expanded tree; refuse before it takes forever.
             raise InputError(
                 f"YAML aliases expand to more than {MAX_EXPANDED_VALUES} values", file=fname
             )
         data = loader.construct_document(node)
+    except _ValueError as exc:
+        path = paths.get(id(exc.node))
+        raise InputError(
+            str(exc.problem),
+            file=fname,
+            line=exc.node.start_mark.line + 1,
+            field=_short(dotted(path), 80) if path else None,
+        ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         what = "; ".join(s for s in (exc.context, exc.problem) if s) or "syntax error"
@@ -253,7 +402,7 @@ def load_yaml_text(
         ) from None
     except yaml.YAMLError as exc:
         raise InputError(f"malformed YAML: {exc}", file=fname) from None
-    except RecursionError:
+    except RecursionError:  # pragma: no cover - MAX_NESTING stops nesting long before
         raise InputError("YAML nesting is too deep", file=fname) from None
     finally:
         loader.dispose()

@@ -16,6 +16,10 @@ line and field)::
         max_range_m: 250000                 # optional coverage: tracks outside are not
         min_elevation_deg: 0                #   charged a miss by this radar's scans
 
+The errors are capped as a scenario's radars are (``sigma_range_m`` and
+``sigma_position_m`` <= 10 km, angles <= 10°, ``sigma_radial_velocity_mps`` <= 1 km/s;
+:data:`shieldlab.scenario.model.MAX_SIGMA_RANGE_M` and beside it say why).
+
 A radar given by geodetic position measures azimuth and elevation in its *own* ENU frame;
 the rotation from the tracker's frame is computed (:func:`shieldlab.core.coords.
 enu_frame_rotation`).
@@ -33,13 +37,25 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from shieldlab.core import coords
 from shieldlab.core.geodesy import geodetic_to_enu
 from shieldlab.errors import InputError
+from shieldlab.scenario.loader import expect_kind
+from shieldlab.scenario.model import (
+    MAX_SIGMA_POSITION_M,
+    MAX_SIGMA_RADIAL_VELOCITY_MPS,
+    AngleSigma,
+    RangeSigma,
+)
 from shieldlab.scenario.yamlio import PathValueError, load_yaml, validate
 
 PositiveFloat = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
+# Caps shared with the scenario's radars (see shieldlab.scenario.model.MAX_SIGMA_RANGE_M).
+PositionSigma = Annotated[float, Field(gt=0.0, le=MAX_SIGMA_POSITION_M, allow_inf_nan=False)]
+VelocitySigma = Annotated[
+    float, Field(gt=0.0, le=MAX_SIGMA_RADIAL_VELOCITY_MPS, allow_inf_nan=False)
+]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class GeoPosition(_Model):
@@ -54,11 +70,11 @@ class SensorEntry(_Model):
     id: Annotated[str, Field(min_length=1)]
     position_enu_m: tuple[float, float, float] | None = None
     position: GeoPosition | None = None
-    sigma_range_m: PositiveFloat = 30.0
-    sigma_azimuth_deg: PositiveFloat = 0.2
-    sigma_elevation_deg: PositiveFloat = 0.2
-    sigma_radial_velocity_mps: PositiveFloat | None = None
-    sigma_position_m: PositiveFloat | None = None
+    sigma_range_m: RangeSigma = 30.0
+    sigma_azimuth_deg: AngleSigma = 0.2
+    sigma_elevation_deg: AngleSigma = 0.2
+    sigma_radial_velocity_mps: VelocitySigma | None = None
+    sigma_position_m: PositionSigma | None = None
     max_range_m: PositiveFloat | None = None
     min_elevation_deg: Annotated[float, Field(ge=-90.0, le=90.0, allow_inf_nan=False)] | None = None
 
@@ -127,6 +143,7 @@ class SensorGeometry(BaseModel):
 def load_sensor_file(path: str | Path) -> dict[str, SensorGeometry]:
     """Read a sensor file; sensors keyed by id, positions in the tracker's ENU frame."""
     data, lines = load_yaml(path, max_bytes=1 << 20)
+    expect_kind(data, "sensors", lines, str(path))
     parsed = validate(SensorFile, data, lines, str(path))
     out: dict[str, SensorGeometry] = {}
     for s in parsed.sensors:

@@ -13,17 +13,26 @@ Files are YAML, read with :func:`shieldlab.scenario.yamlio.load_yaml` and valida
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
-from shieldlab.scenario.yamlio import PathValueError, load_yaml, load_yaml_text, validate
+from shieldlab.scenario.loader import expect_kind
+from shieldlab.scenario.yamlio import (
+    LineMap,
+    PathValueError,
+    load_yaml,
+    load_yaml_text,
+    validate,
+)
 
 __all__ = [
     "BUILTIN_POSTURES",
     "SIDE_PAIRS",
+    "BatteryCard",
     "Costs",
     "DefencePosture",
     "Deterrence",
@@ -36,9 +45,12 @@ __all__ = [
     "Richardson",
     "SidePosture",
     "Valuation",
+    "battery_card",
     "builtin_posture",
     "load_posture",
     "parse_posture_text",
+    "posture_file_schema",
+    "posture_from_data",
 ]
 
 SideName = Literal["blue", "red"]
@@ -50,7 +62,9 @@ BUILTIN_POSTURES: tuple[str, ...] = ("example",)
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # No infinities or NaNs: an unbounded field (Richardson's g) would carry them into
+    # every result (the YAML reader refuses overflowing numbers; `.inf` is explicit).
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class OffencePosture(_Model):
@@ -66,12 +80,102 @@ class OffencePosture(_Model):
     )
 
 
+@dataclass(frozen=True)
+class BatteryCard:
+    """What a posture takes from a catalog battery card (see :class:`DefencePosture`).
+
+    ``interceptors``: rounds of one battery, reloads included (launchers x rounds x
+    (1 + reloads), as ``shieldlab validate`` counts a scenario's); ``sspk``: the round-
+    weighted mean of its interceptor cards' ``sspk.ballistic``; ``unit_cost_usd``: the
+    round-weighted mean of their ``unit_cost_usd``; ``interceptor_cards``: their names.
+    """
+
+    card: str
+    interceptors: int
+    sspk: float
+    unit_cost_usd: float | None
+    interceptor_cards: tuple[str, ...]
+
+
+def battery_card(card: str, catalog: Any = None) -> BatteryCard:
+    """Interceptors, single-shot kill probability and unit cost of one battery card.
+
+    Raises ``PathValueError`` (path ``card``) for a name that is no battery card.
+    """
+    from shieldlab.errors import InputError
+    from shieldlab.scenario.cards import load_catalog, resolve_cards
+
+    cat = load_catalog() if catalog is None else catalog
+    batteries = sorted(n for n, c in cat.items() if c.kind == "battery")
+    hit = cat.get(card)
+    if hit is None or hit.kind != "battery":
+        what = "no catalog card" if hit is None else f"'{card}' is a {hit.kind} card, not a battery"
+        raise PathValueError(
+            f"{what}{f' {card!r}' if hit is None else ''}; battery cards: {', '.join(batteries)}",
+            path=("card",),
+        )
+    try:
+        resolved, _ = resolve_cards({"batteries": [{"card": card}]}, None, None, cat)
+    except InputError as exc:  # pragma: no cover - the shipped cards resolve (tested)
+        raise PathValueError(
+            f"card '{card}' does not resolve: {exc.message}", path=("card",)
+        ) from None
+    rounds: dict[str, int] = {}
+    for launcher in resolved["batteries"][0].get("launchers", []):
+        per = int(launcher.get("count", 1)) * (1 + int(launcher.get("reloads", 0)))
+        for item in launcher.get("loadout", []):
+            rounds[item["interceptor"]] = rounds.get(item["interceptor"], 0) + per * int(
+                item["rounds"]
+            )
+    total = sum(rounds.values())
+    if total == 0:  # pragma: no cover - every shipped battery carries rounds
+        raise PathValueError(f"battery card '{card}' carries no interceptors", path=("card",))
+    sspk = 0.0
+    cost: float | None = 0.0
+    for name, n in rounds.items():
+        it = cat.get(name)
+        nominal = {} if it is None else it.nominal
+        sspk += n * float(nominal.get("sspk", {}).get("ballistic", 0.0))
+        if cost is not None and "unit_cost_usd" in nominal:
+            cost += n * float(nominal["unit_cost_usd"])
+        else:
+            cost = None
+    return BatteryCard(
+        card=card,
+        interceptors=total,
+        sspk=sspk / total,
+        unit_cost_usd=None if cost is None else cost / total,
+        interceptor_cards=tuple(sorted(rounds)),
+    )
+
+
+def _catalog_of(context: Any) -> Any:
+    return (context or {}).get("catalog") if isinstance(context, dict) else None
+
+
 class DefencePosture(_Model):
-    """A side's missile defence, in the terms of the closed forms (Wilkening 1999)."""
+    """A side's missile defence, in the terms of the closed forms (Wilkening 1999).
+
+    Either ``interceptors`` (and ``sspk``) directly, or ``batteries: N`` of a catalog
+    battery ``card``: the interceptors are then N times the card's rounds (reloads
+    included), ``sspk`` defaults to the round-weighted mean of its interceptor cards'
+    ``sspk.ballistic`` (:func:`battery_card`), and the side's ``costs.interceptor``
+    defaults to their round-weighted unit cost.
+    """
 
     interceptors: int = Field(ge=0, le=1_000_000)
     shots_per_threat: int = Field(ge=1, le=8)
     sspk: float = Field(ge=0.0, le=1.0, description="Single-shot kill probability.")
+    batteries: int | None = Field(
+        default=None,
+        ge=0,
+        le=10_000,
+        description="Number of batteries of `card`; sets `interceptors` (and `sspk` when "
+        "not given) from the catalog card.",
+    )
+    card: str | None = Field(
+        default=None, min_length=1, description="Catalog battery card (with `batteries`)."
+    )
     p_detect: float = Field(
         default=1.0, ge=0.0, le=1.0, description="Detect-track-discriminate probability."
     )
@@ -87,6 +191,38 @@ class DefencePosture(_Model):
         le=1.0,
         description="Share of interceptors defending launchers (the rest defend value).",
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_card(cls, data: Any, info: ValidationInfo) -> Any:
+        if not isinstance(data, dict) or ("batteries" not in data and "card" not in data):
+            return data
+        d = dict(data)
+        n, card = d.get("batteries"), d.get("card")
+        if card is None:
+            raise PathValueError(
+                "give 'card' (a catalog battery card) with 'batteries'", path=("card",)
+            )
+        if n is None:
+            raise PathValueError("give 'batteries' (how many) with 'card'", path=("batteries",))
+        if not isinstance(card, str):
+            raise PathValueError("must be the name of a catalog battery card", path=("card",))
+        if type(n) is not int or not 0 <= n <= 10_000:
+            raise PathValueError(
+                f"must be a whole number of batteries in [0, 10000], got {n!r}",
+                path=("batteries",),
+            )
+        bc = battery_card(card, _catalog_of(info.context))
+        total = n * bc.interceptors
+        if "interceptors" in d and d["interceptors"] != total:
+            raise PathValueError(
+                f"{d['interceptors']!r} disagrees with {n} batteries of '{card}' ({total} "
+                "interceptors); give one or the other",
+                path=("interceptors",),
+            )
+        d["interceptors"] = total
+        d.setdefault("sspk", bc.sspk)
+        return d
 
 
 _COST_ITEMS = ("missile", "decoy", "interceptor")
@@ -193,14 +329,53 @@ class RaceConduct(_Model):
 
 
 class SidePosture(_Model):
-    """Everything about one side."""
+    """Everything about one side; ``name`` is how tables and figures call it (default: the
+    side's key, ``blue`` or ``red``)."""
 
+    name: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=40,
+        pattern=r"^[^\x00-\x1f\x7f]*$",
+        description="Display name of the side (e.g. 'Northland'); default: blue / red.",
+    )
     offence: OffencePosture
     defence: DefencePosture
     costs: Costs
     deterrence: Deterrence
     valuation: Valuation
     race: RaceConduct
+
+    @model_validator(mode="before")
+    @classmethod
+    def _card_cost(cls, data: Any, info: ValidationInfo) -> Any:
+        # A defence of catalog batteries prices its interceptors from the same cards,
+        # unless the costs say otherwise.
+        if not isinstance(data, dict):
+            return data
+        defence, costs = data.get("defence"), data.get("costs")
+        if not (isinstance(defence, dict) and isinstance(costs, dict)):
+            return data
+        card = defence.get("card")
+        if not isinstance(card, str) or "interceptor" in costs or "interceptor_card" in costs:
+            return data
+        try:
+            bc = battery_card(card, _catalog_of(info.context))
+        except PathValueError:
+            return data  # the defence's own check reports it, at defence.card
+        if bc.unit_cost_usd is None:  # pragma: no cover - every shipped interceptor is priced
+            return data
+        src = (
+            f"interceptor: round-weighted mean of battery card {card} "
+            f"({', '.join(bc.interceptor_cards)})"
+        )
+        given = costs.get("source")
+        new_costs = {
+            **costs,
+            "interceptor": bc.unit_cost_usd,
+            "source": src if not given else f"{src}; {given}",
+        }
+        return {**data, "costs": new_costs}
 
 
 class ExchangeRules(_Model):
@@ -274,17 +449,86 @@ class Posture(_Model):
         """The posture of ``name`` ("blue" or "red")."""
         return self.blue if name == "blue" else self.red
 
+    def label(self, side: str) -> str:
+        """How output names ``side`` ("blue"/"red"): its ``name``, else the key itself."""
+        sp = self.blue if side == "blue" else self.red if side == "red" else None
+        return side if sp is None or sp.name is None else sp.name
+
+    @property
+    def labels(self) -> dict[str, str]:
+        """``{"blue": label, "red": label}`` (see :meth:`label`)."""
+        return {"blue": self.label("blue"), "red": self.label("red")}
+
+    @model_validator(mode="after")
+    def _distinct_names(self) -> Posture:
+        if self.blue.name is not None and self.blue.name == self.red.name:
+            raise PathValueError(
+                "both sides have this name; give them different names", path=("red", "name")
+            )
+        return self
+
+
+def posture_from_data(data: Any, linemap: LineMap | None, file: str | Path | None) -> Posture:
+    """Validate parsed posture ``data``; a scenario or sensor file gets a message saying so."""
+    expect_kind(data, "posture", linemap, file)
+    return validate(Posture, data, linemap, file)
+
 
 def load_posture(path: str | Path) -> Posture:
     """Read and validate a posture file; a bad file is one ``InputError`` (file, line, field)."""
     data, linemap = load_yaml(path)
-    return validate(Posture, data, linemap, path)
+    return posture_from_data(data, linemap, path)
 
 
 def parse_posture_text(text: str, *, file: str = "<string>") -> Posture:
     """Validate posture YAML given as text (tests and built-ins)."""
     data, linemap = load_yaml_text(text, file=file)
-    return validate(Posture, data, linemap, file)
+    return posture_from_data(data, linemap, file)
+
+
+def posture_file_schema() -> dict[str, Any]:
+    """JSON Schema (draft 2020-12) of a posture file, catalog cards included.
+
+    The model's schema, loosened where a card stands in for a value: a defence gives
+    ``interceptors`` or ``batteries`` + ``card`` (a battery card), and ``sspk`` may come
+    from the card; each unit cost is a number or a ``*_card`` (the interceptor's may also
+    come from the defence's battery card).
+    """
+    from shieldlab.scenario.cards import load_catalog
+
+    schema = Posture.model_json_schema()
+    defs = schema["$defs"]
+    cat = load_catalog()
+    batteries = sorted(n for n, c in cat.items() if c.kind == "battery")
+    priced = sorted(n for n, c in cat.items() if "unit_cost_usd" in c.nominal)
+    d = defs["DefencePosture"]
+    d["required"] = [r for r in d["required"] if r not in ("interceptors", "sspk")]
+    d["properties"]["card"] = {**d["properties"]["card"], "enum": batteries}
+    d["properties"]["card"].pop("minLength", None)
+    d["anyOf"] = [
+        {"required": ["interceptors", "sspk"]},
+        {"required": ["batteries", "card"]},
+    ]
+    c = defs["Costs"]
+    c["required"] = []
+
+    def given(item: str) -> dict[str, Any]:
+        return {"anyOf": [{"required": [item]}, {"required": [f"{item}_card"]}]}
+
+    c["allOf"] = [given("missile"), given("decoy")]
+    # The interceptor's price may also come from the defence's battery card.
+    defs["SidePosture"]["anyOf"] = [
+        {"properties": {"costs": given("interceptor")}},
+        {"properties": {"defence": {"required": ["card"]}}},
+    ]
+    for item in _COST_ITEMS:
+        c["properties"][f"{item}_card"] = {
+            "enum": priced,
+            "description": f"catalog card whose unit_cost_usd is the {item} cost",
+        }
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "shieldlab posture file (schema_version 1)"
+    return schema
 
 
 def builtin_posture(name: str = "example") -> Posture:

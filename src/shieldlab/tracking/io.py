@@ -31,6 +31,10 @@ POLAR_COLUMNS = ("time_s", "sensor_id", "range_m", "azimuth_deg", "elevation_deg
 RADIAL_VELOCITY_COLUMN = "radial_velocity_mps"
 TRACK_COLUMNS = ("time_s", "track_id", "x_m", "y_m", "z_m", "vx_mps", "vy_mps", "vz_mps")
 MAX_CSV_BYTES = 1 << 30
+#: Largest range or coordinate of a plot (m): 100,000 km, beyond geostationary orbit (36,000
+#: km up), the farthest anything a radar tracks is. Larger values overflowed the tracker's
+#: covariances (1e200 -> inf -> NaN tracks, found by the fuzz suite).
+MAX_DISTANCE_M = 1e8
 _ROW_FORMAT = "%.6f,%d,%.3f,%.3f,%.3f,%.4f,%.4f,%.4f\n"
 
 
@@ -120,6 +124,20 @@ def read_detections_csv(path: str | Path) -> Detections:
     if empty:
         raise InputError("empty sensor id", file=name, line=int(lines[empty[0]]), field="sensor_id")
     values = values[:, 1:]
+    reach = values[:, 0] if kind == "polar" else np.abs(values[:, :3]).max(axis=1, initial=0.0)
+    far = np.flatnonzero(reach > MAX_DISTANCE_M)
+    if far.size:
+        i = int(far[0])
+        if kind == "polar":
+            column = "range_m"
+        else:
+            column = ("x_m", "y_m", "z_m")[int(np.argmax(np.abs(values[i, :3])))]
+        raise InputError(
+            f"farther than {MAX_DISTANCE_M:g} m from the origin (no radar plot is)",
+            file=name,
+            line=int(lines[i]),
+            field=column,
+        )
     if kind == "polar":
         neg = np.flatnonzero(values[:, 0] < 0.0)
         if neg.size:
