@@ -12,7 +12,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
-from conftest import posture_dict
+from posture_builders import posture_dict
 
 from shieldlab.cli.main import main
 from shieldlab.errors import InputError

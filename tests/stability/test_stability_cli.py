@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import posture_dict
+from posture_builders import posture_dict
 
 from shieldlab.cli.main import main
 

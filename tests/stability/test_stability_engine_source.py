@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 import pytest
-from conftest import make_posture, side_dict
+from posture_builders import make_posture, side_dict
 
 from shieldlab.cli.main import main
 from shieldlab.stability.deterrence import missiles_needed, restore_deterrence

@@ -7,9 +7,9 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from conftest import make_posture, side_dict
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from posture_builders import make_posture, side_dict
 
 from shieldlab.stability.first_strike import (
     SideForces,

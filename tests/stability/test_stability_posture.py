@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import posture_dict
+from posture_builders import posture_dict
 
 from shieldlab.errors import InputError
 from shieldlab.stability.posture import (

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import make_posture, side_dict
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from posture_builders import make_posture, side_dict
 
 from shieldlab.core.richardson import richardson_equilibrium, richardson_stable
 from shieldlab.stability.posture import Richardson, builtin_posture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import make_posture, side_dict
+from posture_builders import make_posture, side_dict
 
 from shieldlab.stability.deterrence import missiles_needed
 from shieldlab.stability.first_strike import SideForces, first_strike_stability
