@@ -62,6 +62,18 @@ def test_workers_give_the_same_cells(write: Callable[..., Path], tmp_path: Path)
     assert json.loads(a.stdout)["records"] == json.loads(b.stdout)["records"]
 
 
+def test_dask_scheduler_gives_the_same_cells(write: Callable[..., Path], tmp_path: Path) -> None:
+    pytest.importorskip("distributed", reason="Dask is optional: pip install 'shieldlab[dask]'")
+    p = write(STUDY)
+    a = run_cli("study", "run", str(p), "--out", str(tmp_path / "a"), "--json")
+    b = run_cli(
+        "study", "run", str(p), "--out", str(tmp_path / "b"), "--json",
+        "--scheduler", "local", "--workers", "2",
+    )  # fmt: skip
+    assert a.returncode == 0 and b.returncode == 0, a.stderr + b.stderr
+    assert json.loads(a.stdout)["records"] == json.loads(b.stdout)["records"]
+
+
 def test_bad_study_is_one_line_exit_2(write: Callable[..., Path], tmp_path: Path) -> None:
     p = write(STUDY.replace("raid.size", "raid.sise"))
     res = run_cli("study", "run", str(p), "--out", str(tmp_path / "out"))

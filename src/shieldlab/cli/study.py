@@ -146,6 +146,12 @@ def run_cmd(
     workers: int = typer.Option(
         1, "--workers", help="Run cells on this many worker processes (1: in this process)."
     ),
+    scheduler: str | None = typer.Option(
+        None,
+        "--scheduler",
+        help="Run cells on Dask: 'local' (a LocalCluster of --workers processes) or the "
+        "address of a running scheduler. Needs: pip install 'shieldlab[dask]'.",
+    ),
     per_replication: bool = typer.Option(
         False, "--per-replication", help="Also store every replication's outcome row (Parquet)."
     ),
@@ -161,7 +167,17 @@ def run_cmd(
     if not 1 <= workers <= 256:
         raise InputError(f"must be between 1 and 256, got {workers}", field="--workers")
     sf = load_study(study)
-    executor = process_pool(workers) if workers > 1 else None
+    from concurrent.futures import Executor
+    from contextlib import ExitStack
+
+    stack = ExitStack()
+    executor: Executor | None
+    if scheduler is not None:
+        from shieldlab.montecarlo.backends import open_executor
+
+        executor = stack.enter_context(open_executor(scheduler, workers))
+    else:
+        executor = process_pool(workers) if workers > 1 else None
     try:
         if as_json:
             res = run_study(
@@ -200,8 +216,9 @@ def run_cmd(
                     progress=lambda done, total: bar.update(task, completed=done, total=total),
                 )
     finally:
-        if executor is not None:
+        if scheduler is None and executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
+        stack.close()
     if as_json:
         emit_json(_summary(res))
         return
