@@ -315,3 +315,14 @@ def test_benchmark_50x100x2_proven_by_splitting() -> None:
     assert res.optimal and res.gap is not None and res.gap <= 1e-6
     assert res.objective <= float(row["best_known_objective"]) + 5e-7  # 6 decimals
     assert res.lower_bound is not None and res.lower_bound >= float(row["best_lower_bound"])
+
+
+def test_incumbent_at_rounding_scale_is_proven() -> None:
+    """Found by hypothesis: values [0, 2, 2.2e-16], one sure weapon among five. The optimum leaves
+    2.2e-16; a purely relative gap test could never call it proven."""
+    inst = WTAInstance(
+        target_values=[0.0, 2.0, 2.220446049250313e-16],
+        kill_probability=[[0.0, 1.0 if i == 2 else 0.0, 0.0] for i in range(5)],
+        weapon_counts=[1] * 5,
+    )
+    _check_exact(inst)

@@ -524,6 +524,14 @@ def lagrangian_bound(instance: WTAInstance, weapon_prices: FloatArray) -> float:
     return _problem(instance).lagrangian(u)[0]
 
 
+def _gap_tol(rel_gap: float, ub: float, instance: WTAInstance) -> float:
+    """Gap that counts as proven: ``rel_gap`` of the incumbent, but never below 1e-12 of the
+    total target value -- the rounding scale of the objective and of the bound, which sum
+    terms up to each V_j (an incumbent of 2e-16 beside values of 2 cannot be told from 0)."""
+    total = float(np.sum(np.asarray(instance.target_values, dtype=np.float64)))
+    return max(rel_gap * ub, 1e-12 * total, 1e-300)
+
+
 def solve_single_copy(
     instance: WTAInstance,
     *,
@@ -636,8 +644,8 @@ def solve_single_copy(
         # the enumeration would be cut too: return the bound, the caller falls back
         stats["node_budget_hit"] = True
         lb = min(best_lag, ub)
-        return x_best, lb, ub - lb <= rel_gap * max(ub, 1e-12), stats
-    tol = rel_gap * max(ub, 1e-12)
+        return x_best, lb, ub - lb <= _gap_tol(rel_gap, ub, instance), stats
+    tol = _gap_tol(rel_gap, ub, instance)
     if ub - best_lag <= tol:
         stats["columns"] = 0
         return x_best, min(best_lag, ub), True, stats
@@ -736,7 +744,7 @@ def solve_single_copy(
     stats.update(
         mip_status=str(mip.getModelStatus()), mip_bound=mip_bound, seconds=time.perf_counter() - t0
     )
-    return x_best, lb, ub - lb <= rel_gap * max(ub, 1e-12), stats
+    return x_best, lb, ub - lb <= _gap_tol(rel_gap, ub, instance), stats
 
 
 def solve_by_copies(
