@@ -175,45 +175,51 @@ def simulate(
     in_process = executor is None or isinstance(executor, InlineExecutor)
     backend = describe_executor(executor)
 
-    t0 = time.perf_counter()
-    cs = scenario if isinstance(scenario, CompiledScenario) else compile_scenario(scenario)
-    t_compile = time.perf_counter() - t0
-    python = cs.assigner != "greedy"
-    if python:
-        from shieldlab.c2.registry import check_assigner
+    # Compiling takes tens of seconds on a first run: a Ctrl-C then must end the pool's
+    # (already starting) workers too, as it does while chunks run.
+    try:
+        t0 = time.perf_counter()
+        cs = scenario if isinstance(scenario, CompiledScenario) else compile_scenario(scenario)
+        t_compile = time.perf_counter() - t0
+        python = cs.assigner != "greedy"
+        if python:
+            from shieldlab.c2.registry import check_assigner
 
-        file, line = (
-            scenario.source_of("doctrine", "assigner")
-            if isinstance(scenario, Scenario)
-            else (None, None)
-        )
-        check_assigner(cs.assigner, file=file, line=line)
-        log.warning(
-            "assigner '%s' is not compiled: running the Python event loop (much slower)",
-            cs.assigner,
-        )
-    measured: MeasuredTables | None = None
-    if isinstance(scenario, Scenario) and scenario.fidelity == "measured":
-        from shieldlab.engine.measured import prepare
+            file, line = (
+                scenario.source_of("doctrine", "assigner")
+                if isinstance(scenario, Scenario)
+                else (None, None)
+            )
+            check_assigner(cs.assigner, file=file, line=line)
+            log.warning(
+                "assigner '%s' is not compiled: running the Python event loop (much slower)",
+                cs.assigner,
+            )
+        measured: MeasuredTables | None = None
+        if isinstance(scenario, Scenario) and scenario.fidelity == "measured":
+            from shieldlab.engine.measured import prepare
 
-        measured = prepare(cs, scenario)
-        log.warning(
-            "fidelity 'measured': plots and a tracker per radar and replication, in Python "
-            "(about a second per replication of a mid-size raid)"
-        )
-    lay = layout_of(cs)
-    leak_col = lay.columns()["leakers"]
-    acc = Accumulator(n_cols=lay.n_columns)
-    job: Job = (cs, seed, python, measured)
+            measured = prepare(cs, scenario)
+            log.warning(
+                "fidelity 'measured': plots and a tracker per radar and replication, in Python "
+                "(about a second per replication of a mid-size raid)"
+            )
+        lay = layout_of(cs)
+        leak_col = lay.columns()["leakers"]
+        acc = Accumulator(n_cols=lay.n_columns)
+        job: Job = (cs, seed, python, measured)
 
-    # Warm the kernel (JIT compile or cache load) before timing the replications; with
-    # workers this also fills numba's on-disk cache once, so they only load it.
-    t1 = time.perf_counter()
-    if not python:
-        summarise(_run_chunk(cs, seed, 0, 1, python), first=0, leak_col=leak_col)
-    t_warm = time.perf_counter() - t1
-    if progress is not None:
-        progress(0, replications)  # compiled and warm: the front end's "compiling" ends here
+        # Warm the kernel (JIT compile or cache load) before timing the replications; with
+        # workers this also fills numba's on-disk cache once, so they only load it.
+        t1 = time.perf_counter()
+        if not python:
+            summarise(_run_chunk(cs, seed, 0, 1, python), first=0, leak_col=leak_col)
+        t_warm = time.perf_counter() - t1
+        if progress is not None:
+            progress(0, replications)  # compiled and warm: the front end's "compiling" ends here
+    except BaseException as exc:
+        _end_pool_on_interrupt(pool, exc)
+        raise
 
     target_met: bool | None = None
     t2 = time.perf_counter()
@@ -337,14 +343,16 @@ def _run_tasks(
     except BaseException as exc:
         for fut in futures.values():
             fut.cancel()
-        if pool is not None and (
-            not isinstance(exc, Exception) or isinstance(exc, WorkerStartError)
-        ):
-            # Ctrl-C, SIGTERM turned into an exception, a dead worker: end the workers
-            # now instead of waiting for their chunks; the next call starts a new pool.
-            # (A chunk's own error, e.g. a bad plugin assigner, leaves the pool as is.)
-            discard_shared_pool(pool)
+        _end_pool_on_interrupt(pool, exc)
         raise
+
+
+def _end_pool_on_interrupt(pool: SharedPool | None, exc: BaseException) -> None:
+    """Ctrl-C, SIGTERM turned into an exception, a dead worker: end the workers now instead
+    of waiting for their chunks; the next call starts a new pool. (A chunk's own error,
+    e.g. a bad plugin assigner, leaves the pool as is.)"""
+    if pool is not None and (not isinstance(exc, Exception) or isinstance(exc, WorkerStartError)):
+        discard_shared_pool(pool)
 
 
 def _leak_half_width(acc: Accumulator, leak_col: int) -> float:
