@@ -156,8 +156,6 @@ def schema_cmd(
     from shieldlab._io import atomic_write_text
 
     if study and posture:
-        from shieldlab.errors import InputError
-
         raise InputError("give one of --study and --posture", field="--posture")
     if study:
         from shieldlab.study.model import study_file_schema

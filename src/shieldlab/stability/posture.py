@@ -195,7 +195,10 @@ class DefencePosture(_Model):
     @model_validator(mode="before")
     @classmethod
     def _from_card(cls, data: Any, info: ValidationInfo) -> Any:
-        if not isinstance(data, dict) or ("batteries" not in data and "card" not in data):
+        # Absent and null are the same: a posture's own dump carries both keys as None.
+        if not isinstance(data, dict) or (
+            data.get("batteries") is None and data.get("card") is None
+        ):
             return data
         d = dict(data)
         n, card = d.get("batteries"), d.get("card")
