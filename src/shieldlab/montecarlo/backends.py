@@ -157,6 +157,10 @@ def _dask_client(scheduler: str, workers: int) -> contextlib.AbstractContextMana
                 ok = True
             finally:
                 if not ok:  # Ctrl-C, SIGTERM, an error: don't wait for running chunks
+                    # Killing the workers closes their connections mid-call: the errors
+                    # tornado and distributed then log are expected, not news for the user.
+                    for name in ("tornado.application", "distributed", "asyncio"):
+                        logging.getLogger(name).disabled = True
                     _kill_workers(client)
                 with contextlib.suppress(Exception):
                     client.close(timeout=DASK_CLOSE_TIMEOUT_S)
