@@ -122,6 +122,24 @@ def _kill_workers(client: Any) -> None:
                 os.kill(pid, signal.SIGKILL)
 
 
+def _silence_loggers(*prefixes: str) -> None:
+    """Disable the loggers named ``prefixes`` and every logger below them.
+
+    ``Logger.disabled`` does not pass to children (``distributed.scheduler`` logs
+    "Couldn't gather keys" on its own logger), so each existing child is disabled
+    too, and the parents' levels are raised for children created later.
+    """
+    names = [
+        name
+        for name in list(logging.root.manager.loggerDict)
+        if any(name == p or name.startswith(p + ".") for p in prefixes)
+    ]
+    for name in {*prefixes, *names}:
+        logger = logging.getLogger(name)
+        logger.disabled = True
+        logger.setLevel(logging.CRITICAL + 1)
+
+
 def _dask_client(scheduler: str, workers: int) -> contextlib.AbstractContextManager[Any]:
     distributed = require("distributed", feature="--scheduler (Dask)")
     if scheduler == "local":
@@ -143,7 +161,10 @@ def _dask_client(scheduler: str, workers: int) -> contextlib.AbstractContextMana
                     threads_per_worker=1,
                     processes=True,
                     dashboard_address=None,
-                    silence_logs=logging.ERROR,
+                    # Everything a user must know arrives as an exception from the
+                    # futures (a task's error, KilledWorker); the ERROR lines workers
+                    # log while the cluster closes (heartbeat failures) are not news.
+                    silence_logs=logging.CRITICAL,
                     preload=["shieldlab.montecarlo._dask_worker"],
                 )
                 try:
@@ -159,8 +180,7 @@ def _dask_client(scheduler: str, workers: int) -> contextlib.AbstractContextMana
                 if not ok:  # Ctrl-C, SIGTERM, an error: don't wait for running chunks
                     # Killing the workers closes their connections mid-call: the errors
                     # tornado and distributed then log are expected, not news for the user.
-                    for name in ("tornado.application", "distributed", "asyncio"):
-                        logging.getLogger(name).disabled = True
+                    _silence_loggers("tornado", "distributed", "asyncio")
                     _kill_workers(client)
                 with contextlib.suppress(Exception):
                     client.close(timeout=DASK_CLOSE_TIMEOUT_S)
