@@ -135,6 +135,22 @@ BAD_CSV = {
         ":2",
         "range_m",
     ),
+    # Found by the fuzz suite: the polar model is singular there (NaN tracks, exit 0).
+    "range 0": (
+        "time_s,sensor_id,range_m,azimuth_deg,elevation_deg\n0,A,1000,10,1\n1,A,0,10,1\n",
+        ":3",
+        "range_m",
+    ),
+    "zenith plot": (
+        "time_s,sensor_id,range_m,azimuth_deg,elevation_deg\n0,A,1000,10,90\n",
+        ":2",
+        "elevation_deg",
+    ),
+    "elevation beyond the nadir": (
+        "time_s,sensor_id,range_m,azimuth_deg,elevation_deg\n0,A,1000,10,-135\n",
+        ":2",
+        "elevation_deg",
+    ),
     "polar without sensors": (
         "time_s,sensor_id,range_m,azimuth_deg,elevation_deg\n0,A,1000,10,1\n",
         ":1",

@@ -81,7 +81,12 @@ def csv_files(draw: st.DrawFn) -> tuple[str, Expected]:
             elif c == "time_s":
                 row[c] = repr(t)
             else:
-                x = abs(draw(finite)) if c == "range_m" else draw(finite)
+                if c == "range_m":  # > 0: a plot at the antenna has no direction
+                    x = draw(st.floats(1.0, 1e7))  # 1.0: "{:.0f}" keeps it > 0
+                elif c == "elevation_deg":  # strictly inside (-90, 90): no zenith plots
+                    x = draw(st.floats(-89.4, 89.4))  # rounds inside
+                else:
+                    x = draw(finite)
                 row[c] = _number(x, draw(st.sampled_from(NUMBER_FORMATS)))
         exp.times.append(t)
         exp.sensors.append(row["sensor_id"])

@@ -139,9 +139,26 @@ def read_detections_csv(path: str | Path) -> Detections:
             field=column,
         )
     if kind == "polar":
-        neg = np.flatnonzero(values[:, 0] < 0.0)
+        # A plot at range 0 is at the antenna and one at elevation +-90 deg is at the
+        # zenith (nadir): the polar measurement model has no azimuth there and its
+        # Jacobian divides by zero, so the tracker would return NaN tracks.
+        neg = np.flatnonzero(values[:, 0] <= 0.0)
         if neg.size:
-            raise InputError("negative range", file=name, line=int(lines[neg[0]]), field="range_m")
+            i = int(neg[0])
+            what = "negative range" if values[i, 0] < 0.0 else "range 0 (a plot at the antenna)"
+            raise InputError(
+                f"{what}: ranges must be > 0 m", file=name, line=int(lines[i]), field="range_m"
+            )
+        steep = np.flatnonzero(np.abs(values[:, 2]) >= 90.0)
+        if steep.size:
+            i = int(steep[0])
+            raise InputError(
+                f"elevation {values[i, 2]:g} deg: must lie strictly between -90 and 90 "
+                "(at the zenith the azimuth, and the polar measurement model, are undefined)",
+                file=name,
+                line=int(lines[i]),
+                field="elevation_deg",
+            )
         values[:, 1:3] = np.radians(values[:, 1:3])
     return Detections(
         file=name,
