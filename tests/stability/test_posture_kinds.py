@@ -261,3 +261,26 @@ def test_validate_in_a_real_process() -> None:
     )
     assert res.returncode == 0, res.stderr
     assert res.stdout.startswith("OK ") and "posture" in res.stdout
+
+
+def test_attacker_may_be_named_by_display_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--attacker Northland`` (any case) is Blue; an unknown name lists the display names."""
+    f = tmp_path / "named.yaml"
+    f.write_text(
+        _card_posture_text().replace("red:\n  offence:", "red:\n  name: Southland\n  offence:", 1)
+    )
+    code, out, err = _run(
+        ["stability", "penetration", str(f), "--json", "--attacker", "southland"], capsys
+    )
+    assert code == 0, err
+    assert json.loads(out)["attacker"] == "red"
+    code, out, err = _run(
+        ["stability", "restore", str(f), "--json", "--attacker", "Northland"], capsys
+    )
+    assert code == 0, err
+    assert [r["attacker"] for r in json.loads(out)["results"]] == ["blue"]
+    code, out, err = _run(["stability", "penetration", str(f), "--attacker", "Westland"], capsys)
+    assert code == 2 and out == ""
+    assert "--attacker" in err and "'Northland'" in err and "'Southland'" in err, err

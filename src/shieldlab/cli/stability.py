@@ -162,15 +162,24 @@ def _plot_dir(plot: Path | None) -> None:
         ) from None
 
 
-def _sides(value: str, option: str, *, both: bool = False) -> list[str]:
-    """The side(s) an --attacker option names: blue, red (or both, where allowed)."""
-    v = value.lower()
+def _sides(value: str, option: str, posture: Posture, *, both: bool = False) -> list[str]:
+    """The side(s) an --attacker option names: blue, red (or both, where allowed).
+
+    A side's display name in the posture (``blue: {name: Northland}``) names it too;
+    all matches ignore case.
+    """
+    v = value.strip().casefold()
     if both and v == "both":
         return ["blue", "red"]
-    if v not in ("blue", "red"):
-        allowed = "'blue', 'red' or 'both'" if both else "'blue' or 'red'"
-        raise InputError(f"must be {allowed}, got {value!r}", field=option)
-    return [v]
+    by_name = {"blue": "blue", "red": "red"}
+    for key, label in posture.labels.items():
+        by_name.setdefault(label.strip().casefold(), key)
+    if v not in by_name:
+        names = [f"'{k}'" for k in ("blue", "red")]
+        names += [f"'{lab}'" for k, lab in posture.labels.items() if lab != k]
+        allowed = ", ".join(names) + (" or 'both'" if both else "")
+        raise InputError(f"must be one of {allowed}, got {value!r}", field=option)
+    return [by_name[v]]
 
 
 def _print_table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
@@ -250,7 +259,9 @@ def _note(text: str) -> None:
 @app.command()
 def penetration(
     posture: Path | None = _POSTURE,
-    attacker: str = typer.Option("blue", "--attacker", help="Side whose raid is studied."),
+    attacker: str = typer.Option(
+        "blue", "--attacker", help="Side whose raid is studied: blue, red or its display name."
+    ),
     max_raid: int | None = typer.Option(
         None, "--max-raid", help="Largest raid (missiles); default: well past saturation."
     ),
@@ -292,7 +303,6 @@ def penetration(
         saturation_raid_closed_form,
     )
 
-    (att,) = _sides(attacker, "--attacker")
     if not 0.0 <= epsilon < 1.0:
         raise InputError(f"must lie in [0, 1), got {epsilon:g}", field="--epsilon")
     if max_raid is not None and max_raid < 1:
@@ -305,6 +315,7 @@ def penetration(
         raise InputError(f"must be >= 0, got {engine_interceptors}", field="--engine-interceptors")
     _plot_dir(plot)
     p = _load(posture)
+    (att,) = _sides(attacker, "--attacker", p)
     a = p.side(att)  # type: ignore[arg-type]
     d = p.side("red" if att == "blue" else "blue")
     defence = DefenceModel.from_posture(d.defence)
@@ -456,7 +467,9 @@ def penetration(
 @app.command()
 def restore(
     posture: Path | None = _POSTURE,
-    attacker: str = typer.Option("both", "--attacker", help="blue, red or both."),
+    attacker: str = typer.Option(
+        "both", "--attacker", help="blue, red, a side's display name, or both."
+    ),
     engine: str | None = _ENGINE,
     replications: int | None = _ENGINE_REPS,
     seed: int = _ENGINE_SEED,
@@ -467,10 +480,10 @@ def restore(
     """Offence needed with and without the other's defence, decoys, and cost exchange."""
     from shieldlab.stability.deterrence import restore_deterrence
 
-    sides = _sides(attacker, "--attacker", both=True)
     src = _engine_source(engine, replications, seed, raid_step)
     _plot_dir(plot)
     p = _load(posture)
+    sides = _sides(attacker, "--attacker", p, both=True)
     if src is None:
         results = [restore_deterrence(p, s, engine=None) for s in sides]  # type: ignore[arg-type]
     else:
