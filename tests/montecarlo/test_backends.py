@@ -9,6 +9,7 @@ import os
 import signal
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
@@ -116,6 +117,28 @@ def test_a_dead_worker_is_an_error_not_a_hang(reference: str) -> None:
         simulate(SCENARIO, replications=6 * CHUNK, seed=11, workers=2, progress=kill_one)
     got = simulate(SCENARIO, replications=REPS, seed=11, workers=2)
     assert _numbers(got) == reference
+
+
+def test_a_pool_broken_between_two_results_is_a_worker_error(reference: str) -> None:
+    """A worker that dies after one result and before the next submit breaks the pool
+    there: ``submit`` raises BrokenProcessPool. Found by CI (1 run in many): it must be
+    the same WorkerStartError as a death seen in a result, and the pool is replaced."""
+    pool = _pool.shared_pool(2)
+    real_submit = pool.executor.submit
+    calls = 0
+
+    def submit(fn: Any, /, *args: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls > 2 * pool.workers:  # the first refill after a merged result
+            raise BrokenProcessPool("A child process terminated abruptly")
+        return real_submit(fn, *args)
+
+    pool.executor.submit = submit  # type: ignore[method-assign]
+    with pytest.raises(_pool.WorkerStartError, match="worker process died"):
+        simulate(SCENARIO, replications=8 * CHUNK, seed=11, workers=2)
+    assert _pool.shared_pool(2) is not pool  # discarded, a new one started
+    assert _numbers(simulate(SCENARIO, replications=REPS, seed=11, workers=2)) == reference
 
 
 def _running(pid: int) -> bool:

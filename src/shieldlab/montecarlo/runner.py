@@ -29,6 +29,7 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future
+from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -315,7 +316,14 @@ def _run_tasks(
     def submit_more() -> None:
         nonlocal head
         while head <= tail and len(futures) < ahead:
-            futures[head] = executor.submit(run_task, key, data, *tasks[head])
+            try:
+                futures[head] = executor.submit(run_task, key, data, *tasks[head])
+            except BrokenProcessPool as exc:
+                # A worker died between two results: the pool refuses new tasks. Same
+                # error as when the death shows in a result (wait_result).
+                if pool is None:
+                    raise
+                raise WorkerStartError(f"a worker process died: {exc}") from None
             head += 1
 
     try:
