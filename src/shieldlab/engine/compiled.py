@@ -183,6 +183,57 @@ def _offset_lat_lon(lat_rad: float, lon_rad: float, east_m: F64, north_m: F64) -
     return lat, lon
 
 
+@dataclass(frozen=True)
+class _ScanSamples:
+    """Every threat's positions at the scans of one period, concatenated over threats.
+
+    Threat i's scans are ``s_first[i] ..`` (absolute scan indices, from the first at or
+    after launch to the last at or before impact) and occupy ``off[i] : off[i + 1]``.
+    """
+
+    s_first: I64
+    off: I64
+    pos: F64  # (M, 3) local position, interpolated on the trajectory samples
+    alt: F64  # (M,)
+
+    def rcs(self, rcs_by_threat: F64) -> F64:
+        """Each sample's threat RCS."""
+        return np.repeat(rcs_by_threat, np.diff(self.off))
+
+
+def _scan_samples(
+    period: float,
+    launch: F64,
+    impact: F64,
+    t_abs: F64,
+    pos_all: F64,
+    alt_all: F64,
+    tr_off: I64,
+    tr_n: I64,
+) -> _ScanSamples:
+    n_t = launch.shape[0]
+    s_first = np.zeros(n_t, dtype=np.int64)
+    counts = np.zeros(n_t, dtype=np.int64)
+    pos_parts: list[F64] = []
+    alt_parts: list[F64] = []
+    for i in range(n_t):
+        s0 = math.ceil(launch[i] / period - 1e-12)
+        s1 = math.floor(impact[i] / period + 1e-12)
+        s_first[i] = s0
+        if s1 < s0:
+            continue
+        counts[i] = s1 - s0 + 1
+        ts = np.arange(s0, s1 + 1, dtype=np.int64) * period
+        sl = slice(tr_off[i], tr_off[i] + tr_n[i])
+        tt_i = t_abs[sl]
+        pos_parts.append(np.stack([np.interp(ts, tt_i, pos_all[sl, c]) for c in range(3)], axis=-1))
+        alt_parts.append(np.interp(ts, tt_i, alt_all[sl]))
+    off = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    pos = np.concatenate(pos_parts) if pos_parts else np.zeros((0, 3))
+    alt = np.concatenate(alt_parts) if alt_parts else np.zeros(0)
+    return _ScanSamples(s_first=s_first, off=off, pos=pos, alt=alt)
+
+
 def _empty_row(off: list[int], s0: list[int], n: list[int], offset: int) -> None:
     off.append(offset)
     s0.append(0)
@@ -273,6 +324,11 @@ def compile_scenario(scenario: Scenario, *, dt_traj_s: float = 1.0) -> CompiledS
     offset = 0
     rcs_by_threat = np.asarray([sc.threat_types[k].rcs_m2 for k in ttype], dtype=np.float64)
     tables: dict[tuple[float, int], object] = {}
+    # Scan times and the interpolated threat positions depend on the scan period only, so
+    # they are computed once per period and shared by every radar scanning at it; each
+    # radar then evaluates its geometry and Pd over all threats' scans in one array
+    # operation (element-wise, so the values are the ones a per-threat loop gives).
+    by_period: dict[float, _ScanSamples] = {}
     for b, bat in enumerate(sc.batteries):
         for radar in bat.radars:
             pos = radar.position if radar.position is not None else bat.position
@@ -284,50 +340,45 @@ def compile_scenario(scenario: Scenario, *, dt_traj_s: float = 1.0) -> CompiledS
                 tables[key] = pd_table(pfa=radar.pfa, swerling=radar.swerling)
             table = tables[key]
             period = float(radar.scan_period_s)
+            samples = by_period.get(period)
+            if samples is None:
+                samples = _scan_samples(
+                    period, threat_launch, threat_impact, t_abs, pos_all, alt_all, tr_off, tr_n
+                )
+                by_period[period] = samples
+            rng = np.linalg.norm(samples.pos - r_pos, axis=-1)
+            mask = visible(
+                range_m=rng,
+                elevation_rad=apparent_elevation_rad(
+                    range_m=rng, radar_height_m=r_height, target_alt_m=samples.alt
+                ),
+                radar_height_m=r_height,
+                target_alt_m=samples.alt,
+                instrumented_range_m=radar.instrumented_range_m,
+                min_elevation_rad=radar.min_elevation_rad,
+            )
+            pd = detection_probability(
+                table=table,  # type: ignore[arg-type]
+                range_m=rng,
+                rcs_m2=samples.rcs(rcs_by_threat),
+                ref_snr_db=radar.snr_ref_db,
+                ref_range_m=radar.ref_range_m,
+                ref_rcs_m2=radar.ref_rcs_m2,
+                mask=mask,
+            )
+            pd = np.where(pd >= PD_FLOOR, pd, 0.0)
             row_off: list[int] = []
             row_s0: list[int] = []
             row_n: list[int] = []
+            seg = samples.off
             for i in range(n_t):
-                s_first = math.ceil(threat_launch[i] / period - 1e-12)
-                s_last = math.floor(threat_impact[i] / period + 1e-12)
-                if s_last < s_first:
-                    _empty_row(row_off, row_s0, row_n, offset)
-                    continue
-                scans = np.arange(s_first, s_last + 1, dtype=np.int64)
-                ts = scans * period
-                sl = slice(tr_off[i], tr_off[i] + tr_n[i])
-                tt_i = t_abs[sl]
-                p = np.stack([np.interp(ts, tt_i, pos_all[sl, c]) for c in range(3)], axis=-1)
-                alt = np.interp(ts, tt_i, alt_all[sl])
-                rel = p - r_pos
-                rng = np.linalg.norm(rel, axis=-1)
-                mask = visible(
-                    range_m=rng,
-                    elevation_rad=apparent_elevation_rad(
-                        range_m=rng, radar_height_m=r_height, target_alt_m=alt
-                    ),
-                    radar_height_m=r_height,
-                    target_alt_m=alt,
-                    instrumented_range_m=radar.instrumented_range_m,
-                    min_elevation_rad=radar.min_elevation_rad,
-                )
-                pd = detection_probability(
-                    table=table,  # type: ignore[arg-type]
-                    range_m=rng,
-                    rcs_m2=rcs_by_threat[i],
-                    ref_snr_db=radar.snr_ref_db,
-                    ref_range_m=radar.ref_range_m,
-                    ref_rcs_m2=radar.ref_rcs_m2,
-                    mask=mask,
-                )
-                pd = np.where(pd >= PD_FLOOR, pd, 0.0)
-                nz = np.flatnonzero(pd > 0.0)
+                nz = np.flatnonzero(pd[seg[i] : seg[i + 1]] > 0.0)
                 if nz.size == 0:
                     _empty_row(row_off, row_s0, row_n, offset)
                     continue
-                chunk = pd[nz[0] : nz[-1] + 1]
+                chunk = pd[seg[i] + nz[0] : seg[i] + nz[-1] + 1]
                 row_off.append(offset)
-                row_s0.append(int(scans[nz[0]]))
+                row_s0.append(int(samples.s_first[i] + nz[0]))
                 row_n.append(int(chunk.size))
                 pd_chunks.append(chunk)
                 offset += chunk.size
@@ -351,11 +402,13 @@ def compile_scenario(scenario: Scenario, *, dt_traj_s: float = 1.0) -> CompiledS
                 w_cnt.append(launcher.count)
                 w_rel.append(float(launcher.reload_time_s))
     n_w = len(w_bat)
-    pk = np.zeros((n_w, n_t), dtype=np.float64)
-    for w in range(n_w):
-        it = sc.interceptor_types[w_type[w]]
-        for i in range(n_t):
-            pk[w, i] = it.sspk_for(THREAT_CLASSES[threat_class[i]]) * it.reliability
+    # SSPK x reliability per (interceptor type, threat class), then one row per weapon.
+    pk_by_class = np.asarray(
+        [[it.sspk_for(c) * it.reliability for c in THREAT_CLASSES] for it in sc.interceptor_types],
+        dtype=np.float64,
+    ).reshape(len(sc.interceptor_types), len(THREAT_CLASSES))
+    pk = np.ascontiguousarray(pk_by_class[np.asarray(w_type, dtype=np.int64)][:, threat_class])
+    pk = pk.reshape(n_w, n_t)
 
     # ---- intercept table ----------------------------------------------------------------
     it_c0 = np.zeros(n_t, dtype=np.int64)
@@ -377,26 +430,42 @@ def compile_scenario(scenario: Scenario, *, dt_traj_s: float = 1.0) -> CompiledS
         )
         for b in sc.batteries
     ]
+    # Ground range and slant distance from each battery to every trajectory sample, and
+    # per (battery, interceptor type) the samples inside the envelope and the latest
+    # launch time that still meets each one: whole-array operations, element-wise, so a
+    # threat's slice holds the values a per-threat computation gives.
+    geometry: dict[int, tuple[F64, F64]] = {}
+    envelope: dict[tuple[int, int], tuple[npt.NDArray[np.bool_], F64]] = {}
     for w in range(n_w):
         it = sc.interceptor_types[w_type[w]]
-        bpos, blat, blon = bat_pos[w_bat[w]]
+        b = w_bat[w]
+        if b not in geometry:
+            bpos, blat, blon = bat_pos[b]
+            geometry[b] = (
+                central_angle_rad(blat, blon, lat_all, lon_all) * EARTH_RADIUS_M,
+                np.linalg.norm(pos_all - bpos, axis=-1),
+            )
+        if (b, w_type[w]) not in envelope:
+            ground_all, dist_all = geometry[b]
+            envelope[b, w_type[w]] = (
+                np.asarray(
+                    (ground_all >= it.min_range_m)
+                    & (ground_all <= it.max_range_m)
+                    & (alt_all >= it.min_altitude_m)
+                    & (alt_all <= it.max_altitude_m)
+                ),
+                t_abs - dist_all / it.avg_speed_mps,
+            )
+        inside_all, latest_all = envelope[b, w_type[w]]
         for i in range(n_t):
             if it_nc[i] == 0 or pk[w, i] <= 0.0:
                 continue
             sl = slice(tr_off[i], tr_off[i] + tr_n[i] - 1)  # drop the impact sample
-            ground = central_angle_rad(blat, blon, lat_all[sl], lon_all[sl]) * EARTH_RADIUS_M
-            alt = alt_all[sl]
-            inside = np.asarray(
-                (ground >= it.min_range_m)
-                & (ground <= it.max_range_m)
-                & (alt >= it.min_altitude_m)
-                & (alt <= it.max_altitude_m)
-            )
+            inside = inside_all[sl]
             if not inside.any():
                 continue
-            dist = np.linalg.norm(pos_all[sl] - bpos, axis=-1)
             t_k = t_abs[sl]
-            run_max = np.maximum.accumulate(t_k - dist / it.avg_speed_mps)
+            run_max = np.maximum.accumulate(latest_all[sl])
             tc = (it_c0[i] + np.arange(it_nc[i])) * cycle_s
             k = np.searchsorted(run_max, tc, side="left")
             ok = k < run_max.size
