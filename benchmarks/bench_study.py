@@ -11,7 +11,10 @@ threats) x a scale on every interceptor's SSPK against ballistic missiles (0.55 
    ``run_study`` again: only the missing cells are computed, and every cell file and
    cells.parquet must be byte-identical to the uninterrupted run's;
 4. optionally (``--per-replication``) the store with every replication's row in Parquet,
-   and (``--workers N``) the store on a process pool of N workers.
+   (``--workers N``) the store on a process pool of N workers, and (``--dask``) on a Dask
+   LocalCluster of N workers, with its time ratio to the process pool.
+
+1 and 2 alternate ``--repeat`` times (default 2) and each keeps its fastest run.
 
 ``--quick`` runs a 4 x 4 grid at 500 replications. The kernel is warmed (JIT compile or
 cache load) before any timing. Prints the load average before and after: the machine may
@@ -61,6 +64,10 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="4 x 4 grid, 500 replications")
     ap.add_argument("--per-replication", action="store_true", help="also time per-rep rows")
     ap.add_argument("--workers", type=int, default=0, help="also time a process pool")
+    ap.add_argument("--dask", action="store_true", help="with --workers: also a Dask LocalCluster")
+    ap.add_argument(
+        "--repeat", type=int, default=2, help="alternating baseline/store runs (default 2)"
+    )
     args = ap.parse_args()
     n, reps = (4, 500) if args.quick else (10, 2000)
     con = Console()
@@ -75,14 +82,23 @@ def main() -> None:
         warm.write_text(study_text(2, 16).replace("bench-sweep", "warm"), encoding="utf-8")
         run_study(warm, work / "warm")
 
-        t0 = time.perf_counter()
-        mem = run_study(sf)
-        t_mem = time.perf_counter() - t0
-
-        t0 = time.perf_counter()
-        disk = run_study(sf, work / "store")
-        t_disk = time.perf_counter() - t0
-        assert disk.records == mem.records, "the store changed the results"
+        # Baseline and store alternate (A B A B ...) and each keeps its fastest run: a
+        # single A-then-B pair measured an 8 % order effect on a quiet machine, larger
+        # than the effect sought.
+        mem_times: list[float] = []
+        disk_times: list[float] = []
+        for r in range(args.repeat):
+            t0 = time.perf_counter()
+            mem = run_study(sf)
+            mem_times.append(time.perf_counter() - t0)
+            target = work / ("store" if r == 0 else f"store-{r}")
+            t0 = time.perf_counter()
+            run = run_study(sf, target)
+            disk_times.append(time.perf_counter() - t0)
+            assert run.records == mem.records, "the store changed the results"
+            if r == 0:
+                disk = run
+        t_mem, t_disk = min(mem_times), min(disk_times)
         # Time spent inside the store itself (commits + Parquet/DuckDB), immune to the
         # noise of a shared machine that the wall-time ratio suffers.
         store_s = disk.timing["commit_s"] + disk.timing["finalise_s"]
@@ -99,12 +115,19 @@ def main() -> None:
         resume_ok = _files(work / "resume") == full and res.computed == (n * n + 1) // 2
 
         rows = [
-            ["no store (baseline)", f"{t_mem:.1f}", f"{n * n / t_mem:.2f}", "1.000", ""],
+            [
+                "no store (baseline)",
+                f"{t_mem:.1f}",
+                f"{n * n / t_mem:.2f}",
+                "1.000",
+                f"fastest of {args.repeat}: " + ", ".join(f"{t:.1f}" for t in mem_times),
+            ],
             [
                 "store (cells, Parquet, DuckDB)",
                 f"{t_disk:.1f}",
                 f"{n * n / t_disk:.2f}",
                 f"{t_disk / t_mem:.3f}",
+                f"fastest of {args.repeat}: " + ", ".join(f"{t:.1f}" for t in disk_times) + "; "
                 f"overhead {100 * (t_disk / t_mem - 1):+.1f} % of wall time (goal < 5 %); "
                 f"measured in the store: {store_s:.2f} s = {100 * store_s / t_mem:.1f} % "
                 f"(commits {disk.timing['commit_s']:.2f} s, finalise "
@@ -152,6 +175,24 @@ def main() -> None:
                     "same cells as in-process (incl. worker start-up)",
                 ]
             )
+            if args.dask:
+                from shieldlab.montecarlo.backends import open_executor
+
+                t0 = time.perf_counter()
+                with open_executor("local", workers=args.workers) as ex:
+                    dsk = run_study(sf, work / "dask", executor=ex)
+                t_dsk = time.perf_counter() - t0
+                assert dsk.records == mem.records, "Dask changed the results"
+                rows.append(
+                    [
+                        f"store, Dask LocalCluster x {args.workers}",
+                        f"{t_dsk:.1f}",
+                        f"{n * n / t_dsk:.2f}",
+                        f"{t_dsk / t_mem:.3f}",
+                        f"Dask / process pool time {t_dsk / t_par:.2f}; same cells "
+                        "(incl. cluster start-up)",
+                    ]
+                )
         t = Table(
             title=f"Study {n} x {n} on four-batteries, {reps:,} replications per cell",
             title_justify="left",
