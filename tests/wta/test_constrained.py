@@ -82,7 +82,7 @@ def test_target_channels_bind() -> None:
 
 def test_highs_returning_its_start_is_caught() -> None:
     # Found by hypothesis: HiGHS 1.16 reported the optimum 1.49 after presolve but returned
-    # the all-zero start (2.0), which the loop took as optimal. exact.run_verified re-solves.
+    # the all-zero start (2.0), which the loop took as optimal. highs.run_verified re-solves.
     inst = WTAInstance(
         target_values=[1.0, 1.0], kill_probability=[[0.5, 0.5], [0.0, 0.25]], weapon_counts=[1, 1]
     )

@@ -23,13 +23,12 @@ import time
 import numpy as np
 
 from shieldlab.wta.base import IntArray, WTAInstance, WTAResult, WTASolver, make_result
+from shieldlab.wta.greedy import fill_unused
 
 
 def assignment_solution(instance: WTAInstance) -> tuple[IntArray, float]:
     """(x, Weierstrass lower bound) of the one-weapon-per-target linear assignment."""
     from scipy.optimize import linear_sum_assignment
-
-    from shieldlab.wta.local_search import fill_unused
 
     v = instance.target_values
     p = instance.kill_probability

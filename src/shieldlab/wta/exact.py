@@ -32,6 +32,10 @@ from numpy.typing import NDArray
 
 from shieldlab.wta.base import FloatArray, IntArray, WTAInstance, WTAResult, WTASolver, make_result
 from shieldlab.wta.base import objective as wta_objective
+from shieldlab.wta.greedy import greedy_assignment
+from shieldlab.wta.highs import new_highs, run_verified
+from shieldlab.wta.local_search import local_search
+from shieldlab.wta.single_copy import solve_by_copies
 
 LOG = logging.getLogger(__name__)
 
@@ -43,85 +47,6 @@ _Q_FLOOR = 1e-12
 _OA_SETUP_S_PER_PAIR = 4e-5
 # Survival levels of the first tangents; more are added where solutions land.
 _INITIAL_SURVIVALS = (1.0, 0.6, 0.35, 0.2, 0.1, 0.05, 0.02, 0.01, 0.003, 0.001, 1e-4)
-
-
-def _new_highs() -> Any:
-    """A silent HiGHS instance.
-
-    HiGHS prints a licence banner on the C-level stdout when its first instance is built,
-    before any option can be set; stdout is reserved for the CLI's JSON, so file
-    descriptor 1 is pointed at /dev/null for that moment.
-    """
-    import os
-    import sys
-
-    import highspy
-
-    sys.stdout.flush()
-    saved = os.dup(1)
-    try:
-        with open(os.devnull, "w") as sink:
-            os.dup2(sink.fileno(), 1)
-            h = highspy.Highs()
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-    h.setOptionValue("output_flag", False)
-    return h
-
-
-def highs_time(deadline: float, reserve_s: float = 0.0) -> float:
-    """The ``time_limit`` to give HiGHS for a run that must end by ``deadline``.
-
-    HiGHS reads its clock between simplex iterations and nodes, not while it sets up or
-    presolves: on 250x500x2 under load 8 an LP given 0.75 s ran 0.97 s, and on a quiet
-    machine an outer-approximation MILP of 250x500x3 given 1.0 s ran 1.5-1.7 s (0.33 s of
-    it presolve, which never reads the clock). It gets the time left less a fifth of it,
-    at most 1 s, less 20 ms, so that its stop latency falls inside the limit; for large
-    models the caller's ``reserve_s`` (set-up time estimated from the model's size, up
-    to half the time left) when that is more: an outer-approximation round of 250x500x2
-    given 12.8 s ran 14.9 s under load 4.
-    """
-    left = deadline - time.perf_counter()
-    return left - max(min(0.2 * left, 1.0), min(reserve_s, 0.5 * left)) - 0.02
-
-
-def run_verified(h: Any, deadline: float, reserve_s: float = 0.0) -> bool:
-    """``h.run()`` until ``deadline`` (``time.perf_counter``), repeated without presolve
-    when the solution is not the one reported.
-
-    HiGHS 1.16 can report a MIP optimum yet return the start given by ``setSolution``
-    (seen after presolve on a 7-column model: objective 1.49 reported, start of value 2.0
-    returned). Such a solution would be taken for the MILP's own, so its objective is
-    checked against the reported one and the model solved again without presolve, with
-    the time then left. HiGHS gets the time left as its ``time_limit``; nothing runs when
-    none is left, and then False is returned (the model's info is then no bound).
-    """
-    left = highs_time(deadline, reserve_s)
-    if left <= 0.0:
-        return False
-    h.setOptionValue("time_limit", left)
-    h.run()
-    info = h.getInfo()
-    if info.primal_solution_status != 2:  # 2: feasible
-        return True
-    lp = h.getLp()
-    col = np.asarray(h.getSolution().col_value)
-    got = float(np.dot(np.asarray(lp.col_cost_), col)) + float(lp.offset_)
-    want = float(info.objective_function_value)
-    if abs(got - want) <= 1e-9 * max(1.0, abs(want)):
-        return True
-    LOG.debug("HiGHS returned a solution of value %g for optimum %g: re-solving", got, want)
-    left = highs_time(deadline, reserve_s)
-    if left <= 0.0:
-        return True
-    h.setOptionValue("presolve", "off")
-    h.setOptionValue("time_limit", left)
-    try:
-        h.run()
-    finally:
-        h.setOptionValue("presolve", "choose")
-    return True
 
 
 def log_survival(prob: FloatArray) -> FloatArray:
@@ -186,7 +111,7 @@ class _OAModel:
         usable = (instance.kill_probability > 0.0) & (instance.weapon_counts[:, None] > 0)
         self.pi, self.pj = (a.astype(np.int64) for a in np.nonzero(usable))
         self.nx = self.pi.size
-        h = _new_highs()
+        h = new_highs()
         h.setOptionValue("threads", threads)
         h.setOptionValue("mip_rel_gap", 1e-7)
         h.setOptionValue("mip_abs_gap", 1e-9)
@@ -361,8 +286,6 @@ def solve_exact(
     one_copy = bool(np.all(instance.weapon_counts <= 1))
     more_weapons = instance.n_weapons > instance.n_targets
     if limits is None and single_copy and (one_copy or not more_weapons):
-        from shieldlab.wta.single_copy import solve_by_copies
-
         t0 = time.perf_counter()
         # More weapons than targets means heavy stacking: there the sets to price and
         # enumerate explode while the outer approximation proves such instances faster
@@ -384,7 +307,6 @@ def solve_exact(
         if st_oa["rounds"] == 0 and left > 0.1:
             # no MILP fits in the time left (set-up guards above): the local search
             # gets it, so that a short limit still buys a better assignment
-            from shieldlab.wta.local_search import local_search
 
             x_ls, st_ls = local_search(instance, x_oa, time_limit_s=left)
             if wta_objective(instance, x_ls) < wta_objective(instance, x_oa):
@@ -407,7 +329,6 @@ def solve_exact(
     left = time_limit_s - (time.perf_counter() - t0)
     if limits is None and stats["rounds"] == 0 and left > 0.1:
         # as above: no MILP fits in the time, the local search gets it
-        from shieldlab.wta.local_search import local_search
 
         x_ls, st_ls = local_search(instance, x, time_limit_s=left)
         if wta_objective(instance, x_ls) < wta_objective(instance, x):
@@ -432,8 +353,6 @@ def _solve_oa(
     if start is None and limits is not None:
         start = np.zeros(instance.kill_probability.shape, dtype=np.int64)
     elif start is None:
-        from shieldlab.wta.greedy import greedy_assignment
-
         start = greedy_assignment(instance)
     best_x = np.asarray(start, dtype=np.int64).copy()
     best_obj = wta_objective(instance, best_x)
@@ -521,7 +440,6 @@ class ExactSolver(WTASolver):
             # a good incumbent from the outset lets the MILP prune: greedy or assignment,
             # then a short local search (5 % of the limit, at most 3 s); small instances
             # do not need it (nor the one-off compilation of the search)
-            from shieldlab.wta.local_search import local_search
 
             start, _ = local_search(instance, time_limit_s=min(3.0, 0.05 * time_limit_s))
         left = max(0.05, time_limit_s - (time.perf_counter() - t0) - clock_margin_s(time_limit_s))

@@ -121,3 +121,14 @@ class GreedySolver(WTASolver):
                 note=res.note,
             )
         return res
+
+
+def fill_unused(instance: WTAInstance, x: IntArray) -> IntArray:
+    """Give every unused weapon to its best target (extra weapons never hurt)."""
+    left = instance.weapon_counts - x.sum(axis=1)
+    if not np.any(left > 0):
+        return x
+    q = 1.0 - instance.kill_probability
+    surv = np.prod(np.power(q, x), axis=0)
+    extra = run_greedy(instance.target_values * surv, instance.kill_probability, left)
+    return np.asarray(x + extra)

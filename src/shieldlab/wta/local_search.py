@@ -29,8 +29,10 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
+from shieldlab.wta.assignment import assignment_solution
 from shieldlab.wta.base import FloatArray, IntArray, WTAInstance, WTAResult, WTASolver, make_result
 from shieldlab.wta.base import objective as wta_objective
+from shieldlab.wta.greedy import fill_unused, greedy_assignment
 
 _Q_FLOOR = 1e-12
 
@@ -201,19 +203,6 @@ def _weapons_of(x: IntArray) -> tuple[IntArray, IntArray]:
     return np.repeat(rows, reps).astype(np.int64), np.repeat(cols, reps).astype(np.int64)
 
 
-def fill_unused(instance: WTAInstance, x: IntArray) -> IntArray:
-    """Give every unused weapon to its best target (extra weapons never hurt)."""
-    from shieldlab.wta.greedy import run_greedy
-
-    left = instance.weapon_counts - x.sum(axis=1)
-    if not np.any(left > 0):
-        return x
-    q = 1.0 - instance.kill_probability
-    surv = np.prod(np.power(q, x), axis=0)
-    extra = run_greedy(instance.target_values * surv, instance.kill_probability, left)
-    return np.asarray(x + extra)
-
-
 def ejection_round(
     instance: WTAInstance, x: IntArray, rng: np.random.Generator
 ) -> tuple[IntArray, bool]:
@@ -259,9 +248,6 @@ def best_start(instance: WTAInstance, time_limit_s: float = math.inf) -> IntArra
     the local search ends better from the better start. The assignment is skipped when
     it would take more than a quarter of ``time_limit_s`` (:func:`assignment_seconds`).
     """
-    from shieldlab.wta.assignment import assignment_solution
-    from shieldlab.wta.greedy import greedy_assignment
-
     g = greedy_assignment(instance)
     if assignment_seconds(instance.n_weapons, instance.n_targets) > 0.25 * time_limit_s:
         return g

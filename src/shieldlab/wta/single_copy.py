@@ -57,6 +57,9 @@ from numpy.typing import NDArray
 
 from shieldlab.wta.base import FloatArray, IntArray, WTAInstance
 from shieldlab.wta.base import objective as wta_objective
+from shieldlab.wta.greedy import fill_unused
+from shieldlab.wta.highs import highs_time, new_highs, run_verified
+from shieldlab.wta.local_search import assignment_seconds, kick_batch, local_search
 
 LOG = logging.getLogger(__name__)
 
@@ -418,10 +421,8 @@ class _Problem:
 def _highs_lp(prob: _Problem, m: int) -> Any:
     import highspy
 
-    from shieldlab.wta.exact import _new_highs
-
     n = prob.values.size
-    h = _new_highs()
+    h = new_highs()
     h.setOptionValue("threads", 1)
     h.setOptionValue("random_seed", 0)
     h.setOptionValue("primal_feasibility_tolerance", 1e-9)
@@ -549,8 +550,6 @@ def solve_single_copy(
     import highspy
     from scipy.optimize import linear_sum_assignment
 
-    from shieldlab.wta.exact import highs_time, run_verified
-
     t0 = time.perf_counter()
     deadline = t0 + time_limit_s
     counts = instance.weapon_counts
@@ -567,7 +566,6 @@ def solve_single_copy(
     stats: dict[str, Any] = {"method": "single-copy column MILP"}
 
     # incumbent: linear assignment (each weapon a distinct target), leftovers greedily
-    from shieldlab.wta.local_search import assignment_seconds, fill_unused
 
     x_best = np.zeros((m, n), dtype=np.int64)
     w_idx = np.flatnonzero(present)
@@ -659,8 +657,6 @@ def solve_single_copy(
             if f_lp < ub:
                 x_best, ub = x_lp, f_lp
     if polish and ub - lag > tol:
-        from shieldlab.wta.local_search import kick_batch, local_search
-
         x_ls, _ = local_search(
             instance,
             x_best,

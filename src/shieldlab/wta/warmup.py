@@ -27,8 +27,8 @@ def warm_up() -> float:
         return 0.0
     t0 = time.perf_counter()
     from shieldlab.wta.base import WTAInstance
-    from shieldlab.wta.exact import _new_highs
     from shieldlab.wta.greedy import greedy_assignment
+    from shieldlab.wta.highs import new_highs
     from shieldlab.wta.local_search import local_search
     from shieldlab.wta.single_copy import solve_single_copy
 
@@ -41,6 +41,6 @@ def warm_up() -> float:
     # the LP, the pricing and enumeration searches and the MILP (polish off, so that
     # the enumeration and MILP steps run)
     solve_single_copy(one, time_limit_s=60.0, polish=False)
-    _new_highs()
+    new_highs()
     _warm = True
     return time.perf_counter() - t0

@@ -1,1 +1,0 @@
-"""shieldlab.engagement."""
