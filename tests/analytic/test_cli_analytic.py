@@ -60,6 +60,25 @@ def test_detection_range_and_peak_power(capsys: pytest.CaptureFixture[str]) -> N
     assert d["peak_power_w"] == pytest.approx(1e6 * 10**1.3 / 0.1256870, rel=1e-5)
 
 
+def test_burn_through(capsys: pytest.CaptureFixture[str]) -> None:
+    # Hand (Skolnik 2001, sec. 10, jamming far above thermal noise): R_bt =
+    # sqrt(Pt tau G sigma Bj / (4 pi L ERP S)) = sqrt(1e6 1e-6 100 1 1e7 / (4 pi 1e3 19.9526))
+    # = 63.153 m; unjammed, the detection range of the test above (28172 m).
+    d = run_json(
+        ["burn-through", *RADAR, "--snr-db", "13", "--peak-power-w", "1e6",
+         "--jammer-erp-w", "1e3", "--jammer-bandwidth-hz", "1e7"],
+        capsys,
+    )  # fmt: skip
+    assert d["burn_through_range_m"] == pytest.approx(63.1532, abs=1e-3)
+    assert d["unjammed_range_m"] == pytest.approx(28172.3, abs=0.1)
+    code, _, err = run(
+        ["burn-through", *RADAR, "--snr-db", "13", "--peak-power-w", "1e6",
+         "--jammer-erp-w", "1e3", "--jammer-bandwidth-hz", "1e5"],
+        capsys,
+    )  # fmt: skip
+    assert code == 2 and "option --jammer-bandwidth-hz:" in err and err.count("\n") == 1
+
+
 def test_albersheim_and_shnidman(capsys: pytest.CaptureFixture[str]) -> None:
     # MATLAB `albersheim`/`shnidman` values (PUBLISHED_VALUES.md; Albersheim 1981,
     # Shnidman 2002): (0.5, 1e-6, N=10) -> 3.556291 dB; Shnidman (0.5, 1e-6, 1) -> 11.171614.

@@ -1,6 +1,6 @@
 """Closed-form models of detection, trajectories and engagement, with validity enforced.
 
-The formulas live as vectorised kernels in :mod:`shieldlab.core` (``radar``,
+The formulas live as vectorised kernels in :mod:`shieldlab.core` (``radar``, ``jamming``,
 ``ballistic``, ``engagement``, ``richardson``); this package checks inputs (probabilities,
 counts, each empirical formula's stated validity range) and raises
 :class:`~shieldlab.errors.InputError` naming the parameter, so the CLI can name the option.
@@ -28,6 +28,7 @@ from shieldlab.analytic.detection import (
     snr_db,
     target_height_m,
 )
+from shieldlab.analytic.jamming import jam_to_noise_db, self_screening_burn_through_m
 from shieldlab.analytic.trajectory import ballistic_arc
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "ballistic_arc",
     "detection_range_m",
     "interceptors_needed",
+    "jam_to_noise_db",
     "layers",
     "leakage",
     "pd_from_snr",
@@ -45,6 +47,7 @@ __all__ = [
     "radar_horizon_m",
     "required_snr_db",
     "richardson",
+    "self_screening_burn_through_m",
     "shnidman_snr_db",
     "shoot_look_shoot",
     "snr_db",

@@ -141,6 +141,49 @@ def peak_power_cmd(
     _radar_equation("peak_power_w", locals())
 
 
+@app.command("burn-through")
+def burn_through_cmd(
+    freq_hz: FreqOpt,
+    snr_db: SnrOpt,
+    peak_power_w: PowerOpt,
+    pulse_width_s: TauOpt,
+    jammer_erp_w: Annotated[
+        float, typer.Option("--jammer-erp-w", help="Jammer effective radiated power Pj Gj (W).")
+    ],
+    jammer_bandwidth_hz: Annotated[
+        float, typer.Option("--jammer-bandwidth-hz", help="Jammer noise bandwidth (Hz).")
+    ],
+    gain_db: GainOpt = 20.0,
+    rcs_m2: RcsOpt = 1.0,
+    noise_temp_k: TempOpt = 290.0,
+    loss_db: LossOpt = 0.0,
+    jammer_loss_db: Annotated[
+        float, typer.Option("--jammer-loss-db", help="Jammer transmit and path losses (dB).")
+    ] = 0.0,
+    as_json: JsonOpt = False,
+) -> None:
+    """Burn-through range against a self-screening noise jammer (and the unjammed range)."""
+    from shieldlab import analytic
+
+    given = dict(locals())
+    given.pop("as_json")
+    given.pop("analytic")
+    options = {
+        **_RADAR_OPTIONS,
+        "jammer_erp_w": "--jammer-erp-w",
+        "jammer_bandwidth_hz": "--jammer-bandwidth-hz",
+        "jammer_loss_db": "--jammer-loss-db",
+    }
+    bt = float(_checked(lambda: analytic.self_screening_burn_through_m(**given), options))
+    radar_only = {k: x for k, x in given.items() if not k.startswith("jammer_")}
+    r0 = float(_checked(lambda: analytic.detection_range_m(**radar_only), options))
+    _out(
+        as_json,
+        {"burn_through_range_m": bt, "unjammed_range_m": r0},
+        f"burn-through range = {bt:.1f} m (unjammed detection range {r0:.1f} m)",
+    )
+
+
 PdOpt = Annotated[float, typer.Option("--pd", help="Probability of detection.")]
 PfaOpt = Annotated[float, typer.Option("--pfa", help="Probability of false alarm.")]
 PulsesOpt = Annotated[
