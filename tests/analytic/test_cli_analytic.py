@@ -79,6 +79,58 @@ def test_burn_through(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 2 and "option --jammer-bandwidth-hz:" in err and err.count("\n") == 1
 
 
+def test_reentry_and_decoy_separation(capsys: pytest.CaptureFixture[str]) -> None:
+    # Hand (Allen & Eggers 1958): v(0) = 3000 exp(-1.225 * 7200 / (2 * 5000 * sin 40 deg))
+    # = 3000 exp(-1.372148) = 760.7 m/s; a_max = 3000^2 sin 40 / (2 e 7200) = 147.79 m/s^2
+    # at h* = 7200 ln(1.225 * 7200 / (5000 sin 40)) = 7,269 m. Decoy 500 kg/m^2, 5 % lag:
+    # rho = 2 sin 40 ln(1/0.95) / (7200 (1/500 - 1/5000)) = 5.0881e-3 -> h = 39.483 km.
+    d = run_json(
+        ["reentry", "--entry-speed-mps", "3000", "--beta", "5000", "--path-angle-deg", "40",
+         "--decoy-beta", "500", "--lag", "0.05"],
+        capsys,
+    )  # fmt: skip
+    sin40 = math.sin(math.radians(40.0))
+    assert d["speed_at_altitude_mps"] == pytest.approx(
+        3000 * math.exp(-1.225 * 7200 / (2 * 5000 * sin40)), rel=1e-12
+    )
+    assert d["speed_at_altitude_mps"] == pytest.approx(760.7, abs=0.05)
+    assert d["peak_deceleration_mps2"] == pytest.approx(147.79, abs=0.01)
+    assert d["peak_deceleration_altitude_m"] == pytest.approx(7268.6, abs=0.1)
+    rho = 2 * sin40 * math.log(1 / 0.95) / (7200 * (1 / 500 - 1 / 5000))
+    assert d["discrimination_altitude_m"] == pytest.approx(7200 * math.log(1.225 / rho), rel=1e-12)
+    assert d["discrimination_altitude_m"] == pytest.approx(39_483.3, abs=0.1)
+    code, _, err = run(
+        ["reentry", "--entry-speed-mps", "3000", "--beta", "5000", "--path-angle-deg", "40",
+         "--decoy-beta", "6000"],
+        capsys,
+    )  # fmt: skip
+    assert code == 2 and "option --decoy-beta:" in err and err.count("\n") == 1
+    code, _, err = run(
+        ["reentry", "--entry-speed-mps", "3000", "--beta", "5000", "--path-angle-deg", "95"],
+        capsys,
+    )
+    assert code == 2 and "option --path-angle-deg:" in err
+
+
+def test_glide(capsys: pytest.CaptureFixture[str]) -> None:
+    # Hand (Vinh, Busemann & Culp 1980): R = (L/D)(r/2) ln((g r - v1^2) / (g r - v0^2)).
+    g, r = 9.80665, 6_371_000.0
+    d = run_json(
+        ["glide", "--initial-speed-mps", "6000", "--final-speed-mps", "1000",
+         "--lift-to-drag", "2.6", "--wing-loading-kg-m2", "1500", "--lift-coeff", "0.4"],
+        capsys,
+    )  # fmt: skip
+    expected = 2.6 * r / 2 * math.log((g * r - 1000.0**2) / (g * r - 6000.0**2))
+    assert d["range_m"] == pytest.approx(expected, rel=1e-12)
+    assert d["altitude_start_m"] > d["altitude_end_m"] > 0.0
+    code, _, err = run(
+        ["glide", "--initial-speed-mps", "8000", "--lift-to-drag", "2.6",
+         "--wing-loading-kg-m2", "1500", "--lift-coeff", "0.4"],
+        capsys,
+    )  # fmt: skip
+    assert code == 2 and "option --initial-speed-mps:" in err and "circular speed" in err
+
+
 def test_albersheim_and_shnidman(capsys: pytest.CaptureFixture[str]) -> None:
     # MATLAB `albersheim`/`shnidman` values (PUBLISHED_VALUES.md; Albersheim 1981,
     # Shnidman 2002): (0.5, 1e-6, N=10) -> 3.556291 dB; Shnidman (0.5, 1e-6, 1) -> 11.171614.

@@ -1,8 +1,9 @@
 """Closed-form models of detection, trajectories and engagement, with validity enforced.
 
 The formulas live as vectorised kernels in :mod:`shieldlab.core` (``radar``, ``jamming``,
-``ballistic``, ``engagement``, ``richardson``); this package checks inputs (probabilities,
-counts, each empirical formula's stated validity range) and raises
+``ballistic``, ``reentry``, ``glide``, ``engagement``, ``richardson``); this package
+checks inputs (probabilities, counts, each empirical formula's stated validity range) and
+raises
 :class:`~shieldlab.errors.InputError` naming the parameter, so the CLI can name the option.
 """
 
@@ -29,15 +30,27 @@ from shieldlab.analytic.detection import (
     target_height_m,
 )
 from shieldlab.analytic.jamming import jam_to_noise_db, self_screening_burn_through_m
+from shieldlab.analytic.reentry import (
+    Glide,
+    ReEntry,
+    allen_eggers,
+    discrimination_altitude_m,
+    equilibrium_glide,
+)
 from shieldlab.analytic.trajectory import ballistic_arc
 
 __all__ = [
+    "Glide",
     "LayeredLeakage",
     "Leakage",
+    "ReEntry",
     "RichardsonResult",
     "albersheim_snr_db",
+    "allen_eggers",
     "ballistic_arc",
     "detection_range_m",
+    "discrimination_altitude_m",
+    "equilibrium_glide",
     "interceptors_needed",
     "jam_to_noise_db",
     "layers",

@@ -18,7 +18,10 @@ from shieldlab.cli._output import emit_json
 from shieldlab.errors import InputError
 
 app = typer.Typer(
-    help="Closed-form models: radar detection, ballistic arcs, engagement, arms race.",
+    help=(
+        "Closed-form models: radar detection, jamming, ballistic arcs, re-entry, glide, "
+        "engagement, arms race."
+    ),
     no_args_is_help=True,
 )
 
@@ -181,6 +184,122 @@ def burn_through_cmd(
         as_json,
         {"burn_through_range_m": bt, "unjammed_range_m": r0},
         f"burn-through range = {bt:.1f} m (unjammed detection range {r0:.1f} m)",
+    )
+
+
+AngleOpt = Annotated[
+    float,
+    typer.Option("--path-angle-deg", help="Re-entry path angle below the horizontal (deg)."),
+]
+_REENTRY_OPTIONS = {
+    "entry_speed_mps": "--entry-speed-mps",
+    "ballistic_coeff_kg_m2": "--beta",
+    "path_angle_deg": "--path-angle-deg",
+    "altitude_m": "--altitude-m",
+    "decoy_coeff_kg_m2": "--decoy-beta",
+    "warhead_coeff_kg_m2": "--warhead-beta",
+    "speed_lag_fraction": "--lag",
+}
+
+
+@app.command("reentry")
+def reentry_cmd(
+    entry_speed_mps: Annotated[
+        float, typer.Option("--entry-speed-mps", help="Speed at atmospheric entry (m/s).")
+    ],
+    beta: Annotated[
+        float, typer.Option("--beta", help="Ballistic coefficient m / (C_D A) (kg/m^2).")
+    ],
+    path_angle_deg: AngleOpt,
+    altitude_m: Annotated[
+        float, typer.Option("--altitude-m", help="Altitude to report the speed at (m).")
+    ] = 0.0,
+    decoy_beta: Annotated[
+        float | None,
+        typer.Option(
+            "--decoy-beta",
+            help="A decoy's ballistic coefficient: also print where it lags the warhead.",
+        ),
+    ] = None,
+    lag: Annotated[
+        float, typer.Option("--lag", help="Speed lag that tells the decoy apart (fraction).")
+    ] = 0.05,
+    as_json: JsonOpt = False,
+) -> None:
+    """Allen-Eggers re-entry: speed at an altitude, peak deceleration, decoy separation."""
+    from shieldlab import analytic
+
+    r = _checked(
+        lambda: analytic.allen_eggers(
+            entry_speed_mps=entry_speed_mps,
+            ballistic_coeff_kg_m2=beta,
+            path_angle_deg=path_angle_deg,
+            altitude_m=altitude_m,
+        ),
+        _REENTRY_OPTIONS,
+    )
+    payload: dict[str, Any] = {
+        "speed_at_altitude_mps": float(r.speed_at_altitude_mps),
+        "peak_deceleration_mps2": float(r.peak_deceleration_mps2),
+        "peak_deceleration_altitude_m": float(r.peak_deceleration_altitude_m),
+    }
+    line = (
+        f"speed at {altitude_m:g} m = {payload['speed_at_altitude_mps']:.1f} m/s; "
+        f"peak deceleration {payload['peak_deceleration_mps2'] / 9.80665:.1f} g "
+        f"at {payload['peak_deceleration_altitude_m'] / 1e3:.1f} km"
+    )
+    if decoy_beta is not None:
+        h = float(
+            _checked(
+                lambda: analytic.discrimination_altitude_m(
+                    decoy_coeff_kg_m2=decoy_beta,
+                    warhead_coeff_kg_m2=beta,
+                    path_angle_deg=path_angle_deg,
+                    speed_lag_fraction=lag,
+                ),
+                {**_REENTRY_OPTIONS, "warhead_coeff_kg_m2": "--beta"},
+            )
+        )
+        payload["discrimination_altitude_m"] = h
+        line += f"; a decoy of {decoy_beta:g} kg/m^2 lags by {lag:.0%} below {h / 1e3:.1f} km"
+    _out(as_json, payload, line)
+
+
+@app.command("glide")
+def glide_cmd(
+    initial_speed_mps: Annotated[
+        float, typer.Option("--initial-speed-mps", help="Speed at the start of the glide (m/s).")
+    ],
+    lift_to_drag: Annotated[float, typer.Option("--lift-to-drag", help="Lift-to-drag ratio.")],
+    wing_loading_kg_m2: Annotated[
+        float, typer.Option("--wing-loading-kg-m2", help="Mass over reference area (kg/m^2).")
+    ],
+    lift_coeff: Annotated[float, typer.Option("--lift-coeff", help="Lift coefficient C_L.")],
+    final_speed_mps: Annotated[
+        float, typer.Option("--final-speed-mps", help="Speed at the end of the glide (m/s).")
+    ] = 1_000.0,
+    as_json: JsonOpt = False,
+) -> None:
+    """Equilibrium glide: range, time and altitudes of a generic boost-glide vehicle."""
+    from shieldlab import analytic
+
+    given = dict(locals())
+    given.pop("as_json")
+    given.pop("analytic")
+    options = {k: "--" + k.replace("_", "-") for k in given}
+    g = _checked(lambda: analytic.equilibrium_glide(**given), options)
+    payload = {
+        "range_m": float(g.range_m),
+        "time_s": float(g.time_s),
+        "altitude_start_m": float(g.altitude_start_m),
+        "altitude_end_m": float(g.altitude_end_m),
+    }
+    _out(
+        as_json,
+        payload,
+        f"glide range = {payload['range_m'] / 1e3:.0f} km in {payload['time_s']:.0f} s, "
+        f"altitude {payload['altitude_start_m'] / 1e3:.1f} -> "
+        f"{payload['altitude_end_m'] / 1e3:.1f} km",
     )
 
 
