@@ -1,12 +1,13 @@
 # Two commands set everything up on a fresh machine with Python >= 3.11:
 #   make demo   -- create .venv, install shieldlab, run the built-in scenario
 #   make test   -- create .venv, install shieldlab with dev tools, lint, type-check, test
+#   make smoke-base -- install shieldlab without extras in a fresh venv and smoke-test it
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint smoke-base bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +26,16 @@ lint: $(STAMP)
 
 test: lint
 	$(PY) -m pytest -q
+
+# The base install (issue 21): a fresh venv with `pip install .` and no extras, then every
+# command's --help, a small run, and the one-line "needs shieldlab[EXTRA]" messages.
+BASE_VENV ?= build/smoke-base-venv
+smoke-base:
+	rm -rf $(BASE_VENV)
+	$(PYTHON) -m venv $(BASE_VENV)
+	$(BASE_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(BASE_VENV)/bin/python -m pip install --quiet .
+	cd /tmp && $(abspath $(BASE_VENV))/bin/python $(CURDIR)/.ci/smoke_base.py
 
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[bench]'

@@ -5,7 +5,7 @@ an :class:`~shieldlab.errors.InputError` (bad file, bad option value) prints one
 naming file, line and field and exits 2; usage errors exit 2; anything else is an
 internal error, printed as one line and exit 1 (the full traceback with ``--debug``).
 
-Start-up cost: the typer application (typer, click, pydantic and every command module) is
+Start-up cost: the typer application (typer, its click, pydantic and every command module) is
 built only when it is needed -- on first access to :data:`app`. A plain
 ``shieldlab track`` line is parsed without it (:mod:`shieldlab.cli._track_impl` explains
 why); everything else, ``--help`` included, goes through typer.
@@ -164,6 +164,25 @@ def _signal_contract() -> Iterator[None]:
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
+def _usage_errors() -> tuple[type[Exception], ...]:
+    """The usage-error class of the click that typer runs on.
+
+    Typer >= 0.20 vendors its own copy (``typer._click``) and does not depend on the
+    ``click`` package, so ``import click`` fails in a base install (issue 21); older typer
+    depends on ``click`` and uses it. ``typer.Exit`` and ``typer.Abort`` are the classes
+    either one raises.
+    """
+    import importlib
+
+    for name in ("typer._click.exceptions", "click.exceptions"):
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        return (module.ClickException,)
+    return ()  # pragma: no cover - typer always has one of the two
+
+
 def _fast_track(args: list[str]) -> Callable[[], None] | None:
     """The ``track`` command without typer, when :func:`parse_fast` takes the line."""
     if args[:1] != ["track"]:
@@ -203,17 +222,9 @@ def _main(argv: list[str] | None) -> None:
             _internal_error(exc, debug)
         return
 
-    import click
     import typer
 
-    # Typer >= 0.20 vendors its own copy of click; usage errors may come from either.
-    click_errors: tuple[type[Exception], ...] = (click.ClickException,)
-    try:  # pragma: no cover - depends on the installed typer
-        from typer._click.exceptions import ClickException as _TyperClickException
-
-        click_errors = (click.ClickException, _TyperClickException)
-    except ImportError:  # pragma: no cover
-        pass
+    usage_errors = _usage_errors()
     try:
         # Without standalone mode click returns (rather than raises) the code of a
         # ``typer.Exit``: pass a non-zero one on as the process's exit status.
@@ -224,12 +235,12 @@ def _main(argv: list[str] | None) -> None:
             sys.exit(rc)
     except InputError as exc:
         _input_error(exc, debug)
-    except (click.exceptions.Abort, typer.Abort):
+    except typer.Abort:
         sys.stderr.write("shieldlab: aborted\n")
         sys.exit(130)
-    except (click.exceptions.Exit, typer.Exit) as exc:
+    except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except click_errors as exc:
+    except usage_errors as exc:
         # Usage errors (unknown option, bad number, missing argument): exit 2.
         exc.show()  # type: ignore[attr-defined]
         sys.exit(exc.exit_code)  # type: ignore[attr-defined]
