@@ -195,3 +195,77 @@ def test_too_many_battery_count_is_refused(write: Callable[..., Path]) -> None:
     with pytest.raises(InputError, match="more than the base scenario's 4 batteries") as info:
         build_cell(sf, plan, 0, scenario=scenario, posture=posture)
     assert info.value.location.field == "factors.0"
+
+
+# ---- issue 21, items 8-9 ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "factors",
+    [
+        # The same path twice.
+        "  - {name: a, path: doctrine.salvo_size, values: [1, 2]}\n"
+        "  - {name: b, path: doctrine.salvo_size, values: [2, 3]}\n",
+        # A wildcard that covers a named path.
+        "  - {name: a, path: 'interceptor_types.*.sspk.cruise', op: scale, values: [0.5]}\n"
+        "  - {name: b, path: 'interceptor_types.0.sspk.cruise', values: [0.7]}\n",
+        # raid.size twice.
+        "  - {name: a, path: raid.size, values: [4]}\n"
+        "  - {name: b, path: raid.size, values: [8]}\n",
+    ],
+)
+def test_two_factors_on_one_target_are_refused(write: Callable[..., Path], factors: str) -> None:
+    from shieldlab.errors import InputError
+
+    sf = load_study(write(HEAD + "factors:\n" + factors))
+    scenario, posture = load_base(sf)
+    with pytest.raises(InputError, match="both act on") as info:
+        plan_study(sf, scenario=scenario, posture=posture)
+    assert info.value.location.field == "factors.1"
+
+
+def test_factors_on_different_targets_are_accepted(write: Callable[..., Path]) -> None:
+    _, _, _, plan = _plan(
+        write,
+        HEAD + "factors:\n"
+        "  - {name: a, path: 'interceptor_types.*.sspk.cruise', op: scale, values: [0.5]}\n"
+        "  - {name: b, path: 'interceptor_types.*.sspk.ballistic', op: scale, values: [0.5]}\n"
+        "  - {name: c, path: raid.size, values: [4]}\n"
+        "  - {name: d, path: batteries.count, values: [2]}\n",
+    )
+    assert plan.n_cells == 1
+
+
+@pytest.mark.parametrize(
+    ("spec", "where"),
+    [
+        ("values: [4, 100001]", "values"),
+        ("range: [4, 1.0e300], steps: 3", "range"),
+        ("range: [4, 1.0e300]", "range"),
+    ],
+)
+def test_raid_size_beyond_the_threat_limit_is_refused_at_plan(
+    write: Callable[..., Path], spec: str, where: str
+) -> None:
+    from shieldlab.errors import InputError
+
+    design = (
+        "design: {kind: sobol, samples: 4}\n" if "steps" not in spec and "range" in spec else ""
+    )
+    sf = load_study(
+        write(HEAD + design + "factors:\n  - {name: n, path: raid.size, " + spec + "}\n")
+    )
+    scenario, posture = load_base(sf)
+    with pytest.raises(InputError, match="limit is 100,000 threats") as info:
+        plan_study(sf, scenario=scenario, posture=posture)
+    assert info.value.location.field == f"factors.0.{where}"
+
+
+def test_scale_raid_beyond_the_limit_is_an_input_error_not_a_loop() -> None:
+    from shieldlab.errors import InputError
+    from shieldlab.montecarlo.studies import nested_wave_counts, scale_raid
+
+    with pytest.raises(InputError, match="limit of 100,000"):
+        nested_wave_counts([3, 4], 10**300)
+    with pytest.raises(InputError, match="limit of 100,000"):
+        scale_raid(builtin_scenario("four-batteries"), 100_001)

@@ -105,3 +105,47 @@ def test_elementary_effects_of_linear_functions(coef: list[float], r: int, seed:
     u = morris_trajectories(d, r, 4, seed)
     ee = elementary_effects(u, u @ np.asarray(coef), d=d)
     assert np.allclose(ee, np.broadcast_to(coef, (r, d)), atol=1e-9)
+
+
+def test_sobol_estimates_are_scipys() -> None:
+    # The estimators are written out (issue 21, items 6-7); scipy's sobol_indices on the
+    # same outputs is the independent recomputation of the point estimates.
+    from scipy.stats import sobol_indices
+
+    n, d = 2**9, 3
+    u = _unit_design("sobol", d, n, seed=5, levels=4)
+    y = ishigami(-np.pi + 2 * np.pi * u)
+    got = sobol_from_design(y, n=n, d=d, bootstrap=0)
+    ref = sobol_indices(
+        func={"f_A": y[:n][None], "f_B": y[n : 2 * n][None], "f_AB": y[2 * n :].reshape(d, 1, n)},
+        n=n,
+    )
+    assert np.allclose(got["S1"], np.ravel(ref.first_order), rtol=1e-12, atol=1e-14)
+    assert np.allclose(got["ST"], np.ravel(ref.total_order), rtol=1e-12, atol=1e-14)
+
+
+def test_sobol_one_factor() -> None:
+    # One factor explains everything: f(x) = x**2 has S1 = ST = 1 exactly in the limit
+    # (issue 21, item 6: scipy's squeeze made one factor a TypeError).
+    n = 2**8
+    u = _unit_design("sobol", 1, n, seed=2, levels=4)
+    y = u[:, 0] ** 2
+    got = sobol_from_design(y, n=n, d=1, bootstrap=200, seed=4)
+    assert got["S1"].shape == (1,) and got["ST"].shape == (1,)
+    assert abs(got["S1"][0] - 1.0) < 0.05 and abs(got["ST"][0] - 1.0) < 0.05
+    assert got["S1_low"][0] <= got["S1"][0] <= got["S1_high"][0]
+
+
+def test_sobol_bootstrap_is_seeded() -> None:
+    # Same seed, same intervals, whatever numpy's global state (issue 21, item 7).
+    n, d = 2**7, 3
+    u = _unit_design("sobol", d, n, seed=8, levels=4)
+    y = ishigami(-np.pi + 2 * np.pi * u)
+    np.random.seed(1)  # noqa: NPY002 (the global state must not matter)
+    a = sobol_from_design(y, n=n, d=d, bootstrap=100, seed=9)
+    np.random.seed(2)  # noqa: NPY002
+    b = sobol_from_design(y, n=n, d=d, bootstrap=100, seed=9)
+    c = sobol_from_design(y, n=n, d=d, bootstrap=100, seed=10)
+    for key in ("S1_low", "S1_high", "ST_low", "ST_high"):
+        assert np.array_equal(a[key], b[key])
+    assert not np.array_equal(a["S1_low"], c["S1_low"])

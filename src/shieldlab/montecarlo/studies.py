@@ -24,7 +24,7 @@ from shieldlab.engine import CompiledScenario, compile_scenario, layout_of, run_
 from shieldlab.errors import InputError
 from shieldlab.montecarlo.results import Metric
 from shieldlab.montecarlo.runner import simulate
-from shieldlab.scenario.model import Raid, Scenario, Wave
+from shieldlab.scenario.model import MAX_THREATS, Raid, Scenario, Wave
 
 
 def _resize_wave(wave: Wave, count: int) -> Wave:
@@ -56,6 +56,12 @@ def nested_wave_counts(counts: Sequence[int], n_threats: int) -> list[int]:
     below 1 while a wave short of its count had priority above 1).
     """
     c = [int(x) for x in counts]
+    if n_threats > MAX_THREATS:
+        # Checked before the loop, which runs once per threat (issue 21, item 9).
+        raise InputError(
+            f"a raid of {n_threats} threats is more than the limit of {MAX_THREATS:,}",
+            field="raid_sizes",
+        )
     if n_threats < len(c):
         raise InputError(
             f"a raid of {n_threats} threats cannot keep all {len(c)} waves", field="raid_sizes"

@@ -47,8 +47,14 @@ __all__ = [
     "check_report_dir",
 ]
 
-#: File that marks a directory as a shieldlab report (so a rerun may replace it).
+#: What the report says, for machines.
 MARKER = "report.json"
+
+#: The file that proves shieldlab wrote a directory: it lists every file shieldlab put
+#: there. A rerun replaces a directory only when the stamp is valid and the directory holds
+#: nothing else, so a user's files are never deleted (issue 21, item 1).
+STAMP = ".shieldlab-report"
+_STAMP_KIND = "shieldlab report directory"
 
 #: What a table cell may hold; floats are shown with 4 significant digits, bools as yes/no.
 Cell = str | int | float | bool | None
@@ -300,6 +306,8 @@ class Report:
         )
         meta = {**self.meta, "title": self.title, "tables": tables, "figures": figures_meta}
         files[MARKER] = (json.dumps(_json_safe(meta), indent=2) + "\n").encode("utf-8")
+        stamp = {"kind": _STAMP_KIND, "files": sorted([*files, "index.html", STAMP])}
+        files[STAMP] = (json.dumps(stamp) + "\n").encode("utf-8")
         return page, files
 
     def write(
@@ -307,8 +315,9 @@ class Report:
     ) -> Path:
         """Write the report into ``directory`` atomically; return the path of index.html.
 
-        ``directory`` must not exist, be empty, or hold an earlier shieldlab report (which
-        is replaced); see :func:`check_report_dir`.
+        ``directory`` must not exist, be empty, or hold an earlier shieldlab report and
+        nothing else (which is replaced); see :func:`check_report_dir`. Through a symlink
+        the report goes into the link's target and the link stays.
         """
         target = check_report_dir(directory)
         page, files = self.render(plotlyjs=plotlyjs)
@@ -339,17 +348,53 @@ class Report:
         return target / "index.html"
 
 
+def _written_by_shieldlab(d: Path) -> bool:
+    """Whether ``d`` holds a valid stamp and only the files the stamp lists."""
+    try:
+        stamp = json.loads((d / STAMP).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if not isinstance(stamp, dict) or stamp.get("kind") != _STAMP_KIND:
+        return False
+    listed = stamp.get("files")
+    if not isinstance(listed, list) or not all(isinstance(x, str) for x in listed):
+        return False
+    allowed = set(listed)
+    for root, dirs, names in os.walk(d):
+        rel = Path(root).relative_to(d)
+        for name in names:
+            if (rel / name).as_posix() not in allowed:
+                return False
+        for name in dirs:
+            sub = (rel / name).as_posix()
+            if sub != "figures" or (Path(root) / name).is_symlink():
+                return False
+    return True
+
+
 def check_report_dir(directory: str | Path) -> Path:
-    """Fail early (InputError, field --report) if ``directory`` cannot take a report."""
-    d = Path(directory)
+    """Fail early (InputError, field --report) if ``directory`` cannot take a report.
+
+    Returns the directory to write: a symlink's target (so the link is kept).
+    """
+    given = Path(directory)
+    if given.is_symlink() and not given.exists():
+        raise InputError(f"{str(given)!r} is a dangling symbolic link", field="--report")
+    d = given.resolve() if given.is_symlink() else given
+    here = Path.cwd().resolve()
+    if d.resolve() == here or d.resolve() in here.parents:
+        raise InputError(
+            f"{str(given)!r} is the current directory or holds it; choose a new directory",
+            field="--report",
+        )
     if d.exists():
         if not d.is_dir():
-            raise InputError(f"{str(d)!r} exists and is not a directory", field="--report")
+            raise InputError(f"{str(given)!r} exists and is not a directory", field="--report")
         entries = list(d.iterdir())
-        if entries and not (d / MARKER).is_file():
+        if entries and not _written_by_shieldlab(d):
             raise InputError(
-                f"{str(d)!r} is neither empty nor an earlier shieldlab report; "
-                "choose a new or empty directory",
+                f"{str(given)!r} is neither empty nor a report shieldlab wrote (holding only "
+                "its files); choose a new or empty directory",
                 field="--report",
             )
     parent = d.absolute().parent

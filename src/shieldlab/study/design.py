@@ -28,7 +28,7 @@ import numpy.typing as npt
 
 from shieldlab.errors import InputError
 from shieldlab.scenario.cards import Card, load_catalog
-from shieldlab.scenario.model import Scenario
+from shieldlab.scenario.model import MAX_THREATS, Scenario
 from shieldlab.scenario.yamlio import validate
 from shieldlab.study.model import MAX_CELLS, Factor, Scalar, StudyFile
 
@@ -335,6 +335,25 @@ def _resolve_factor(
     elif f.steps is not None and low is not None and high is not None:
         grid = np.linspace(low, high, f.steps)
         levels = tuple(int(v) for v in np.rint(grid)) if integer else tuple(map(float, grid))
+    if kind == "raid.size":
+        # Checked here, before any cell is built: scale_raid's apportionment loops once
+        # per threat, so a range up to 1e300 would never return (issue 21, item 9).
+        top = max(
+            [
+                float(v)
+                for v in levels or ()
+                if isinstance(v, int | float) and not isinstance(v, bool)
+            ]
+            + [x for x in (low, high) if x is not None],
+            default=0.0,
+        )
+        if not top <= MAX_THREATS:
+            raise sf.error(
+                f"raid.size goes up to {top:g}; the limit is {MAX_THREATS:,} threats",
+                "factors",
+                i,
+                "values" if f.values is not None else "range",
+            )
     if levels is not None and f.op == "scale":
         for v in levels:
             if not isinstance(v, int | float) or isinstance(v, bool):
@@ -353,6 +372,35 @@ def _resolve_factor(
         high=high,
         range_source=source,
     )
+
+
+def _overlap(a: PathT, b: PathT) -> bool:
+    """Whether one path is the other or lies inside it."""
+    n = min(len(a), len(b))
+    return a[:n] == b[:n]
+
+
+def _refuse_shared_targets(sf: StudyFile, factors: tuple[ResolvedFactor, ...]) -> None:
+    """Two factors acting on the same value: the later one would silently win (item 8)."""
+    for j, g in enumerate(factors):
+        for f in factors[:j]:
+            if f.kind != g.kind:
+                continue
+            if f.kind in SPECIAL:
+                clash: str = f.kind
+            else:
+                hits = [
+                    ".".join(map(str, t)) for t in g.targets for u in f.targets if _overlap(t, u)
+                ]
+                if not hits:
+                    continue
+                clash = hits[0]
+            raise sf.error(
+                f"factors '{g.name}' and '{f.name}' (factors.{f.index}) both act on {clash}; "
+                "one would have no effect: vary each value with one factor",
+                "factors",
+                g.index,
+            )
 
 
 # ---- designs ----------------------------------------------------------------------------
@@ -415,6 +463,7 @@ def plan_study(sf: StudyFile, *, scenario: Scenario | None, posture: Any) -> Pla
         _resolve_factor(i, f, sf, scen_data, post_data, scenario, catalog)
         for i, f in enumerate(st.factors)
     )
+    _refuse_shared_targets(sf, factors)
     seen: dict[str, int] = {}
     for f in factors:
         if f.name in seen:
@@ -517,6 +566,13 @@ def build_cell(
                 _apply(data, f, v)
             elif f.kind == "raid.size":
                 size = _positive_int(sf, plan, f, v, index)
+                if size > MAX_THREATS:
+                    raise sf.error(
+                        f"cell {index}: raid.size {size} is more than the limit of "
+                        f"{MAX_THREATS:,} threats",
+                        "factors",
+                        f.index,
+                    )
             elif f.kind == "batteries.count":
                 keep = _positive_int(sf, plan, f, v, index)
                 if keep > len(data["batteries"]):
@@ -552,7 +608,9 @@ def build_cell(
 
 
 def _positive_int(sf: StudyFile, plan: Plan, f: ResolvedFactor, v: Scalar, index: int) -> int:
-    if isinstance(v, bool) or not isinstance(v, int | float) or v < 1 or int(v) != v:
+    # The upper bound keeps int() away from inf; raid.size's own limit is checked in
+    # plan_study and in build_cell.
+    if isinstance(v, bool) or not isinstance(v, int | float) or not 1 <= v <= 2**53 or int(v) != v:
         raise sf.error(
             f"cell {index}: {f.where} must be a whole number >= 1, got {v!r}",
             "factors",

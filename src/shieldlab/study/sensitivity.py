@@ -54,6 +54,20 @@ class FactorIndex:
         }
 
 
+def _saltelli(f_a: F64, f_b: F64, f_ab: F64) -> tuple[F64, F64]:
+    """S1 (Saltelli 2010) and ST (Jansen 1999) of centred outputs, as scipy computes them.
+
+    ``f_a``, ``f_b``: shape (n,); ``f_ab``: shape (d, n). Zero variance gives zero indices.
+    """
+    var = np.var(np.concatenate([f_a, f_b]))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s1 = np.mean(f_b * (f_ab - f_a), axis=-1) / var  # Saltelli 2010, table 2 (b)
+        st = 0.5 * np.mean((f_a - f_ab) ** 2, axis=-1) / var  # table 2 (f)
+    s1[~np.isfinite(s1)] = 0.0
+    st[~np.isfinite(st)] = 0.0
+    return s1, st
+
+
 def sobol_from_design(
     y: F64, *, n: int, d: int, bootstrap: int = 1000, seed: int = 0
 ) -> dict[str, F64]:
@@ -62,31 +76,50 @@ def sobol_from_design(
     ``y`` holds the outputs in design order: N rows of A, N of B, then N of each AB_i.
     Returns arrays of length d: ``S1``, ``ST``, ``S1_low``, ``S1_high``, ``ST_low``,
     ``ST_high`` (bounds NaN when ``bootstrap`` is 0).
+
+    The estimators are :func:`scipy.stats.sobol_indices`'s (outputs centred on the mean of
+    A and B, then Saltelli 2010 / Jansen 1999), written out here because scipy's
+    ``SobolResult.bootstrap`` draws from numpy's unseeded global state and its squeeze
+    breaks a single factor. The intervals are :func:`scipy.stats.bootstrap`'s BCa
+    intervals over the N rows, with a generator keyed by ``seed``: same seed, same bounds.
     """
-    from scipy.stats import sobol_indices
+    from scipy.stats import bootstrap as sp_bootstrap
 
     y = np.asarray(y, dtype=np.float64)
-    if y.shape != (n * (d + 2),):
+    if d < 1 or y.shape != (n * (d + 2),):
         raise ValueError(f"expected {n * (d + 2)} outputs, got {y.shape}")
-    f_a = y[:n][None, :]
-    f_b = y[n : 2 * n][None, :]
-    f_ab = y[2 * n :].reshape(d, 1, n)
-    rng = np.random.default_rng(np.random.SeedSequence([int(seed), 3]))
-    res = sobol_indices(func={"f_A": f_a, "f_B": f_b, "f_AB": f_ab}, n=n, rng=rng)
-    out = {
-        "S1": np.atleast_1d(np.asarray(res.first_order, dtype=np.float64)).reshape(d),
-        "ST": np.atleast_1d(np.asarray(res.total_order, dtype=np.float64)).reshape(d),
-    }
-    if bootstrap > 0 and np.var(np.concatenate([y[:n], y[n : 2 * n]])) > 0:
-        boot = res.bootstrap(confidence_level=0.95, n_resamples=bootstrap)
-        for key, part in (("S1", boot.first_order), ("ST", boot.total_order)):
-            ci = part.confidence_interval
-            out[f"{key}_low"] = np.asarray(ci.low, dtype=np.float64).reshape(d)
-            out[f"{key}_high"] = np.asarray(ci.high, dtype=np.float64).reshape(d)
-    else:
-        for key in ("S1", "ST"):
-            out[f"{key}_low"] = np.full(d, np.nan)
-            out[f"{key}_high"] = np.full(d, np.nan)
+    f_a = y[:n]
+    f_b = y[n : 2 * n]
+    mean = np.mean(np.concatenate([f_a, f_b]))
+    f_a = f_a - mean
+    f_b = f_b - mean
+    f_ab = y[2 * n :].reshape(d, n) - mean
+    s1, st = _saltelli(f_a, f_b, f_ab)
+    out = {"S1": s1, "ST": st}
+    for key in ("S1", "ST"):
+        out[f"{key}_low"] = np.full(d, np.nan)
+        out[f"{key}_high"] = np.full(d, np.nan)
+    if bootstrap > 0 and n > 1 and np.var(np.concatenate([f_a, f_b])) > 0:
+
+        def statistic(idx: npt.NDArray[np.int64]) -> F64:
+            a, b = _saltelli(f_a[idx], f_b[idx], f_ab[:, idx])
+            return np.concatenate([a, b])
+
+        rng = np.random.default_rng(np.random.SeedSequence([int(seed), 3]))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            boot = sp_bootstrap(
+                (np.arange(n),),
+                statistic,
+                method="BCa",
+                n_resamples=bootstrap,
+                confidence_level=0.95,
+                vectorized=False,
+                rng=rng,
+            )
+        low = np.asarray(boot.confidence_interval.low, dtype=np.float64)
+        high = np.asarray(boot.confidence_interval.high, dtype=np.float64)
+        out["S1_low"], out["ST_low"] = low[:d], low[d:]
+        out["S1_high"], out["ST_high"] = high[:d], high[d:]
     return out
 
 
