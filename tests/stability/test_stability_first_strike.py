@@ -12,16 +12,23 @@ from hypothesis import strategies as st
 from posture_builders import make_posture, side_dict
 
 from shieldlab.stability.first_strike import (
+    KENT_THALER,
+    ExchangeSettings,
     SideForces,
     closed_form_leakage,
     damage_fraction,
     exchange,
+    exchange_cost,
+    exchange_settings,
     first_strike_stability,
     fluid_leakers,
     posture_stability,
     stability_vs_interceptors,
 )
 from shieldlab.stability.posture import builtin_posture
+
+#: The allocation before issue 18: every warhead the striker can aim at vulnerable launchers.
+FIXED = ExchangeSettings(strike="fixed")
 
 
 def forces(**over: float) -> SideForces:
@@ -88,7 +95,7 @@ def test_hand_case_with_a_defence() -> None:
     # As above, but B has 10 perfect interceptors (Pk = 1, 1 shot), half on its forces.
     a = forces(warheads_per_launcher=2.0)
     b = forces(interceptors=10.0)
-    out = exchange(a, b)
+    out = exchange(a, b, rules=FIXED)
     # 10 counterforce warheads vs 5 interceptors: 5 arrive (fraction 0.5); a targeted
     # launcher survives with 1 - 1 * 0.5 -> 5 survive, 5 retaliating warheads (A has no
     # defence): d_A = 1 - e^-0.5. A's 10 reserve warheads vs 5 value interceptors:
@@ -100,10 +107,10 @@ def test_hand_case_with_a_defence() -> None:
     assert out.damage_to_striker == pytest.approx(1 - math.exp(-0.5))
     assert out.cost_to_striker == pytest.approx(1 - math.exp(-0.5) + 0.5 * math.exp(-0.5))
     # Without the reserve attack the first striker's warheads beyond counterforce idle.
-    quiet = exchange(a, b, reserve_attack=False)
+    quiet = exchange(a, b, reserve_attack=False, rules=FIXED)
     assert quiet.reserve_warheads == 0.0 and quiet.damage_to_victim == 0.0
     # Two warheads per target: survival (1 - 0.5)^2 per targeted launcher, all 20 used.
-    two = exchange(a, b, warheads_per_target=2)
+    two = exchange(a, b, warheads_per_target=2, rules=FIXED)
     # 20 warheads vs 5 interceptors: 15 arrive (0.75): survival (1 - 0.75)^2 = 1/16.
     assert two.arriving_fraction == pytest.approx(0.75)
     assert two.victim_surviving_launchers == pytest.approx(10 / 16)
@@ -148,12 +155,22 @@ def test_stronger_counterforce_never_raises_stability(
 ) -> None:
     lo, hi = sorted((pk1, pk2))
 
-    def index(pk: float) -> float:
+    def run(pk: float, rules: ExchangeSettings) -> tuple[float, float]:
         if which == "blue":
-            return first_strike_stability(replace(a, counterforce_pk=pk), b).index
-        return first_strike_stability(a, replace(b, counterforce_pk=pk)).index
+            res = first_strike_stability(replace(a, counterforce_pk=pk), b, rules=rules)
+            return res.index, res.blue_cost_first
+        res = first_strike_stability(a, replace(b, counterforce_pk=pk), rules=rules)
+        return res.index, res.red_cost_first
 
-    assert index(hi) <= index(lo) + 1e-12
+    # With the fixed allocation the whole index never rises.
+    assert run(hi, FIXED)[0] <= run(lo, FIXED)[0] + 1e-12
+    # Optimised, the striker's own first-strike cost never rises (it could still choose
+    # what it chose before, at a lower cost); the victim's second-strike cost may move
+    # either way (a better counterforce frees reserve warheads or saves them), so the
+    # index is not monotone (e.g. one launcher each, alpha = 0: Pk 0 -> 1 lets the
+    # striker spend its one warhead on the silo and the victim's cost of going second
+    # drops to 0).
+    assert run(hi, ExchangeSettings())[1] <= run(lo, ExchangeSettings())[1] + 1e-12
 
 
 @settings(max_examples=100, deadline=None)
@@ -193,3 +210,149 @@ def test_leakage_function_is_pluggable() -> None:
     assert first_strike_stability(a, b).index == pytest.approx(
         first_strike_stability(a, b, leakage=closed_form_leakage).index, rel=0
     )
+
+
+# --- Issue 18: the striker optimises its counterforce spend; Kent & Thaler's cost form ---
+
+
+@pytest.mark.parametrize("e", [1.0, 0.75, 0.5])
+@pytest.mark.parametrize("alpha", [0.0, 0.3, 0.5])
+def test_cost_form_corner_values(e: float, alpha: float) -> None:
+    # C = d_X^e + alpha (1 - d_Y^e): total loss with the enemy untouched costs 1 + alpha,
+    # no loss with the enemy destroyed costs 0, whatever the exponent.
+    assert exchange_cost(1.0, 0.0, alpha, e) == pytest.approx(1.0 + alpha, abs=0)
+    assert exchange_cost(0.0, 1.0, alpha, e) == 0.0
+    assert exchange_cost(0.0, 0.0, alpha, e) == alpha
+    # Kent & Thaler's form at an interior point, by hand: 0.5^0.75 + 0.3 (1 - 0.2^0.75).
+    assert exchange_cost(0.5, 0.2, 0.3, 0.75) == pytest.approx(
+        0.5946035575013605 + 0.3 * (1 - 0.29906975624424414), rel=1e-14
+    )
+
+
+def test_total_loss_corner_in_an_exchange() -> None:
+    # A striker with nothing to strike with, against a victim whose retaliation destroys it
+    # (y / T = 1000, so d = 1 in floating point), pays 1 + alpha: it lost everything and
+    # the enemy's value is untouched.
+    for rules in (ExchangeSettings(), ExchangeSettings.kent_thaler()):
+        a = forces(launchers=0.0, alpha=0.3)
+        b = forces(launchers=1000.0, warheads_per_launcher=10.0)
+        out = exchange(replace(a, damage_scale_warheads=10.0), b, rules=rules)
+        assert out.damage_to_striker == 1.0 and out.damage_to_victim == 0.0
+        assert out.cost_to_striker == pytest.approx(1.3, abs=0)
+
+
+def test_optimised_strike_hand_case() -> None:
+    # No defences; A: 10 launchers; B: 10 fixed launchers, counterforce Pk p = 0.8, T = 2,
+    # alpha = 0.5. Spending cf warheads leaves 10 - p cf launchers to retaliate and 10 - cf
+    # reserve warheads, so C_A(cf) = 1 - exp(-(10 - p cf)/T) + alpha exp(-(10 - cf)/T).
+    # dC/dcf = 0 gives cf* = T ln(p / alpha) / (1 - p) = 10 ln 1.6 = 4.7000 (a minimum:
+    # C'' = alpha e^{-(10 - cf)/T} (1 - p) / T^2 > 0); the fixed rule spends all 10.
+    a = forces(counterforce_pk=0.8, damage_scale_warheads=2.0)
+    b = forces(damage_scale_warheads=2.0)
+    cf = 10 * math.log(1.6)
+    out = exchange(a, b)
+    assert out.counterforce_warheads == pytest.approx(cf, abs=1e-6)
+    hand = 1 - math.exp(-(10 - 0.8 * cf) / 2) + 0.5 * math.exp(-(10 - cf) / 2)
+    assert out.cost_to_striker == pytest.approx(hand, rel=1e-12)
+    fixed = exchange(a, b, rules=FIXED)
+    assert fixed.counterforce_warheads == 10.0
+    assert fixed.cost_to_striker == pytest.approx(1 - math.exp(-1) + 0.5, rel=1e-14)
+    assert out.cost_to_striker < fixed.cost_to_striker - 0.1
+
+
+def test_kent_thaler_exchange_by_hand() -> None:
+    # Kent & Thaler preset: e = 0.75, first striker uses all fixed + 90 % of survivable
+    # forces, the victim launches 90 % of its fixed force under attack (R-3765-AF pp. 34,
+    # 35 n. 4, App. C p. 61). A: 10 launchers x 2 warheads, half survivable -> 20 (0.5 +
+    # 0.9 x 0.5) = 19 warheads. B: 10 fixed launchers, 1 warhead, no defences, Pk 1.
+    # A spends 10: 9 of B's launchers were launched under attack, the 1 left is destroyed;
+    # B retaliates with 9, A's reserve is 9. T = 10: d_A = d_B = 1 - e^-0.9.
+    assert KENT_THALER == {
+        "cost_exponent": 0.75,
+        "alpha": 0.3,
+        "first_strike_survivable_share": 0.9,
+        "launch_under_attack": 0.9,
+    }
+    a = forces(warheads_per_launcher=2.0, survivable_fraction=0.5, alpha=0.3)
+    b = forces(alpha=0.3)
+    out = exchange(a, b, rules=ExchangeSettings.kent_thaler(), counterforce_warheads=10.0)
+    assert out.available_warheads == pytest.approx(19.0)
+    assert out.victim_surviving_launchers == pytest.approx(9.0)
+    assert out.reserve_warheads == pytest.approx(9.0)
+    d = 1 - math.exp(-0.9)
+    assert out.cost_to_striker == pytest.approx(d**0.75 + 0.3 * (1 - d**0.75), rel=1e-14)
+    # Optimised, A spends nothing on counterforce: every warhead on value is worth more
+    # than one that, 9 times in 10, arrives at an empty silo.
+    best = exchange(a, b, rules=ExchangeSettings.kent_thaler())
+    assert best.counterforce_warheads < 10.0
+    assert best.cost_to_striker <= out.cost_to_striker
+
+
+def test_builtin_posture_index_before_and_after() -> None:
+    # Issue 18's independent recomputation of the built-in posture: Red's fixed strike
+    # (160 warheads at Blue's 160 fixed launchers) costs it 0.2746 and the index is 0.848;
+    # optimised, Red stops at 118 warheads, its cost falls to 0.2626, Blue's second-strike
+    # cost rises 1.090 -> 1.190 and the index falls to 0.743.
+    p = builtin_posture()
+    fixed = p.exchange.model_copy(update={"strike": "fixed"})
+    old = posture_stability(p.model_copy(update={"exchange": fixed}))
+    assert old.red_strikes_first.counterforce_warheads == 160.0
+    assert old.red_cost_first == pytest.approx(0.2746, abs=5e-5)
+    assert old.blue_cost_second == pytest.approx(1.090, abs=5e-4)
+    assert old.index == pytest.approx(0.848, abs=5e-4)
+    new = posture_stability(p)
+    assert new.settings.strike == "optimised"
+    assert round(new.red_strikes_first.counterforce_warheads) == 118
+    assert new.red_cost_first == pytest.approx(0.2626, abs=5e-5)
+    assert new.blue_cost_second == pytest.approx(1.190, abs=5e-4)
+    assert new.index == pytest.approx(0.743, abs=5e-4)
+
+
+def test_posture_preset_and_overrides() -> None:
+    p = builtin_posture()
+    kt = p.model_copy(update={"exchange": p.exchange.model_copy(update={"preset": "kent-thaler"})})
+    s = exchange_settings(kt)
+    assert (s.cost_exponent, s.first_strike_survivable_share, s.launch_under_attack) == (
+        0.75,
+        0.9,
+        0.9,
+    )
+    mine = kt.exchange.model_copy(update={"cost_exponent": 0.8, "launch_under_attack": 0.0})
+    s2 = exchange_settings(kt.model_copy(update={"exchange": mine}))
+    assert (s2.cost_exponent, s2.first_strike_survivable_share, s2.launch_under_attack) == (
+        0.8,
+        0.9,
+        0.0,
+    )
+    lin = exchange_settings(p)
+    assert (lin.cost_exponent, lin.first_strike_survivable_share, lin.launch_under_attack) == (
+        1.0,
+        1.0,
+        0.0,
+    )
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    a=side_forces,
+    b=side_forces,
+    r=st.integers(1, 3),
+    kt=st.booleans(),
+    frac=st.floats(0.0, 1.0),
+)
+def test_optimised_strike_is_no_worse_than_any_spend(
+    a: SideForces, b: SideForces, r: int, kt: bool, frac: float
+) -> None:
+    rules = ExchangeSettings.kent_thaler if kt else ExchangeSettings
+    best = exchange(a, b, rules=rules(warheads_per_target=r))
+    for rr in range(1, r + 1):
+        fixed = exchange(a, b, rules=rules(warheads_per_target=rr, strike="fixed"))
+        assert best.cost_to_striker <= fixed.cost_to_striker + 1e-12
+        some = exchange(
+            a,
+            b,
+            rules=rules(warheads_per_target=rr),
+            counterforce_warheads=frac * fixed.counterforce_limit,
+        )
+        assert best.cost_to_striker <= some.cost_to_striker + 1e-12
+    assert 0.0 <= best.counterforce_warheads <= best.counterforce_limit + 1e-9

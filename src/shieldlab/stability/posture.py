@@ -31,6 +31,7 @@ from shieldlab.scenario.yamlio import (
 
 __all__ = [
     "BUILTIN_POSTURES",
+    "EXCHANGE_PRESETS",
     "SIDE_PAIRS",
     "BatteryCard",
     "Costs",
@@ -381,14 +382,69 @@ class SidePosture(_Model):
         return {**data, "costs": new_costs}
 
 
-class ExchangeRules(_Model):
-    """Rules of the first-strike exchange (see docs/stability.md)."""
+#: Named exchange presets: cost exponent e, the first striker's share g of its survivable
+#: forces, and the launch-under-attack share u of the victim's fixed force.
+#: ``kent-thaler``: RAND R-3765-AF (Kent & Thaler 1989) as the "Crisis Stability
+#: Calculator" cites it: C = D_X^0.75 + 0.3 (1 - D_Y^0.75) (App. C p. 61; alpha, 0.3
+#: there, stays each side's ``valuation.alpha``), all fixed forces plus 90 % of survivable
+#: ones strike first (p. 34), launch under attack saves 90 % of the fixed force (p. 35 n. 4).
+EXCHANGE_PRESETS: dict[str, dict[str, float]] = {
+    "linear": {
+        "cost_exponent": 1.0,
+        "first_strike_survivable_share": 1.0,
+        "launch_under_attack": 0.0,
+    },
+    "kent-thaler": {
+        "cost_exponent": 0.75,
+        "first_strike_survivable_share": 0.9,
+        "launch_under_attack": 0.9,
+    },
+}
 
-    counterforce_warheads_per_launcher: int = Field(default=1, ge=1, le=10)
+PresetField = Literal["cost_exponent", "first_strike_survivable_share", "launch_under_attack"]
+
+
+class ExchangeRules(_Model):
+    """Rules of the first-strike exchange (see docs/stability.md).
+
+    ``preset`` fills ``cost_exponent``, ``first_strike_survivable_share`` and
+    ``launch_under_attack`` (:data:`EXCHANGE_PRESETS`); a value given here wins.
+    """
+
+    counterforce_warheads_per_launcher: int = Field(
+        default=1,
+        ge=1,
+        le=10,
+        description="Warheads per targeted launcher (strike: fixed), or the most the "
+        "striker may choose (strike: optimised).",
+    )
     reserve_attack: bool = Field(
         default=True, description="The first striker fires its unused warheads at value."
     )
     combine: Literal["product", "min"] = "product"
+    strike: Literal["optimised", "fixed"] = Field(
+        default="optimised",
+        description="optimised: the striker chooses its counterforce spend to minimise its "
+        "own cost (Kent & Thaler's stop rule); fixed: all it can aim at vulnerable launchers.",
+    )
+    preset: Literal["linear", "kent-thaler"] = "linear"
+    cost_exponent: float | None = Field(
+        default=None, gt=0.0, le=4.0, description="e in C = d_X^e + alpha (1 - d_Y^e)."
+    )
+    first_strike_survivable_share: float | None = Field(
+        default=None, ge=0.0, le=1.0, description="Share of survivable forces striking first."
+    )
+    launch_under_attack: float | None = Field(
+        default=None,
+        ge=0.0,
+        le=1.0,
+        description="Share of the victim's fixed launchers launched before the strike lands.",
+    )
+
+    def resolved(self, name: PresetField) -> float:
+        """The value of ``name``: given here, else the preset's."""
+        given = getattr(self, name)
+        return float(EXCHANGE_PRESETS[self.preset][name] if given is None else given)
 
 
 class Richardson(_Model):
