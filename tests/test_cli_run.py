@@ -52,6 +52,8 @@ def test_json_contract_and_same_seed_same_output(capsys: pytest.CaptureFixture[s
         "scenario",
         "replications",
         "seed",
+        "headline",
+        "cost_basis",
         "doctrine",
         "intervals",
         "metrics",

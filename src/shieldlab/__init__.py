@@ -29,6 +29,7 @@ def simulate(
     workers: int = 1,
     precision: float | None = None,
     executor: Executor | None = None,
+    breakdown: bool = True,
 ) -> Results:
     """Monte Carlo of a scenario: metrics with 95 % intervals (``montecarlo.simulate``)."""
     from shieldlab.montecarlo import simulate as _simulate
@@ -40,6 +41,7 @@ def simulate(
         workers=workers,
         precision=precision,
         executor=executor,
+        breakdown=breakdown,
     )
 
 

@@ -333,3 +333,19 @@ def test_theatre_without_a_trace_says_why() -> None:
     assert [b.title for b in rep.figures] == ["Theatre map"]
     texts = [b.text for b in sec.blocks if isinstance(b, Text)]
     assert len(texts) == 1 and "assigner" in texts[0] and "No replication is drawn" in texts[0]
+
+
+def test_report_says_what_leaks_by_threat_and_what_the_raid_cost(report_dir: Path) -> None:
+    html = (report_dir / "index.html").read_text()
+    meta = json.loads((report_dir / "report.json").read_text())
+    titles = {t["title"] for t in meta["tables"]}
+    assert {
+        "What leaks, by threat class",
+        "What leaks, by wave",
+        "Interceptor type x threat class",
+        "Magazines at the end of the raid",
+    } <= titles
+    assert meta["results"]["headline"] in html
+    assert "surviving aircraft are reusable and not counted" in html
+    by_class = next(t for t in meta["tables"] if t["title"] == "What leaks, by threat class")
+    assert [r[0] for r in by_class["rows"]] == ["ballistic", "cruise", "aircraft", "decoy"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -42,4 +43,20 @@ def console(stderr: bool = False) -> Console:
     # Imported here: printing JSON (``emit_json``) should not pay for loading rich.
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False)
+    stream = sys.stderr if stderr else sys.stdout
+    width = None
+    if not _is_tty(stream) and not os.environ.get("COLUMNS"):
+        # Piped or captured: no terminal to fit, so do not fold names mid-word at 80.
+        width = PIPE_WIDTH
+    return Console(stderr=stderr, highlight=False, width=width)
+
+
+#: Console width when the output is not a terminal (and COLUMNS is not set).
+PIPE_WIDTH = 160
+
+
+def _is_tty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False

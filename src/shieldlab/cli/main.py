@@ -63,6 +63,7 @@ def _build_app() -> typer.Typer:
     from shieldlab.cli import (
         analytic,
         check,
+        compare,
         replay,
         run,
         scenario_cmds,
@@ -73,6 +74,7 @@ def _build_app() -> typer.Typer:
     )
 
     run.register(application)
+    compare.register(application)
     replay.register(application)
     scenario_cmds.register(application)
     check.register(application)

@@ -31,7 +31,7 @@ def _fmt(x: float, digits: int = 2) -> str:
 
 def _ci(m: Metric, digits: int = 2, scale: float = 1.0) -> str:
     lo, hi = m.ci95
-    if m.kind == "constant":
+    if m.is_constant:  # a constant, or an outcome that never varied: no interval
         return ""
     if math.isnan(lo):
         return "-"
@@ -43,7 +43,7 @@ def _pm(m: Metric, digits: int = 2) -> str:
     if math.isnan(m.mean):
         return "-"
     lo, hi = m.ci95
-    if math.isnan(lo):
+    if math.isnan(lo) or m.is_constant:
         return _fmt(m.mean, digits)
     return f"{_fmt(m.mean, digits)} ({_fmt(lo, digits)}-{_fmt(hi, digits)})"
 
@@ -54,6 +54,8 @@ def _table(res: Results, sources: list[Any], catalog_path: str, elapsed_note: st
     out = console()
     m = res.metrics
     n_decoys = res.n_threats - res.n_lethal
+    if res.headline:
+        out.print(f"[bold]{res.headline}[/bold]")
     title = (
         f"{res.scenario}: {res.replications:,} replications, seed {res.seed} "
         f"(mean per raid, 95 % interval)"
@@ -89,12 +91,34 @@ def _table(res: Results, sources: list[Any], catalog_path: str, elapsed_note: st
         _fmt(m["interceptor_cost_usd"].mean / 1e6),
         _ci(m["interceptor_cost_usd"], scale=1e-6),
     )
-    t.add_row("raid cost (M$)", _fmt(res.raid_cost_usd / 1e6), "")
     t.add_row(
-        "interceptor cost / raid cost",
+        "raid cost consumed (M$): missiles and decoys launched, aircraft lost",
+        _fmt(m["raid_cost_usd"].mean / 1e6),
+        _ci(m["raid_cost_usd"], scale=1e-6),
+    )
+    t.add_row(
+        "interceptor cost / raid cost consumed",
         _fmt(m["interceptor_to_raid_cost_ratio"].mean, 3),
         _ci(m["interceptor_to_raid_cost_ratio"], 3),
     )
+    if m["raid_missile_cost_usd"].mean != m["raid_launched_value_usd"].mean:
+        t.add_row(
+            "interceptor cost / missiles and decoys only",
+            _fmt(m["interceptor_to_missile_cost_ratio"].mean, 3),
+            _ci(m["interceptor_to_missile_cost_ratio"], 3),
+        )
+    if "aircraft_lost" in m and m["aircraft_lost"].upper:
+        t.add_row(
+            f"aircraft shot down (of {m['aircraft_lost'].upper:.0f})",
+            _fmt(m["aircraft_lost"].mean),
+            _ci(m["aircraft_lost"]),
+        )
+    if "rounds_on_decoys" in m and n_decoys:
+        t.add_row(
+            "interceptors fired at decoys",
+            _fmt(m["rounds_on_decoys"].mean),
+            _ci(m["rounds_on_decoys"]),
+        )
     first = m["time_of_first_leak_s"]
     t.add_row(
         f"time of first leak, s ({first.n:,} raids with a leak)",
@@ -126,6 +150,8 @@ def _table(res: Results, sources: list[Any], catalog_path: str, elapsed_note: st
     for name, hm in res.by_type["hits_by_asset"].items():
         ht.add_row(name, _fmt(hm.mean), _ci(hm))
     out.print(ht)
+    _breakdown_tables(res)
+    out.print(f"Raid cost: {res.cost_basis}.", style="dim")
 
     if res.precision is not None:
         from shieldlab.core.stats import t_half_width
@@ -171,6 +197,51 @@ def _table(res: Results, sources: list[Any], catalog_path: str, elapsed_note: st
     else:
         out.print("Parameter cards used: none (all values given in the scenario file).")
     out.print(elapsed_note, style="dim")
+
+
+def _breakdown_tables(res: Results) -> None:
+    """What leaks by threat class and wave, type x class, magazines (with a breakdown)."""
+    from rich.table import Table
+
+    g = res.by_type
+    if "kills_by_class" not in g:
+        return
+    out = console()
+    for key, label in (("class", "threat class"), ("wave", "wave")):
+        kills, leaks = g[f"kills_by_{key}"], g[f"leakers_by_{key}"]
+        t = Table(title=f"What leaks, by {label} (mean per raid, 95 %)", title_justify="left")
+        t.add_column(label, no_wrap=True)
+        t.add_column("threats", justify="right")
+        t.add_column("shot down (95 %)", justify="right", no_wrap=True)
+        t.add_column("leakers (95 %)", justify="right", no_wrap=True)
+        for name, km in kills.items():
+            lm = leaks.get(name)
+            t.add_row(
+                name,
+                f"{km.upper:.0f}" if km.upper is not None else "",
+                _pm(km),
+                _pm(lm) if lm is not None else "(not lethal)",
+            )
+        out.print(t)
+    t = Table(title="Interceptor type x threat class (mean per raid, 95 %)", title_justify="left")
+    t.add_column("interceptor type", no_wrap=True)
+    t.add_column("at", no_wrap=True)
+    t.add_column("fired (95 %)", justify="right", no_wrap=True)
+    t.add_column("shot down (95 %)", justify="right", no_wrap=True)
+    for key, fm in g["fired_by_type_and_class"].items():
+        if fm.mean > 0:
+            ty, _, cl = key.rpartition("/")
+            t.add_row(ty, cl, _pm(fm), _pm(g["kills_by_type_and_class"][key]))
+    out.print(t)
+    t = Table(title="Magazines at the end of the raid (mean per raid)", title_justify="left")
+    t.add_column("battery", no_wrap=True)
+    t.add_column("rounds at start", justify="right")
+    t.add_column("rounds left (95 %)", justify="right", no_wrap=True)
+    t.add_column("reloads done", justify="right", no_wrap=True)
+    for name, rm in g["rounds_left_by_battery"].items():
+        start = f"{rm.upper:.0f}" if rm.upper is not None else ""
+        t.add_row(name, start, _pm(rm), _pm(g["reloads_by_battery"][name]))
+    out.print(t)
 
 
 def _simulate_with_progress(

@@ -14,11 +14,15 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from shieldlab.core.stats import mean_interval, wilson_interval
+from shieldlab.engine.breakdown import COST_BASIS, BreakdownLayout
 from shieldlab.engine.compiled import PRIORITY_TIME_TO_IMPACT, CompiledScenario
 from shieldlab.engine.outcomes import layout_of
 from shieldlab.errors import InputError
 from shieldlab.montecarlo.aggregate import Accumulator
+from shieldlab.scenario.model import THREAT_CLASSES
 
 #: How each kind of metric's ``ci95`` is computed (reported in ``--json`` and tables).
 INTERVAL_METHODS: dict[str, str] = {
@@ -80,6 +84,9 @@ class Metric:
 def _mean_metric(mean: float, var: float, n: int, upper: float | None) -> Metric:
     if n == 0:
         return Metric(mean=math.nan, ci95=(math.nan, math.nan), n=0)
+    if n > 1 and var == 0.0:
+        # Every replication gave the same value: no interval around it (not [63.98, 64]).
+        return Metric(mean=mean, ci95=(mean, mean), n=n, std=0.0, upper=upper)
     lo, hi = mean_interval(mean, var, n, lower=0.0, upper=upper)
     std = math.sqrt(var) if n > 1 and math.isfinite(var) else math.nan
     return Metric(mean=mean, ci95=(lo, hi), n=n, std=std, upper=upper)
@@ -118,6 +125,13 @@ class Results:
     layers: tuple[str, ...] = ()  # layer of each interceptor type, in by_type order
     timing: dict[str, Any] = field(default_factory=dict)
     doctrine: dict[str, Any] = field(default_factory=dict)
+    #: What ``raid_cost_usd`` (and the cost ratio) counts.
+    cost_basis: str = COST_BASIS
+
+    @property
+    def headline(self) -> str:
+        """One plain-language line: how often something gets through, and what."""
+        return headline_of(self)
 
     def to_dict(self) -> dict[str, Any]:
         """The ``--json`` object: identical for identical inputs except under ``timing``."""
@@ -128,11 +142,19 @@ class Results:
             "scenario": self.scenario,
             "replications": self.replications,
             "seed": self.seed,
+            "headline": self.headline,
+            "cost_basis": self.cost_basis,
             "doctrine": dict(self.doctrine),
             "intervals": dict(INTERVAL_METHODS),
             "metrics": metrics,
             "timing": dict(self.timing),
         }
+
+    def _repr_html_(self) -> str:
+        """A notebook shows the headline and the metrics as a table."""
+        from shieldlab.montecarlo.display import results_html
+
+        return results_html(self)
 
     def rows(self) -> list[dict[str, Any]]:
         """One flat record per metric (fields :data:`ROW_FIELDS`; ``group`` is ``""`` for
@@ -172,6 +194,8 @@ class Results:
             replications=self.replications,
             seed=self.seed,
             doctrine=dict(self.doctrine),
+            headline=self.headline,
+            cost_basis=self.cost_basis,
         )
         return frame
 
@@ -184,10 +208,20 @@ def build_results(
     precision: float | None,
     precision_met: bool | None,
     timing: dict[str, Any],
+    breakdown: BreakdownLayout | None = None,
 ) -> Results:
-    """Turn merged block moments into metrics with intervals."""
+    """Turn merged block moments into metrics with intervals.
+
+    With ``breakdown`` (the accumulator then holds its columns after the kernel's) the
+    metrics add the consumed raid cost, aircraft lost and rounds on decoys, and
+    :attr:`Results.by_type` adds kills and leakers by threat class and wave, rounds and
+    kills by interceptor type x threat class (keys ``type/class``) and each battery's
+    magazine at the end.
+    """
     lay = layout_of(cs)
     cols = lay.columns()
+    if breakdown is not None:
+        cols = {**cols, **breakdown.columns()}
     var = acc.variance()
     n = acc.n
     n_threats = float(cs.n_threats)
@@ -199,18 +233,27 @@ def build_results(
         return _mean_metric(float(acc.mean[j]), float(var[j]), int(acc.count[j]), upper)
 
     leak = col("leakers", n_lethal)
-    raid_cost = cs.raid_cost_usd
+    aircraft = cs.threat_class == THREAT_CLASSES.index("aircraft")
+    launched_value = cs.raid_cost_usd
+    missile_cost = float(np.sum(cs.threat_cost_usd[~aircraft]))
     cost = col("interceptor_cost_usd")
-    ratio = (
-        Metric(
-            mean=cost.mean / raid_cost,
-            ci95=(cost.ci95[0] / raid_cost, cost.ci95[1] / raid_cost),
-            n=cost.n,
-            std=cost.std / raid_cost,
+    if breakdown is not None:
+        raid_cost = col("consumed_raid_cost_usd", launched_value)
+        j_c, j_d = cols["interceptor_cost_usd"], cols["consumed_raid_cost_usd"]
+        cov = _covariance(acc, cols["cost_x_consumed"], j_c, j_d)
+        ratio = _ratio_metric(cost, raid_cost, cov)
+        cost_basis = COST_BASIS
+    elif not aircraft.any():
+        raid_cost = _const(launched_value)
+        ratio = _ratio_metric(cost, raid_cost, 0.0)
+        cost_basis = COST_BASIS
+    else:
+        raid_cost = Metric(mean=math.nan, ci95=(math.nan, math.nan), n=0)
+        ratio = Metric(mean=math.nan, ci95=(math.nan, math.nan), n=0)
+        cost_basis = (
+            "consumed raid cost unknown on this path (aircraft lost are not recorded); see "
+            "interceptor_to_missile_cost_ratio"
         )
-        if raid_cost > 0
-        else Metric(mean=math.nan, ci95=(math.nan, math.nan), n=cost.n)
-    )
     metrics: dict[str, Metric] = {
         "leakers": leak,
         "p_zero_leakers": _prop_metric(acc.zero_leak, n),
@@ -220,8 +263,11 @@ def build_results(
         "decoys_killed": col("decoys_killed", n_threats - n_lethal),
         "threats_engaged": col("threats_engaged", n_threats),
         "interceptor_cost_usd": cost,
-        "raid_cost_usd": _const(raid_cost),
+        "raid_cost_usd": raid_cost,
         "interceptor_to_raid_cost_ratio": ratio,
+        "interceptor_to_missile_cost_ratio": _ratio_metric(cost, _const(missile_cost), 0.0),
+        "raid_launched_value_usd": _const(launched_value),
+        "raid_missile_cost_usd": _const(missile_cost),
         "p_any_leak": _prop_metric(n - acc.zero_leak, n),
         "time_of_first_leak_s": col("time_of_first_leak_s"),
         "threats": _const(float(cs.n_threats)),
@@ -233,6 +279,10 @@ def build_results(
         "kills_by_layer": {x: col(f"kills_by_layer.{x}", n_threats) for x in lay.layers},
         "hits_by_asset": {a: col(f"hits.{a}", n_lethal) for a in lay.asset_names},
     }
+    if breakdown is not None:
+        metrics["aircraft_lost"] = col("aircraft_lost", float(np.sum(aircraft)))
+        metrics["rounds_on_decoys"] = col("rounds_on_decoys")
+        by_type.update(_breakdown_groups(cs, breakdown, col))
     return Results(
         scenario=cs.name,
         replications=n,
@@ -241,14 +291,120 @@ def build_results(
         by_type=by_type,
         n_threats=cs.n_threats,
         n_lethal=cs.n_lethal,
-        raid_cost_usd=raid_cost,
+        raid_cost_usd=launched_value,
         precision=precision,
         precision_met=precision_met,
         path=str(timing.get("path", "compiled")),
         layers=tuple(cs.interceptor_layers),
         timing=timing,
         doctrine=doctrine_of(cs),
+        cost_basis=cost_basis,
     )
+
+
+def _breakdown_groups(
+    cs: CompiledScenario, bd: BreakdownLayout, col: Any
+) -> dict[str, dict[str, Metric]]:
+    """The breakdown's groups of :attr:`Results.by_type` (bounded by the raid's counts)."""
+    from shieldlab.engine.breakdown import wave_of
+
+    n_class = {c: float(np.sum(cs.threat_class == THREAT_CLASSES.index(c))) for c in bd.classes}
+    lethal_class = {
+        c: float(np.sum((cs.threat_class == THREAT_CLASSES.index(c)) & cs.threat_lethal))
+        for c in bd.classes
+    }
+    wave = wave_of(cs)
+    n_wave = {w: float(np.sum(wave == k)) for k, w in enumerate(bd.waves)}
+    lethal_wave = {w: float(np.sum((wave == k) & cs.threat_lethal)) for k, w in enumerate(bd.waves)}
+    magazine = np.zeros(len(bd.batteries))
+    np.add.at(magazine, cs.weapon_battery, cs.weapon_ready + cs.weapon_reserve)
+    lethal_classes = [c for c in bd.classes if lethal_class[c] > 0]
+    lethal_waves = [w for w in bd.waves if lethal_wave[w] > 0]
+    return {
+        "kills_by_class": {c: col(f"kills_by_class.{c}", n_class[c]) for c in bd.classes},
+        "leakers_by_class": {
+            c: col(f"leakers_by_class.{c}", lethal_class[c]) for c in lethal_classes
+        },
+        "kills_by_wave": {w: col(f"kills_by_wave.{w}", n_wave[w]) for w in bd.waves},
+        "leakers_by_wave": {w: col(f"leakers_by_wave.{w}", lethal_wave[w]) for w in lethal_waves},
+        "fired_by_type_and_class": {
+            f"{t}/{c}": col(f"fired.{t}.{c}") for t in bd.types for c in bd.classes
+        },
+        "kills_by_type_and_class": {
+            f"{t}/{c}": col(f"kills.{t}.{c}", n_class[c]) for t in bd.types for c in bd.classes
+        },
+        "rounds_left_by_battery": {
+            b: col(f"rounds_left.{b}", float(magazine[k])) for k, b in enumerate(bd.batteries)
+        },
+        "reloads_by_battery": {b: col(f"reloads.{b}") for b in bd.batteries},
+    }
+
+
+def _covariance(acc: Accumulator, j_xy: int, j_x: int, j_y: int) -> float:
+    """Sample covariance (ddof = 1) of two columns from the mean of their product column."""
+    n = float(acc.count[j_xy])
+    if n < 2:
+        return math.nan
+    return (float(acc.mean[j_xy]) - float(acc.mean[j_x]) * float(acc.mean[j_y])) * n / (n - 1)
+
+
+def _ratio_metric(num: Metric, den: Metric, cov: float) -> Metric:
+    """Ratio of two means, ``num.mean / den.mean``, with a delta-method 95 % interval.
+
+    Var(R) = (Var X + R^2 Var Y - 2 R Cov(X, Y)) / (n Ybar^2) (the ratio estimator;
+    Cochran, Sampling Techniques, 3rd ed., section 6.3); the t interval is taken on the log
+    scale (``core.stats.mean_interval``) so it stays positive. A constant denominator
+    reduces it to the numerator's interval divided by the constant.
+    """
+    d = den.mean
+    if not (d > 0 and math.isfinite(d)) or num.n == 0:
+        return Metric(mean=math.nan, ci95=(math.nan, math.nan), n=num.n)
+    r = num.mean / d
+    if den.kind == "constant" or den.std == 0.0:
+        return Metric(
+            mean=r,
+            ci95=(num.ci95[0] / d, num.ci95[1] / d),
+            n=num.n,
+            std=num.std / d,
+        )
+    vx = num.std**2 if math.isfinite(num.std) else 0.0
+    vy = den.std**2 if math.isfinite(den.std) else 0.0
+    c = cov if math.isfinite(cov) else 0.0
+    var_lin = max(vx + r * r * vy - 2.0 * r * c, 0.0) / (d * d)
+    lo, hi = mean_interval(r, var_lin, num.n, lower=0.0, upper=None)
+    return Metric(mean=r, ci95=(lo, hi), n=num.n, std=math.sqrt(var_lin))
+
+
+def headline_of(res: Results) -> str:
+    """``In 97 % of raids at least one warhead gets through: 3.1 of 48 on average, ...``."""
+    p = res.metrics["p_any_leak"].mean
+    leak = res.metrics["leakers"].mean
+    if not math.isfinite(p):
+        return ""
+    if res.n_lethal == 0:
+        return "The raid holds no lethal threats: nothing can get through."
+    pct = _percent(p)
+    if p == 0.0:
+        return f"In every one of {res.replications:,} raids the defence stops every warhead."
+    text = (
+        f"In {pct} of raids at least one warhead gets through: "
+        f"{leak:.3g} of {res.n_lethal} on average"
+    )
+    by_class = res.by_type.get("leakers_by_class", {})
+    if by_class and leak > 0:
+        worst, m = max(by_class.items(), key=lambda kv: kv[1].mean)
+        share = m.mean / leak
+        text += f", {_percent(share)} of them {worst}"
+    return text + "."
+
+
+def _percent(p: float) -> str:
+    """``97 %``; ``< 1 %`` and ``> 99 %`` rather than a rounded 0 or 100 that did not happen."""
+    if 0.0 < p < 0.005:
+        return "< 1 %"
+    if 0.995 <= p < 1.0:
+        return "> 99 %"
+    return f"{100.0 * p:.0f} %"
 
 
 #: Weapon choice of the compiled greedy doctrine, by engagement priority (docs/engine.md,

@@ -97,7 +97,7 @@ def rerun_command(
 
 def _interval(m: Metric, scale: float = 1.0, digits: int = 2) -> str:
     lo, hi = m.ci95
-    if m.kind == "constant":
+    if m.is_constant:
         return ""
     if math.isnan(lo):
         return "-"
@@ -127,21 +127,82 @@ def _summary_rows(res: Results) -> list[list[Any]]:
         _row("threats engaged", m["threats_engaged"]),
         _row("interceptors fired", m["interceptors_fired"]),
         _row("interceptor cost (million USD)", m["interceptor_cost_usd"], 1e-6),
-        ["raid cost (million USD)", f"{res.raid_cost_usd / 1e6:,.2f}", ""],
-        _row("interceptor cost / raid cost", m["interceptor_to_raid_cost_ratio"], digits=3),
+        _row(
+            "raid cost consumed (million USD): missiles and decoys launched, aircraft lost",
+            m["raid_cost_usd"],
+            1e-6,
+        ),
+        _row(
+            "interceptor cost / raid cost consumed", m["interceptor_to_raid_cost_ratio"], digits=3
+        ),
+        _row(
+            "interceptor cost / missiles and decoys only",
+            m["interceptor_to_missile_cost_ratio"],
+            digits=3,
+        ),
         _row(
             f"time of first leak, s ({m['time_of_first_leak_s'].n:,} raids with a leak)",
             m["time_of_first_leak_s"],
             digits=0,
         ),
     ]
+    if "aircraft_lost" in m and m["aircraft_lost"].upper:
+        rows.append(
+            _row(f"aircraft shot down (of {m['aircraft_lost'].upper:.0f})", m["aircraft_lost"])
+        )
+    if "rounds_on_decoys" in m and n_decoys:
+        rows.append(_row("interceptors fired at decoys", m["rounds_on_decoys"]))
     return rows
+
+
+def _breakdown_tables(rep: Report, res: Results) -> None:
+    """What leaks by threat class and wave, type x class, magazines (with a breakdown)."""
+    g = res.by_type
+    if "kills_by_class" not in g:
+        return
+    for key, label in (("class", "threat class"), ("wave", "wave")):
+        leaks = g[f"leakers_by_{key}"]
+        rep.add_table(
+            f"What leaks, by {label}",
+            [label, "threats", "shot down ± 95 %", "leakers ± 95 %"],
+            [
+                [
+                    name,
+                    f"{km.upper:.0f}" if km.upper is not None else "",
+                    _pm(km),
+                    _pm(leaks[name]) if name in leaks else "(not lethal)",
+                ]
+                for name, km in g[f"kills_by_{key}"].items()
+            ],
+        )
+    rep.add_table(
+        "Interceptor type x threat class",
+        ["interceptor type", "at", "fired ± 95 %", "shot down ± 95 %"],
+        [
+            [*k.rpartition("/")[::2], _pm(fm), _pm(g["kills_by_type_and_class"][k])]
+            for k, fm in g["fired_by_type_and_class"].items()
+            if fm.mean > 0
+        ],
+    )
+    rep.add_table(
+        "Magazines at the end of the raid",
+        ["battery", "rounds at start", "rounds left ± 95 %", "reloads done ± 95 %"],
+        [
+            [
+                b,
+                f"{rm.upper:.0f}" if rm.upper is not None else "",
+                _pm(rm),
+                _pm(g["reloads_by_battery"][b]),
+            ]
+            for b, rm in g["rounds_left_by_battery"].items()
+        ],
+    )
 
 
 def _pm(m: Metric) -> str:
     if math.isnan(m.mean):
         return "-"
-    if math.isnan(m.half_width):
+    if math.isnan(m.half_width) or m.is_constant:
         return f"{m.mean:,.2f}"
     return f"{m.mean:,.2f} ± {m.half_width:,.2f}"
 
@@ -264,6 +325,8 @@ def run_report(
         },
     )
     rep.add_section(SUMMARY)
+    if res.headline:
+        rep.add_text(res.headline)
     if scenario.description:
         rep.add_text(scenario.description.strip())
     rep.add_table(
@@ -271,7 +334,8 @@ def run_report(
         ["outcome", "mean", "95 % interval"],
         _summary_rows(res),
         caption="Means: Student t on the logit or log scale, so an interval stays inside the "
-        "outcome's range; probabilities: Wilson score intervals (docs/engine.md).",
+        "outcome's range; probabilities: Wilson score intervals (docs/engine.md). Raid cost: "
+        f"{res.cost_basis}.",
     )
     if res.precision is not None:
         half = res.metrics["leakers"].half_width
@@ -298,6 +362,7 @@ def run_report(
         ["defended asset", "leakers", "95 % interval"],
         [[a, _mean(hm), _interval(hm)] for a, hm in res.by_type["hits_by_asset"].items()],
     )
+    _breakdown_tables(rep, res)
     if figures:
         for title, fn, caption in (
             ("Outcomes", figs.outcome_figure, "Whiskers: 95 % intervals."),

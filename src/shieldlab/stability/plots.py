@@ -74,7 +74,9 @@ def write_figure_pair(
     d = Path(directory)
     buf = io.BytesIO()
     mpl_fig.savefig(buf, format="png", dpi=110)
-    html = plotly_fig.to_html(include_plotlyjs=True, full_html=True)
+    from shieldlab._html import figure_page, figure_title
+
+    html = figure_page(plotly_fig, title=figure_title(plotly_fig, f"shieldlab: {name}"))
     png_path, html_path = d / f"{name}.png", d / f"{name}.html"
     atomic_write_bytes(png_path, buf.getvalue())
     atomic_write_text(html_path, html)

@@ -658,14 +658,16 @@ def timeline_png(trace: EventTrace, path: str | Path) -> Path:
 
 
 def write_html(fig: Any, path: str | Path, *, include_plotlyjs: bool | str = True) -> Path:
-    """A plotly figure as an HTML file, written atomically.
+    """A plotly figure as an HTML file, written atomically; its ``<title>`` is the figure's.
 
     ``include_plotlyjs=True`` embeds plotly.js (~4.8 MB; the file works alone, offline);
     ``"directory"`` references ``plotly.min.js`` beside the file, which the caller writes
     once (:func:`write_plotlyjs`).
     """
+    from shieldlab._html import figure_page
+
     out = Path(path)
-    atomic_write_text(out, fig.to_html(include_plotlyjs=include_plotlyjs, full_html=True))
+    atomic_write_text(out, figure_page(fig, include_plotlyjs=include_plotlyjs))
     return out
 
 

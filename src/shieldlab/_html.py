@@ -1,0 +1,32 @@
+"""Stand-alone plotly HTML pages with a real ``<title>`` (plotly writes an empty head)."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+
+def figure_title(fig: Any, default: str = "shieldlab") -> str:
+    """The figure's layout title text, else ``default``."""
+    try:
+        text = fig.layout.title.text
+    except AttributeError:
+        text = None
+    return str(text) if text else default
+
+
+def with_title(page: str, title: str) -> str:
+    """``page`` (a full HTML document) with ``<title>title</title>`` in its head."""
+    tag = f"<title>{html.escape(title)}</title>"
+    head_end = page.find("</head>")
+    if head_end >= 0 and "<title>" in page[:head_end]:
+        return page  # (plotly.js itself holds SVG <title>s: look in the head only)
+    if "<head>" in page:
+        return page.replace("<head>", f"<head>{tag}", 1)
+    return page.replace("<html>", f"<html><head>{tag}</head>", 1)
+
+
+def figure_page(fig: Any, *, include_plotlyjs: bool | str = True, title: str | None = None) -> str:
+    """A plotly figure as one full HTML page whose ``<title>`` is its title."""
+    page = fig.to_html(include_plotlyjs=include_plotlyjs, full_html=True)
+    return with_title(page, title or figure_title(fig))
