@@ -143,6 +143,7 @@ class Evaluation:
     leakers: float
     interceptors_fired: float
     p_any_leak: float
+    lethal_killed: float = 0.0
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -155,6 +156,7 @@ class Evaluation:
             "leakers": self.leakers,
             "interceptors_fired": self.interceptors_fired,
             "p_any_leak": self.p_any_leak,
+            "lethal_killed": self.lethal_killed,
         }
 
 
@@ -215,6 +217,7 @@ class Evaluator:
                 leakers=float(leak.mean()),
                 interceptors_fired=float(rows[:, cols["interceptors_fired"]].mean()),
                 p_any_leak=float((leak > 0.5).mean()),
+                lethal_killed=float(rows[:, cols["lethal_threats_killed"]].mean()),
             )
         self._cache[key] = ev
         return ev

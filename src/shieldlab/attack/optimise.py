@@ -324,7 +324,11 @@ def _search(
             SearchRecord(trial=trial.number, choice=choice, value=val, cost_usd=ev.cost_usd)
         )
         if progress is not None:
-            best = max(r.value for r in logbook.records) if minimise is None else val
+            if minimise is None:
+                best = max(r.value for r in logbook.records)
+            else:  # the cheapest raid meeting the constraint so far (nan: none yet)
+                ok = [v for k_, v in known.items() if max(constraints_of[k_]) <= 0.0]
+                best = min(ok) if ok else math.nan
             progress(len(logbook.records), settings.evaluations, best)
         return val
 
@@ -486,6 +490,7 @@ def scenario_values(
         leakers=float(leak.mean()),
         interceptors_fired=float(rows[:, cols["interceptors_fired"]].mean()),
         p_any_leak=float((leak > 0.5).mean()),
+        lethal_killed=float(rows[:, cols["lethal_threats_killed"]].mean()),
     )
 
 
