@@ -307,3 +307,27 @@ def arsenal_file_schema() -> dict[str, Any]:
 def finite_or_none(x: float) -> float | None:
     """``x`` or None when not finite (for JSON)."""
     return x if math.isfinite(x) else None
+
+
+def builtin_dir() -> Path:
+    """Directory of the built-in arsenal and defence-option files."""
+    return Path(__file__).with_name("builtin")
+
+
+def file_by_name_or_path(ref: str | Path, what: str) -> Path:
+    """A command-line file argument: an existing path, else a built-in file's name."""
+    p = Path(ref)
+    if p.exists() or p.suffix.lower() in (".yaml", ".yml") or len(p.parts) > 1:
+        return p
+    cand = builtin_dir() / f"{p.name}.yaml"
+    if cand.is_file():
+        return cand
+    names = ", ".join(sorted(f.stem for f in builtin_dir().glob("*.yaml")))
+    raise InputError(
+        f"no such file, and no built-in {what} of that name; built-ins: {names}", file=str(ref)
+    )
+
+
+def arsenal_by_name_or_path(ref: str | Path) -> Arsenal:
+    """:func:`load_arsenal` of a path or a built-in arsenal's name."""
+    return load_arsenal(file_by_name_or_path(ref, "arsenal"))
