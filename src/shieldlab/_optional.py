@@ -25,6 +25,7 @@ EXTRAS: dict[str, str] = {
     "xarray": "store",
     "dask": "dask",
     "distributed": "dask",
+    "optuna": "attack",
 }
 
 

@@ -62,6 +62,7 @@ def _build_app() -> typer.Typer:
     # themselves import numba/scipy lazily, inside their commands.
     from shieldlab.cli import (
         analytic,
+        attack,
         check,
         compare,
         replay,
@@ -83,6 +84,7 @@ def _build_app() -> typer.Typer:
     application.add_typer(wta.app, name="wta")
     application.add_typer(stability.app, name="stability")
     application.add_typer(study.app, name="study")
+    application.add_typer(attack.app, name="attack")
     return application
 
 
