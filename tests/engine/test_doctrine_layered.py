@@ -1,4 +1,4 @@
-"""The default ``layered`` doctrine (issue 16, item 2): plan, kernel = oracle, bounds, free disposal.
+"""The default ``layered`` doctrine (issue 16, item 2): plan, kernel = oracle, bounds, disposal.
 
 - The engagement plan (``engine.doctrine.engagement_plan``) on hand-derived cases.
 - Kernel and Python oracle give identical rows with several layers, both C2 modes, with
@@ -111,7 +111,8 @@ def test_layered_holds_fire_somewhere() -> None:
     time_to_impact on at least one of them (otherwise the equality test is vacuous)."""
     differs = 0
     for config in CONFIGS:
-        a = run_replications(compile_scenario(layered_scenario(**config)), seed=1, first=0, count=50)
+        cs = compile_scenario(layered_scenario(**config))
+        a = run_replications(cs, seed=1, first=0, count=50)
         b = run_replications(
             compile_scenario(layered_scenario(**config, priority="time_to_impact")),
             seed=1,
