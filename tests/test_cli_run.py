@@ -60,8 +60,8 @@ def test_json_contract_and_same_seed_same_output(capsys: pytest.CaptureFixture[s
         "timing",
     ]
     assert d["scenario"] == "closed-form" and d["replications"] == 1000 and d["seed"] == 5
-    assert d["doctrine"]["engagement_priority"] == "time_to_impact"
-    assert "earliest" in d["doctrine"]["weapon_choice"]
+    assert d["doctrine"]["engagement_priority"] == "layered"
+    assert "holds fire" in d["doctrine"]["weapon_choice"]
     for key in ("leakers", "p_zero_leakers", "interceptors_fired", "threats_killed"):
         assert set(d["metrics"][key]) == {"mean", "ci95", "n", "std"}
         assert d["metrics"][key]["n"] == 1000

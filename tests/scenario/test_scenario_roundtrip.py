@@ -80,7 +80,7 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
         "salvo_size": draw(st.integers(1, 4)),
         "shoot_look_shoot": draw(st.booleans()),
         "c2_mode": draw(st.sampled_from(["centralised", "autonomous"])),
-        "engagement_priority": draw(st.sampled_from(["time_to_impact", "asset_value"])),
+        "engagement_priority": draw(st.sampled_from(["layered", "time_to_impact", "asset_value"])),
         "track_initiation": {"m": m_of_n[0], "n": m_of_n[1]},
     }
     return d

@@ -26,6 +26,7 @@ B8 = npt.NDArray[np.bool_]
 
 PRIORITY_TIME_TO_IMPACT = 0
 PRIORITY_ASSET_VALUE = 1
+PRIORITY_LAYERED = 2
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -53,7 +54,7 @@ class AssignmentProblem:
     battery_free_guided: I64
     battery_engaging: B8  # (n_batteries, m): battery already guides rounds at this threat
     salvo_size: int
-    priority: int  # PRIORITY_TIME_TO_IMPACT or PRIORITY_ASSET_VALUE
+    priority: int  # PRIORITY_TIME_TO_IMPACT, PRIORITY_ASSET_VALUE or PRIORITY_LAYERED
     # With shoot-look-shoot: engagements each threat can still receive, this one included
     # (salvo, kill assessment at intercept, next salvo, ... while some weapon of the node
     # can still intercept it, capped by the doctrine's engagements per threat); None
@@ -63,6 +64,10 @@ class AssignmentProblem:
     # (c2.wta_assigners); None: unknown, taken as the free ones (nothing busy).
     battery_max_targets: I64 | None = None
     battery_max_guided: I64 | None = None
+    # (m, n) pairs the ``layered`` doctrine holds fire on this cycle (a better weapon will
+    # still reach the threat and would lose an engagement; engine.oracle.hold_mask); None:
+    # nothing held. The greedy assigner skips them; other assigners may ignore them.
+    hold: B8 | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -10,6 +10,9 @@ and weapon index):
   urgent threat gets the weapon that intercepts it earliest: outer layers engage first
   and leave time for shoot-look-shoot with inner layers (a layered-defence rule; the
   pure marginal-return rule would always pick the highest-SSPK inner layer);
+- ``layered`` (the default): the keys of ``time_to_impact``, over the pairs the doctrine
+  does not hold fire on (``AssignmentProblem.hold``: a weapon waits while a better one
+  will still reach the threat and would lose an engagement; docs/engine.md);
 - ``asset_value``: (value · survive · P_salvo, -impact time, -intercept time) -- the
   largest expected value destroyed first (marginal return, den Broeder, Ellison &
   Emerling 1959, Operations Research 7:322).
@@ -24,7 +27,7 @@ tests check that both give identical outcomes.
 from __future__ import annotations
 
 from shieldlab.c2.base import (
-    PRIORITY_TIME_TO_IMPACT,
+    PRIORITY_ASSET_VALUE,
     AssignmentProblem,
     Salvo,
     WeaponAssigner,
@@ -57,6 +60,8 @@ class GreedyAssigner(WeaponAssigner):
                     tint = float(p.intercept_s[a, b])
                     if tint < 0.0:
                         continue
+                    if p.hold is not None and p.hold[a, b]:
+                        continue
                     bat = int(p.weapon_battery[b])
                     if ready[b] <= 0 or free_g[bat] <= 0:
                         continue
@@ -64,7 +69,7 @@ class GreedyAssigner(WeaponAssigner):
                         continue
                     rounds = int(min(p.salvo_size, ready[b], free_g[bat]))
                     ps = salvo_pk(float(p.pk[a, b]), rounds)
-                    if p.priority == PRIORITY_TIME_TO_IMPACT:
+                    if p.priority != PRIORITY_ASSET_VALUE:
                         k1, k2, k3 = -float(p.impact_s[a]), -tint, float(survive[a]) * ps
                     else:
                         k1 = float(p.threat_value[a]) * float(survive[a]) * ps

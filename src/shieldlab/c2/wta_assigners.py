@@ -41,7 +41,7 @@ import numpy as np
 import numpy.typing as npt
 
 from shieldlab.c2.base import (
-    PRIORITY_TIME_TO_IMPACT,
+    PRIORITY_ASSET_VALUE,
     AssignmentProblem,
     Salvo,
     WeaponAssigner,
@@ -64,7 +64,7 @@ def _urgent_value(problem: AssignmentProblem) -> F64:
     """WTA target values: ``threat_value * survive``, per second to go under time_to_impact."""
     p = problem
     value = (p.threat_value * p.survive).astype(np.float64)
-    if p.priority == PRIORITY_TIME_TO_IMPACT:
+    if p.priority != PRIORITY_ASSET_VALUE:
         # Urgency: a threat close to impact has few engagement chances left, one far out
         # can be engaged later. Value per second of time to go (floored at 1 s) makes
         # the per-decision optimum favour urgent threats (plain value did worse with

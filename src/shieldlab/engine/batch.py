@@ -69,6 +69,8 @@ def kernel_tables(cs: CompiledScenario) -> tuple[Any, ...]:
         cs.it_off,
         cs.it_time,
         cs.it_any,
+        cs.it_plan,
+        cs.it_last,
         cs.wake_ptr,
         cs.wake_threat,
         cs.loss_c,

@@ -40,6 +40,7 @@ from shieldlab.core.sensing import (
     pd_table,
     visible,
 )
+from shieldlab.engine.doctrine import engagement_plan
 from shieldlab.scenario.model import THREAT_CLASSES, Scenario
 
 F64 = npt.NDArray[np.float64]
@@ -48,6 +49,13 @@ B8 = npt.NDArray[np.bool_]
 
 PRIORITY_TIME_TO_IMPACT = 0
 PRIORITY_ASSET_VALUE = 1
+PRIORITY_LAYERED = 2
+#: ``doctrine.engagement_priority`` names and their kernel codes.
+PRIORITY_CODES = {
+    "time_to_impact": PRIORITY_TIME_TO_IMPACT,
+    "asset_value": PRIORITY_ASSET_VALUE,
+    "layered": PRIORITY_LAYERED,
+}
 _GOLDEN_ANGLE_RAD = math.pi * (3.0 - math.sqrt(5.0))
 # Single-scan Pd below this is treated as zero: it saves draws on scans where a detection
 # is essentially impossible (with M-of-N, below 1e-4 per scan a track almost never forms).
@@ -107,6 +115,11 @@ class CompiledScenario:
     # half the memory of the largest table; ~1 ms resolution at 10^4 s)
     it_time: npt.NDArray[np.float32]
     it_any: B8  # (sum nc,) some weapon can intercept after a launch at that cycle
+    # ``layered`` doctrine (engine.doctrine.engagement_plan): (sum nc, W) bit L-1 set when
+    # weapon w is worth firing at that cycle with L engagements left; (T, W) last row of
+    # it_time at which w can intercept threat i (-1: never).
+    it_plan: npt.NDArray[np.uint16]
+    it_last: I64
     wake_ptr: I64  # (n_cycles + 1,) CSR over cycles of threats with a newly feasible weapon
     wake_threat: I64
     loss_c: I64  # (R*T,) cycle at which a track on (r, i) is lost (threat left coverage)
@@ -475,16 +488,36 @@ def compile_scenario(scenario: Scenario, *, dt_traj_s: float = 1.0) -> CompiledS
             it_time[it_off[i] : it_off[i] + it_nc[i], w] = t_hit
 
     n_cycles = int(np.max(it_c0 + it_nc)) if n_t else 0
+    # A threat wakes its C2 nodes at every cycle where some weapon's window opens (not
+    # only the first weapon's): a better layer coming into reach is news for a doctrine
+    # that held fire for it.
     wake_lists: list[list[int]] = [[] for _ in range(n_cycles + 1)]
     for i in range(n_t):
         if it_nc[i] == 0:
             continue
-        feas = np.asarray((it_time[it_off[i] : it_off[i] + it_nc[i]] >= 0.0).any(axis=1))
-        starts = np.flatnonzero(feas & ~np.concatenate([[False], feas[:-1]]))
-        for c in starts:
+        feas = np.asarray(it_time[it_off[i] : it_off[i] + it_nc[i]] >= 0.0)
+        if feas.ndim == 1 or feas.shape[1] == 0:
+            continue
+        opens = feas & ~np.vstack([np.zeros((1, feas.shape[1]), dtype=bool), feas[:-1]])
+        for c in np.flatnonzero(opens.any(axis=1)):
             wake_lists[it_c0[i] + c].append(i)
     wake_ptr = np.concatenate([[0], np.cumsum([len(x) for x in wake_lists])]).astype(np.int64)
     wake_threat = np.asarray([i for x in wake_lists for i in x], dtype=np.int64)
+
+    centralised = d.c2_mode == "centralised"
+    it_plan, it_last = engagement_plan(
+        it_time,
+        it_c0,
+        it_nc,
+        it_off,
+        pk,
+        np.zeros(n_w, dtype=np.int64) if centralised else np.asarray(w_bat, dtype=np.int64),
+        1 if centralised else len(sc.batteries),
+        cycle_s,
+        int(d.salvo_size),
+        int(d.max_engagements_per_threat),
+        bool(d.shoot_look_shoot),
+    )
 
     n_r = len(radar_battery)
     d_s0 = np.asarray(det_s0, dtype=np.int64).reshape(n_r, n_t)
@@ -552,6 +585,8 @@ def compile_scenario(scenario: Scenario, *, dt_traj_s: float = 1.0) -> CompiledS
         it_time=it_time,
         wake_ptr=wake_ptr,
         it_any=np.asarray((it_time >= 0.0).any(axis=1), dtype=np.bool_),
+        it_plan=it_plan,
+        it_last=it_last,
         wake_threat=wake_threat,
         loss_c=loss_c,
         loss_ptr=loss_ptr.astype(np.int64),
@@ -560,9 +595,7 @@ def compile_scenario(scenario: Scenario, *, dt_traj_s: float = 1.0) -> CompiledS
         salvo_size=int(d.salvo_size),
         shoot_look_shoot=bool(d.shoot_look_shoot),
         max_engagements=int(d.max_engagements_per_threat),
-        priority=PRIORITY_TIME_TO_IMPACT
-        if d.engagement_priority == "time_to_impact"
-        else PRIORITY_ASSET_VALUE,
+        priority=PRIORITY_CODES[d.engagement_priority],
         centralised=d.c2_mode == "centralised",
         asset_names=tuple(a.name for a in sc.assets),
         interceptor_names=tuple(t.name for t in sc.interceptor_types),

@@ -20,7 +20,10 @@ written as a plain Python loop and must give identical outcomes):
    salvos greedily over threats it tracks and weapons it commands, under channel
    (targets engaged, interceptors guided) and inventory limits: ``asset_value`` takes
    the feasible pair with the largest marginal return first; ``time_to_impact`` takes
-   the most urgent threat first and gives it the weapon that intercepts earliest.
+   the most urgent threat first and gives it the weapon that intercepts earliest;
+   ``layered`` (the default) orders like ``time_to_impact`` but first drops the salvos
+   the engagement plan (``engine.doctrine``) holds fire on: a weapon waits while a better
+   one with ready rounds will still reach the threat and would lose an engagement.
 3. A salvo of min(salvo_size, ready rounds, free guidance channels) interceptors flies to
    the pre-computed earliest intercept; each interceptor kills with SSPK x reliability.
    With shoot-look-shoot a surviving threat is re-engaged after the salvo is assessed
@@ -185,12 +188,45 @@ def _keys(
     priority: int, est_impact: float, survive: float, value: float, p_salvo: float, t_int: float
 ) -> tuple[float, float, float]:
     """Priority keys of a candidate salvo (larger first; see c2.greedy)."""
-    if priority == 0:
-        # Most urgent threat first; for it the weapon that intercepts earliest (outer
-        # layers first, leaving time to look and shoot again), then the best salvo.
+    if priority != 1:
+        # time_to_impact and layered: most urgent threat first; for it the weapon that
+        # intercepts earliest (outer layers first, leaving time to look and shoot again),
+        # then the best salvo. (layered has already dropped the salvos it holds fire on.)
         return -est_impact, -t_int, survive * p_salvo
     # Largest marginal return (expected value destroyed) first.
     return value * survive * p_salvo, -est_impact, -t_int
+
+
+@njit(cache=True)
+def _holds_fire(
+    i: int,
+    w: int,
+    row: int,
+    left: int,
+    g: int,
+    centralised: bool,
+    salvo_size: int,
+    pk: F64,
+    weapon_battery: I64,
+    ready: I64,
+    it_plan: npt.NDArray[np.uint16],
+    it_last: I64,
+) -> bool:
+    """The ``layered`` doctrine's hold-fire test for a salvo of weapon w at threat i now.
+
+    Hold when the plan (``engine.doctrine``) says w is not worth firing at this cycle
+    with ``left`` engagements left, while some better weapon of the node (larger salvo
+    kill probability) has ready rounds and can still intercept the threat later.
+    """
+    if (np.int64(it_plan[row, w]) >> (left - 1)) & 1:
+        return False
+    q = _salvo_pk(pk[w, i], salvo_size)
+    for w2 in range(weapon_battery.shape[0]):
+        if w2 == w or (not centralised and weapon_battery[w2] != g):
+            continue
+        if ready[w2] > 0 and it_last[i, w2] >= row and _salvo_pk(pk[w2, i], salvo_size) > q:
+            return True
+    return False
 
 
 @njit(cache=True)
@@ -280,6 +316,8 @@ def simulate_one(
     it_off: I64,
     it_time: npt.NDArray[np.float32],
     it_any: npt.NDArray[np.bool_],
+    it_plan: npt.NDArray[np.uint16],
+    it_last: I64,
     wake_ptr: I64,
     wake_threat: I64,
     loss_c: I64,
@@ -423,6 +461,9 @@ def simulate_one(
     leakers = 0
     first_leak = np.inf
     imp_ptr = 0
+    # ``layered``: some salvo was held at the last assignment, so the next cycle is news
+    # (a window closing or a better weapon running out can release it).
+    held = False
 
     for c in range(n_c):
         if done == n_t:
@@ -567,6 +608,9 @@ def simulate_one(
                 waiting[n_wait] = ri
                 n_wait += 1
 
+        if held:
+            dirty = True
+            held = False
         # -- threats entering a weapon's envelope ---------------------------------------------
         if not dirty:
             for k in range(wake_ptr[c], wake_ptr[c + 1]):
@@ -602,6 +646,22 @@ def simulate_one(
                     tint = np.float64(it_time[col, w])
                     if tint < 0.0:
                         continue
+                    if priority == 2 and _holds_fire(
+                        i,
+                        w,
+                        col,
+                        max_eng - eng_count[g, i],
+                        g,
+                        centralised,
+                        salvo_size,
+                        pk,
+                        weapon_battery,
+                        ready,
+                        it_plan,
+                        it_last,
+                    ):
+                        held = True
+                        continue
                     cand_i[n_cand] = i
                     cand_w[n_cand] = w
                     cand_t[n_cand] = tint
@@ -629,7 +689,7 @@ def simulate_one(
                 h3[k] = k3
                 heap[k] = k
             n_heap = n_cand
-            if priority != 0:  # a zero expected return is not worth a salvo
+            if priority == 1:  # a zero expected return is not worth a salvo
                 n_heap = 0
                 for k in range(n_cand):
                     if h1[k] > 0.0:
@@ -661,7 +721,7 @@ def simulate_one(
                         _salvo_pk(pk[w, i], n),
                         cand_t[best],
                     )
-                    ok = priority == 0 or k1 > 0.0
+                    ok = priority != 1 or k1 > 0.0
                 if not ok:
                     n_heap -= 1
                     heap[0] = heap[n_heap]

@@ -22,7 +22,7 @@ import numpy.typing as npt
 from shieldlab.c2.base import AssignmentProblem, WeaponAssigner, check_salvos, salvo_pk
 from shieldlab.c2.greedy import GreedyAssigner
 from shieldlab.core.rng import KIND_DETECT, KIND_KILL, KIND_TRACK_NOISE, rep_key_py, uniform_py
-from shieldlab.engine.compiled import CompiledScenario
+from shieldlab.engine.compiled import PRIORITY_LAYERED, CompiledScenario
 from shieldlab.engine.outcomes import layout_of
 
 F64 = npt.NDArray[np.float64]
@@ -95,6 +95,40 @@ def look_chances(cs: CompiledScenario) -> npt.NDArray[np.int64]:
                     best = max(best, 1 + (int(chance[later]) if later < nc else 0))
                 chance[k] = best
     return out
+
+
+def hold_mask(
+    cs: CompiledScenario,
+    *,
+    cycle: int,
+    rows: list[int],
+    cols: list[int],
+    intercept_s: F64,
+    left: list[int],
+    ready: npt.NDArray[np.int64],
+) -> npt.NDArray[np.bool_]:
+    """The ``layered`` doctrine's held pairs (rows x cols) at one decision cycle.
+
+    Pair (threat i, weapon w), feasible now, is held when the engagement plan
+    (``engine.doctrine``: ``it_plan``) says w is not worth firing now with ``left[a]``
+    engagements left, and a better weapon of the node (larger salvo kill probability with
+    ``salvo_size`` rounds) has ready rounds and can still intercept i (``it_last``).
+    docs/engine.md, "Doctrine".
+    """
+    hold = np.zeros((len(rows), len(cols)), dtype=bool)
+    for a, i in enumerate(rows):
+        row = int(cs.it_off[i]) + cycle - int(cs.it_c0[i])
+        q = [salvo_pk(float(cs.pk[w, i]), cs.salvo_size) for w in cols]
+        for b, w in enumerate(cols):
+            if intercept_s[a, b] < 0.0 or left[a] < 1:
+                continue
+            if (int(cs.it_plan[row, w]) >> (left[a] - 1)) & 1:
+                continue
+            hold[a, b] = any(
+                q[b2] > q[b] and ready[w2] > 0 and int(cs.it_last[i, w2]) >= row
+                for b2, w2 in enumerate(cols)
+            )
+    return hold
 
 
 def simulate_replication(
@@ -279,6 +313,17 @@ def simulate_replication(
                 ],
                 dtype=np.int64,
             )
+            hold = None
+            if cs.priority == PRIORITY_LAYERED:
+                hold = hold_mask(
+                    cs,
+                    cycle=c,
+                    rows=rows,
+                    cols=cols,
+                    intercept_s=it,
+                    left=[cs.max_engagements - int(eng_count[g, i]) for i in rows],
+                    ready=ready,
+                )
             looks: npt.NDArray[np.int64] | None = None
             if cs.shoot_look_shoot:
                 left = np.minimum(left, 1)
@@ -317,6 +362,7 @@ def simulate_replication(
                 looks_left=looks,
                 battery_max_targets=cs.battery_max_targets.astype(np.int64),
                 battery_max_guided=cs.battery_max_guided.astype(np.int64),
+                hold=hold,
             )
             salvos = assigner.assign(problem)
             check_salvos(problem, salvos)

@@ -18,7 +18,7 @@ import numpy as np
 
 from shieldlab.core.stats import mean_interval, wilson_interval
 from shieldlab.engine.breakdown import COST_BASIS, BreakdownLayout
-from shieldlab.engine.compiled import PRIORITY_TIME_TO_IMPACT, CompiledScenario
+from shieldlab.engine.compiled import PRIORITY_CODES, CompiledScenario
 from shieldlab.engine.outcomes import layout_of
 from shieldlab.errors import InputError
 from shieldlab.montecarlo.aggregate import Accumulator
@@ -410,6 +410,10 @@ def _percent(p: float) -> str:
 #: Weapon choice of the compiled greedy doctrine, by engagement priority (docs/engine.md,
 #: "Doctrine and inventory": with time_to_impact, more rounds can mean more leakers).
 WEAPON_CHOICE: dict[str, str] = {
+    "layered": (
+        "most urgent threat first; holds fire while a better layer will still reach it "
+        "and would lose an engagement"
+    ),
     "time_to_impact": "most urgent threat first; the weapon that intercepts it earliest",
     "asset_value": "largest expected value destroyed first (value x P(alive) x salvo Pk)",
 }
@@ -417,7 +421,7 @@ WEAPON_CHOICE: dict[str, str] = {
 
 def doctrine_of(cs: CompiledScenario) -> dict[str, Any]:
     """The doctrine a run used, as reported with its results (``--json`` ``doctrine``)."""
-    priority = "time_to_impact" if cs.priority == PRIORITY_TIME_TO_IMPACT else "asset_value"
+    priority = next(name for name, code in PRIORITY_CODES.items() if code == cs.priority)
     return {
         "assigner": cs.assigner,
         "engagement_priority": priority,

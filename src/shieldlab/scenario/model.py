@@ -541,13 +541,18 @@ class Doctrine(_Model):
     engagements in all, while time remains); without it, at most
     ``max_engagements_per_threat`` salvos are fired without waiting for assessment.
     ``c2_mode``: ``centralised`` assigns across all batteries; ``autonomous`` lets each
-    battery assign its own tracks.
+    battery assign its own tracks. ``engagement_priority``: ``layered`` (default) engages
+    the most urgent threat first but holds fire with a weapon while a better one (higher
+    salvo kill probability) will still reach the threat and would lose an engagement to
+    it; ``time_to_impact`` gives the most urgent threat the weapon that intercepts it
+    earliest; ``asset_value`` takes the largest expected value destroyed first
+    (docs/engine.md, "Doctrine").
     """
 
     salvo_size: Annotated[int, Field(ge=1, le=16)] = 2
     shoot_look_shoot: bool = True
     max_engagements_per_threat: Annotated[int, Field(ge=1, le=16)] = 2
-    engagement_priority: Literal["time_to_impact", "asset_value"] = "time_to_impact"
+    engagement_priority: Literal["layered", "time_to_impact", "asset_value"] = "layered"
     c2_mode: Literal["centralised", "autonomous"] = "centralised"
     decision_cycle_s: Annotated[float, Field(ge=0.05, le=3600.0)] = 2.0
     assigner: Name = "greedy"
