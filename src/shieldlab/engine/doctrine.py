@@ -33,25 +33,13 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
+from shieldlab.engine.kernel import _ceil_cycle, _salvo_pk
+
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
 
 #: Relative tolerance for "as good as the optimum" (rounding of the products).
 PLAN_TOL = 1e-12
-
-
-@njit(cache=True)
-def _ceil_cycle(t: float, cycle_s: float) -> int:
-    c = int(np.ceil(t / cycle_s - 1e-9))
-    return c if c > 0 else 0
-
-
-@njit(cache=True)
-def _salvo_pk(pk: float, rounds: int) -> float:
-    q = 1.0
-    for _ in range(rounds):
-        q *= 1.0 - pk
-    return 1.0 - q
 
 
 @njit(cache=True)
