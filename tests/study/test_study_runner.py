@@ -71,8 +71,13 @@ def test_engine_stability_maps_leak_fraction_onto_kill_probability() -> None:
     # The posture's own Pk reproduces the closed-form index exactly.
     same = engine_stability(post, "blue", 1.0 - blue.p_kill)
     assert same.index == pytest.approx(posture_stability(post).index, rel=1e-12)
-    # A worse defence (more leaking) can only move Blue's index one way: monotone.
-    idx = [engine_stability(post, "blue", q).index for q in np.linspace(0, 1, 11)]
+    # A worse defence (more leaking) can only move Blue's index one way with the fixed
+    # counterforce allocation: monotone. (Optimised, issue 18, the striker may switch
+    # allocations and the victim's second-strike cost jump: docs/stability.md section 3.)
+    fixed = post.model_copy(
+        update={"exchange": post.exchange.model_copy(update={"strike": "fixed"})}
+    )
+    idx = [engine_stability(fixed, "blue", q).index for q in np.linspace(0, 1, 11)]
     diffs = np.diff(idx)
     assert np.all(diffs >= -1e-12) or np.all(diffs <= 1e-12)
 

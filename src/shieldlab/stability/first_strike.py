@@ -334,8 +334,8 @@ def _exchanges(
 
 def _candidates(limit: float) -> FloatArray:
     """Whole-warhead counterforce spends 0, 1, ..., floor(limit), and ``limit`` itself."""
-    whole = np.arange(math.floor(limit + 1e-9) + 1, dtype=np.float64)
-    if limit - whole[-1] > 1e-9:
+    whole = np.arange(math.floor(limit) + 1, dtype=np.float64)
+    if limit > whole[-1]:
         whole = np.append(whole, limit)
     return whole
 
