@@ -118,5 +118,6 @@ def test_metric_restates_its_interval_at_another_confidence() -> None:
     p = _prop_metric(3, 40)
     assert p.interval(0.95) == p.ci95 and p.interval(0.99) == wilson_interval(3, 40, 0.99)
     flat = _mean_metric(16.0, 0.0, 4096, upper=16.0)  # every replication engaged all 16
-    assert flat.is_constant and flat.ci95[0] < 16.0 == flat.ci95[1]
+    # no spread, no interval (issue 20): the interval is the value itself
+    assert flat.is_constant and flat.ci95 == (16.0, 16.0)
     assert Metric(mean=3.0, ci95=(3.0, 3.0), n=0, kind="constant").is_constant
