@@ -6,11 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from shieldlab.attack import Evaluator, Objective, SearchSettings, load_arsenal
-from shieldlab.attack.cheapest import cheapest_raid, closed_form_restore
+from shieldlab.attack.cheapest import RaidLine, cheapest_raid, closed_form_restore, line_search
 from shieldlab.attack.duel import duel, load_defence_options
-from shieldlab.attack.space import RaidSpace
+from shieldlab.attack.space import RaidChoice, RaidSpace
 from shieldlab.cli.main import main
 from shieldlab.scenario import load_scenario
 
@@ -35,21 +37,90 @@ def test_closed_form_restore_by_hand() -> None:
     assert cf.cost_usd == 3 * 1.5e6  # the cheapest lethal round: the cruise missile
 
 
-def test_cheapest_matches_enumeration() -> None:
-    res = cheapest_raid(SMALL, ARSENAL, k=1, p=0.9, settings=SETTINGS)
-    assert res.found and res.final is not None and res.choice is not None
-    assert res.final.mean >= 0.9
-    # Enumeration on the same fresh replications: the cheapest raid meeting P.
+def _exhaustive_cheapest(k: int, p: float) -> float | None:
+    """The cheapest of all raids within budget whose P(>= k) on the fresh block reaches p."""
     space = RaidSpace(SMALL, ARSENAL)
-    ev = Evaluator(space=space, objective=Objective(kind="p_k", k=1), seed=SETTINGS.seed)
+    ev = Evaluator(space=space, objective=Objective(kind="p_k", k=k), seed=SETTINGS.seed)
     ok = [
         space.cost_usd(c)
         for c in space.enumerate()
-        if ev.evaluate(c, first=80, count=400).mean >= 0.9
+        if ev.evaluate(c, first=SETTINGS.replications, count=SETTINGS.final_replications).mean >= p
     ]
-    assert res.final.cost_usd == min(ok)
+    return min(ok) if ok else None
+
+
+@pytest.mark.parametrize(("k", "p"), [(1, 0.9), (2, 0.5), (2, 0.8)])
+def test_cheapest_matches_enumeration(k: int, p: float) -> None:
+    res = cheapest_raid(SMALL, ARSENAL, k=k, p=p, settings=SETTINGS)
+    assert res.found and res.final is not None and res.choice is not None
+    assert res.final.mean >= p
+    # Enumeration of all 77 raids on the same fresh replications: the cheapest meeting P.
+    assert res.final.cost_usd == _exhaustive_cheapest(k, p)
     assert res.evaluations <= SETTINGS.evaluations
-    assert len(res.gap) >= 3 and "closed form: 3 missiles" in res.gap[0]
+    # Just below: the best raid one round cheaper fails on the same replications.
+    assert res.below is not None and res.below.mean < p
+    assert res.below.cost_usd < res.final.cost_usd
+    # The confirmation block is independent (other replication numbers).
+    assert res.confirm is not None and res.confirm.first == 80 + 400
+    assert res.confirm.choice == res.choice
+    if k == 1:
+        assert "closed form: 3 missiles" in res.gap[0]
+        assert any("cost ratio engine / closed form" in g for g in res.gap)
+    d = res.to_dict()
+    assert d["cheapest"]["raid_key"] == res.choice.key()
+    assert {r["line"] for r in d["line_searches"]} >= {"cheapest-first"}
+
+
+def test_cheapest_none_when_the_arsenal_cannot_meet_it() -> None:
+    res = cheapest_raid(SMALL, ARSENAL, k=3, p=0.5, settings=SETTINGS)
+    assert _exhaustive_cheapest(3, 0.5) is None
+    assert not res.found and res.final is None and "no raid" in res.gap[0]
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    k=st.integers(1, 2),
+    ps=st.tuples(st.floats(0.05, 0.95), st.floats(0.05, 0.95)).map(sorted),
+)
+def test_a_larger_p_never_gives_a_cheaper_raid(k: int, ps: list[float]) -> None:
+    lo, hi = (cheapest_raid(SMALL, ARSENAL, k=k, p=p, settings=SETTINGS) for p in ps)
+    if hi.found:
+        assert lo.found and lo.final is not None and hi.final is not None
+        assert lo.final.cost_usd <= hi.final.cost_usd
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    threshold=st.integers(0, 40),
+    top=st.integers(1, 40),
+    start=st.integers(-5, 45),
+)
+def test_line_search_finds_the_first_passing_point(threshold: int, top: int, start: int) -> None:
+    """On a monotone requirement the gallop + bisection returns exactly the first t that
+    passes, from any warm start; None when even t_max fails."""
+    space = RaidSpace(SMALL, ARSENAL)
+    line = RaidLine(name="t", kind="fill", configs=((0, 0, 0), (0, 0, 0)), order=(1, 0)).with_t_max(
+        space
+    )
+    t_max = min(top, line.t_max)
+    line = RaidLine(name="t", kind="fill", configs=line.configs, order=(1, 0), t_max=t_max)
+    asked: list[int] = []
+
+    def passes(raid: RaidChoice) -> bool:
+        t = sum(raid.counts)
+        asked.append(t)
+        return t >= threshold
+
+    got = line_search(line, space, passes, start)
+    want = max(threshold, 1) if max(threshold, 1) <= t_max else None
+    assert got == want
+    assert len(asked) <= 2 * (t_max + 2).bit_length() + 2
+
+
+def test_cheapest_same_seed_same_answer() -> None:
+    a = cheapest_raid(SMALL, ARSENAL, k=1, p=0.9, settings=SETTINGS).to_dict()
+    b = cheapest_raid(SMALL, ARSENAL, k=1, p=0.9, settings=SETTINGS).to_dict()
+    assert a == b
 
 
 def test_duel_rounds_on_the_small_instance(tmp_path: Path) -> None:

@@ -1,36 +1,62 @@
 """The cheapest raid with P(>= K lethal leakers) >= P, beside the closed-form answer.
 
-The engine's answer to "how many more missiles restore deterrence": the same Optuna
-search as :func:`~shieldlab.attack.optimise.optimise_raid` (common random numbers, one
-seed), minimising the raid's cost with the requirement as a constraint. Screening
-estimates are noisy, so every raid whose screening estimate is within two standard errors
-of P is a candidate; candidates are verified in order of cost on fresh replications and
-the first whose verified estimate reaches P is the answer (its Wilson 95 % interval is
-reported).
+The engine's answer to "how many more missiles restore deterrence". Three stages, all on
+one seed (common random numbers, docs/attack.md):
+
+1. **Front.** A two-objective Optuna search (TPE; maximise the screening estimate of
+   P(>= K), minimise the cost) on replications ``0 .. n - 1``. Its cost-probability
+   front does not depend on P, so one stored study serves every P.
+2. **Line searches.** A *line* is a family of nested raids raid(0) <= raid(1) <= ...
+   (counts never fall as t grows, so cost never falls): the "cheapest lethal rounds
+   first" fill, and each front raid near P scaled down and up. Along a line the requirement
+   is a monotone step, so the cheapest passing raid is found by galloping and bisection
+   over t, started at the closed form's missile count (the warm start), on *fresh*
+   replications ``n .. n + N - 1``.
+3. **Trim and check.** From the cheapest line answer, single rounds are removed (dearest
+   first) while the requirement still holds; the answer is the raid no single-round
+   removal keeps at P ("just below": every one-round-cheaper raid fails, reported with
+   the best of them). Both are then re-run on an independent block of N replications
+   (``n + N .. n + 2N - 1``): the *confirmation*, free of the selection among many raids
+   on the search block.
 
 The closed form is ``stability restore``'s: Wilkening's fewest missiles
 (:func:`shieldlab.stability.deterrence.missiles_needed`) against the scenario's defence
 reduced to a :class:`~shieldlab.stability.penetration.DefenceModel` -- its total
-inventory, ``salvo_size x max_engagements_per_threat`` shots per warhead and the best
-single-shot Pk (``analytic.crosscheck.closed_form_for``). The gap is explained with
-what the engine measured: rounds actually fired (geometry, timing and reloads keep
-rounds out of reach; the closed form fires all of them) and kills per round fired.
+inventory (reloads included), ``salvo_size x max_engagements_per_threat`` shots per
+warhead and the best single-shot Pk (``analytic.crosscheck.closed_form_for``), priced at
+the arsenal's cheapest lethal round. :func:`explain_gap` splits the cost ratio engine /
+closed form exactly into (lethal rounds) x (price per lethal round) x (all spend / lethal
+spend) and states what the engine measured behind each factor.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from shieldlab.attack.arsenal import Arsenal
 from shieldlab.attack.evaluate import Evaluation, Evaluator, Objective
-from shieldlab.attack.optimise import Progress, SearchLog, SearchSettings, search_raids
+from shieldlab.attack.optimise import (
+    Progress,
+    SearchLog,
+    SearchRecord,
+    SearchSettings,
+    search_raids,
+)
 from shieldlab.attack.space import RaidChoice, RaidSpace
 from shieldlab.errors import InputError
 from shieldlab.scenario.model import Scenario
 
-__all__ = ["CheapestResult", "ClosedFormRestore", "cheapest_raid", "closed_form_restore"]
+__all__ = [
+    "CheapestResult",
+    "ClosedFormRestore",
+    "RaidLine",
+    "cheapest_raid",
+    "closed_form_restore",
+    "explain_gap",
+]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -44,9 +70,21 @@ class ClosedFormRestore:
     missiles: int
     cost_usd: float
     unit_cost_usd: float
+    #: warheads the closed form engages: floor(interceptors / shots_per_threat)
+    covered: int = 0
+    #: the arsenal's cheapest lethal option(s) and how many rounds of them it offers
+    cheapest_options: tuple[str, ...] = ()
+    cheapest_available: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        d = dict(self.__dict__)
+        d["cheapest_options"] = list(self.cheapest_options)
+        return d
+
+
+def _lethal_flags(space: RaidSpace) -> tuple[bool, ...]:
+    tt = {t.name: t for t in space.scenario.threat_types}
+    return tuple(bool(tt[o.threat].lethal) for o in space.arsenal.threats)
 
 
 def closed_form_restore(
@@ -65,13 +103,13 @@ def closed_form_restore(
         sspk=float(cf.p_shot),
     )
     n = missiles_needed(defence, Requirement(warheads=k, probability=p))
-    tt = {t.name: t for t in scenario.threat_types}
-    lethal = [
-        u
-        for o, u in zip(space.arsenal.threats, space.unit_cost_usd, strict=True)
-        if tt[o.threat].lethal
-    ]
-    unit = min(lethal) if lethal else math.nan
+    lethal = _lethal_flags(space)
+    units = [u for u, ok in zip(space.unit_cost_usd, lethal, strict=True) if ok]
+    unit = min(units) if units else math.nan
+    cheapest = [
+        i for i, (u, ok) in enumerate(zip(space.unit_cost_usd, lethal, strict=True))
+        if ok and u == unit
+    ]  # fmt: skip
     return ClosedFormRestore(
         interceptors=defence.interceptors,
         shots_per_threat=defence.shots_per_threat,
@@ -80,12 +118,195 @@ def closed_form_restore(
         missiles=int(n),
         cost_usd=n * unit,
         unit_cost_usd=unit,
+        covered=defence.interceptors // defence.shots_per_threat,
+        cheapest_options=tuple(space.arsenal.threats[i].name for i in cheapest),
+        cheapest_available=sum(space.arsenal.threats[i].max_count for i in cheapest),
     )
+
+
+# --- lines of nested raids ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class RaidLine:
+    """Nested raids ``raid(0) <= raid(1) <= ... <= raid(t_max)`` (no count ever falls).
+
+    ``fill``: t lethal rounds, the options in ``order`` filled to their maxima one after
+    the other (cheapest first). ``scale``: the ``template`` counts times t / sum(template),
+    rounded, capped at the maxima. ``configs`` holds each option's (area, window, aim).
+    Every raid keeps each option's ``min_count``; ``t_max`` is the last t within budget.
+    """
+
+    name: str
+    kind: Literal["fill", "scale"]
+    configs: tuple[tuple[int, int, int], ...]
+    order: tuple[int, ...] = ()
+    template: tuple[int, ...] = ()
+    t_max: int = 0
+
+    def counts(self, space: RaidSpace, t: int) -> tuple[int, ...]:
+        shapes = space.option_shapes()
+        lo = [s[0] for s in shapes]
+        hi = [s[1] for s in shapes]
+        out = list(lo)
+        if self.kind == "fill":
+            left = t
+            for i in self.order:
+                take = min(hi[i], left)
+                out[i] = max(lo[i], take)
+                left -= take
+        else:
+            total = sum(self.template)
+            for i, c in enumerate(self.template):
+                if c > 0:
+                    out[i] = max(lo[i], min(hi[i], math.floor(t * c / total + 0.5)))
+        return tuple(out)
+
+    def raid(self, space: RaidSpace, t: int) -> RaidChoice:
+        genes = tuple(
+            (c, *cfg) if c > 0 else (0, 0, 0, 0)
+            for c, cfg in zip(self.counts(space, t), self.configs, strict=True)
+        )
+        return RaidChoice(genes=genes)
+
+    def upper(self, space: RaidSpace) -> int:
+        """The largest t that still changes the raid (all counts at their maxima)."""
+        hi = [s[1] for s in space.option_shapes()]
+        if self.kind == "fill":
+            return sum(hi[i] for i in self.order)
+        total = sum(self.template)
+        return max(
+            math.ceil(total * (h + 0.5) / c) for h, c in zip(hi, self.template, strict=True) if c
+        )
+
+    def with_t_max(self, space: RaidSpace) -> RaidLine:
+        lo, hi = 0, self.upper(space)
+        if space.within_budget(self.raid(space, hi)):
+            lo = hi
+        while hi - lo > 1:  # cost never falls along the line
+            mid = (lo + hi) // 2
+            lo, hi = (mid, hi) if space.within_budget(self.raid(space, mid)) else (lo, mid)
+        return RaidLine(
+            name=self.name, kind=self.kind, configs=self.configs, order=self.order,
+            template=self.template, t_max=lo,
+        )  # fmt: skip
+
+    def first_t_with_lethal(self, space: RaidSpace, n: int) -> int:
+        """The smallest t whose raid has at least ``n`` lethal rounds (t_max if none)."""
+        lethal = _lethal_flags(space)
+
+        def count(t: int) -> int:
+            return sum(c for c, ok in zip(self.counts(space, t), lethal, strict=True) if ok)
+
+        lo, hi = 0, self.t_max
+        if count(hi) < n:
+            return hi
+        while lo < hi:
+            mid = (lo + hi) // 2
+            lo, hi = (mid + 1, hi) if count(mid) < n else (lo, mid)
+        return lo
+
+
+def _front(records: list[SearchRecord]) -> list[SearchRecord]:
+    """The screening raids no other raid beats on both P (higher) and cost (lower)."""
+    ordered = sorted(records, key=lambda r: (r.cost_usd, -r.value, r.choice.key()))
+    out: list[SearchRecord] = []
+    best = -math.inf
+    for r in ordered:
+        if r.value > best:
+            out.append(r)
+            best = r.value
+    return out
+
+
+def _lines(
+    space: RaidSpace, front: list[SearchRecord], templates: list[SearchRecord]
+) -> list[RaidLine]:
+    """The fill line (cheapest lethal rounds first, each option aimed as in the front's
+    most probable raid that uses it) and a scale line through each template."""
+    lethal = _lethal_flags(space)
+    by_p = sorted(front, key=lambda r: (-r.value, r.cost_usd, r.choice.key()))
+    configs = []
+    for i in range(space.n_options):
+        cfg = next(((g[1], g[2], g[3]) for r in by_p if (g := r.choice.genes[i])[0] > 0), None)
+        configs.append(cfg if cfg is not None else (0, 0, 0))
+    order = tuple(
+        sorted((i for i in range(space.n_options) if lethal[i]),
+               key=lambda i: (space.unit_cost_usd[i], i))
+    )  # fmt: skip
+    lines = [RaidLine(name="cheapest-first", kind="fill", configs=tuple(configs), order=order)]
+    for r in templates:
+        lines.append(
+            RaidLine(
+                name=f"scaled {r.choice.key()}",
+                kind="scale",
+                configs=tuple((g[1], g[2], g[3]) for g in r.choice.genes),
+                template=r.choice.counts,
+            )
+        )
+    return [ln.with_t_max(space) for ln in lines if any(ln.order) or any(ln.template)]
+
+
+def line_search(
+    line: RaidLine, space: RaidSpace, passes: Callable[[RaidChoice], bool], start: int
+) -> int | None:
+    """Smallest t on ``line`` whose raid passes, by galloping from ``start`` and bisection
+    (exact when passing is monotone along the line); None when even t_max fails."""
+    t0 = min(max(start, 0), line.t_max)
+
+    def ok(t: int) -> bool:
+        raid = line.raid(space, t)
+        return not raid.empty and passes(raid)
+
+    if ok(t0):
+        hi, step, lo = t0, 1, -1
+        while lo < 0:
+            t = hi - step
+            if t <= 0:
+                lo = 0
+            elif ok(t):
+                hi, step = t, 2 * step
+            else:
+                lo = t
+        if lo == 0 and ok(0):
+            return 0
+    else:
+        lo, step = t0, 1
+        while True:
+            t = min(lo + step, line.t_max)
+            if t == lo:
+                return None
+            if ok(t):
+                hi = t
+                break
+            lo, step = t, 2 * step
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (lo, mid) if ok(mid) else (mid, hi)
+    return hi
+
+
+def _one_round_less(space: RaidSpace, choice: RaidChoice) -> list[RaidChoice]:
+    """Every raid one round cheaper (one option one round fewer), dearest round first."""
+    shapes = space.option_shapes()
+    out = []
+    for i in sorted(range(space.n_options), key=lambda i: (-space.unit_cost_usd[i], i)):
+        c, a, w, m = choice.genes[i]
+        if c > shapes[i][0]:
+            genes = list(choice.genes)
+            genes[i] = (c - 1, a, w, m) if c > 1 else (0, 0, 0, 0)
+            cand = RaidChoice(genes=tuple(genes))
+            if not cand.empty:
+                out.append(cand)
+    return out
+
+
+# --- the result -----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, kw_only=True)
 class CheapestResult:
-    """The cheapest verified raid, its evidence, and the closed-form answer beside it."""
+    """The cheapest raid found, its evidence, and the closed-form answer beside it."""
 
     scenario: str
     arsenal: str
@@ -97,16 +318,34 @@ class CheapestResult:
     final: Evaluation | None
     raid: tuple[dict[str, Any], ...]
     scenario_yaml: str | None
-    verified: tuple[tuple[str, float, float, bool], ...]  # key, cost, final P, passes
+    verified: tuple[tuple[str, float, float, bool], ...]  # key, cost, fresh P, passes
     closed_form: ClosedFormRestore
     gap: tuple[str, ...]
     log: SearchLog
+    lines: tuple[dict[str, Any], ...] = ()
+    below: Evaluation | None = None  # the best one-round-cheaper raid (search block)
+    confirm: Evaluation | None = None  # the answer on the independent block
+    confirm_below: Evaluation | None = None
 
     @property
     def evaluations(self) -> int:
         return len(self.log.records)
 
+    @property
+    def confirmed(self) -> bool:
+        return self.confirm is not None and self.confirm.mean >= self.p
+
     def to_dict(self) -> dict[str, Any]:
+        def block(ev: Evaluation | None) -> dict[str, Any] | None:
+            if ev is None:
+                return None
+            return {
+                "raid_key": ev.choice.key(),
+                "first_replication": ev.first,
+                "p_at_least_k": ev.mean,
+                **ev.summary(),
+            }
+
         return {
             "scenario": self.scenario,
             "arsenal": self.arsenal,
@@ -115,6 +354,7 @@ class CheapestResult:
             "replications": self.settings.replications,
             "final_replications": self.settings.final_replications,
             "evaluations": self.evaluations,
+            "fresh_evaluations": len(self.verified),
             "study_name": self.log.study_name,
             "found": self.found,
             "cheapest": None
@@ -125,6 +365,15 @@ class CheapestResult:
                 "p_at_least_k": self.final.mean,
                 **self.final.summary(),
             },
+            "just_below": block(self.below),
+            "confirmation": None
+            if self.confirm is None
+            else {
+                "answer": block(self.confirm),
+                "just_below": block(self.confirm_below),
+                "confirmed": self.confirmed,
+            },
+            "line_searches": list(self.lines),
             "verified": [
                 {"raid_key": key, "cost_usd": c, "p_at_least_k": pk, "passes": ok}
                 for key, c, pk, ok in self.verified
@@ -134,43 +383,132 @@ class CheapestResult:
         }
 
 
-def _gap(cf: ClosedFormRestore, ev: Evaluation | None, space: RaidSpace) -> tuple[str, ...]:
+def _m(usd: float) -> str:
+    return f"{usd / 1e6:,.1f} M USD"
+
+
+def _reload_s(space: RaidSpace) -> float:
+    times = [ln.reload_time_s for b in space.scenario.batteries for ln in b.launchers]
+    return min(times) if times else math.nan
+
+
+def explain_gap(
+    cf: ClosedFormRestore,
+    ev: Evaluation | None,
+    space: RaidSpace,
+    lines_run: tuple[dict[str, Any], ...] = (),
+) -> tuple[str, ...]:
+    """Why the engine's cheapest raid and the closed form's differ, from measured figures.
+
+    The cost ratio engine / closed form is split exactly into three factors: lethal rounds
+    (engine / closed form), price per lethal round (engine's mean / the cheapest), and all
+    spend over lethal spend (decoys and other non-lethal rounds).
+    """
     if ev is None:
         return (
             "no raid within the arsenal met the requirement, so the engine gives no answer "
             f"to set beside the closed form's {cf.missiles} missiles",
         )
-    used = ev.interceptors_fired / max(cf.interceptors, 1)
+    lethal = _lethal_flags(space)
+    spend = [c * u for c, u in zip(ev.choice.counts, space.unit_cost_usd, strict=True)]
+    lethal_usd = sum(s for s, ok in zip(spend, lethal, strict=True) if ok)
+    n_e = ev.lethal_threats
+    names = ", ".join(cf.cheapest_options)
     lines = [
-        f"closed form: {cf.missiles} missiles ({cf.cost_usd:,.0f} USD at the cheapest lethal "
-        f"round); engine: {ev.lethal_threats} lethal threats ({ev.cost_usd:,.0f} USD)",
-        f"the closed form lets all {cf.interceptors} rounds engage, {cf.shots_per_threat} per "
-        f"warhead; the engine's defence fired {ev.interceptors_fired:.1f} on this raid "
-        f"({used:.0%} of the inventory"
-        + (
-            ": range, timing, reloads and the per-threat cap keep the rest out of the fight)"
-            if used < 0.99
-            else ", so inventory is not what separates the two answers)"
-        ),
+        f"closed form: {cf.missiles} missiles x {_m(cf.unit_cost_usd)} ({names}, the "
+        f"arsenal's cheapest lethal round) = {_m(cf.cost_usd)}; engine: {n_e} lethal rounds "
+        f"({_m(lethal_usd)}) + {ev.threats - n_e} non-lethal ({_m(ev.cost_usd - lethal_usd)})"
+        f" = {_m(ev.cost_usd)}"
     ]
-    if ev.interceptors_fired > 0:
+    if cf.missiles > 0 and n_e > 0 and cf.cost_usd > 0:
+        a = n_e / cf.missiles
+        b = (lethal_usd / n_e) / cf.unit_cost_usd
+        c = ev.cost_usd / lethal_usd if lethal_usd > 0 else math.nan
         lines.append(
-            f"kills per round fired: engine {ev.lethal_killed / ev.interceptors_fired:.3f}, "
-            f"closed form's best SSPK {cf.sspk:.3f} (the engine uses each type's Pk against "
-            "each threat class, and shoot-look-shoot saves rounds)"
+            f"cost ratio engine / closed form {ev.cost_usd / cf.cost_usd:.2f} = lethal rounds "
+            f"{a:.2f} x price per lethal round {b:.2f} x all spend / lethal spend {c:.2f}"
         )
-    cheaper = ev.cost_usd < cf.cost_usd
-    lines.append(
-        "the engine's raid is "
-        + ("cheaper" if cheaper else "dearer")
-        + " than the closed form's: "
-        + (
-            "the simulated defence reaches fewer threats than the closed form assumes"
-            if cheaper
-            else "the closed form ignores what limits the attacker (launch geometry, "
-            "flight times, the budget's mix of rounds)"
-        )
+    # The count factor: what the defence did against the engine's raid.
+    loaded = sum(
+        ln.count * item.rounds
+        for bt in space.scenario.batteries
+        for ln in bt.launchers
+        for item in ln.loadout
     )
+    cf_kills = min(n_e, cf.covered) * cf.p_kill
+    fired = ev.interceptors_fired
+    lines.append(
+        f"rounds: the closed form engages {cf.covered} warheads with all {cf.interceptors} "
+        f"rounds ({cf.shots_per_threat} each, Pk {cf.p_kill:.3f}), so it expects "
+        f"{cf_kills:.1f} kills of {n_e} lethal rounds; the simulated defence fired "
+        f"{fired:.1f} rounds ({fired / max(cf.interceptors, 1):.0%} of the inventory, of "
+        f"which {loaded} are loaded at the start) and killed {ev.lethal_killed:.1f}"
+    )
+    if fired > 0:
+        lines.append(
+            f"kills per round fired: engine {ev.lethal_killed / fired:.3f}, closed form "
+            f"{cf.p_kill / cf.shots_per_threat:.3f} (Pk / shots per warhead; its best SSPK "
+            f"{cf.sspk:.3f} is the single best interceptor-threat pair)"
+        )
+    d = space.scenario.doctrine
+    if ev.lethal_killed > cf_kills + 1e-9:
+        lines.append(
+            f"so the engine needs more lethal rounds than the closed form's count would "
+            f"suggest: its defence kills {ev.lethal_killed:.1f} where the closed form credits "
+            f"{cf_kills:.1f}, because the closed form commits all {cf.shots_per_threat} shots "
+            f"to each of {cf.covered} warheads and lets the rest through, while the engine "
+            f"fires salvos of {d.salvo_size}"
+            + (" and looks before engaging again" if d.shoot_look_shoot else "")
+            + f" (at most {d.max_engagements_per_threat} engagements per threat), so its "
+            "rounds reach more threats"
+        )
+    else:
+        lines.append(
+            f"so the engine needs fewer lethal rounds: its defence kills "
+            f"{ev.lethal_killed:.1f} where the closed form credits {cf_kills:.1f}, having "
+            f"fired {fired:.1f} of the {cf.interceptors} rounds the closed form commits"
+            + (
+                f" -- no more than the {loaded} loaded at the start: reloads (at least "
+                f"{_reload_s(space):.0f} s) come too late for this raid"
+                if fired <= loaded + 0.5 and loaded < cf.interceptors
+                else " (range, timing and the per-threat cap keep rounds out of the fight)"
+            )
+        )
+    used = {cf_name: 0 for cf_name in cf.cheapest_options}
+    for o, cnt in zip(space.arsenal.threats, ev.choice.counts, strict=True):
+        if o.name in used:
+            used[o.name] = cnt
+    n_cheap = sum(used.values())
+    if cf.missiles > cf.cheapest_available:
+        lines.append(
+            f"price: the arsenal offers only {cf.cheapest_available} rounds of the cheapest "
+            f"lethal type, so the closed form's {cf.missiles} at {_m(cf.unit_cost_usd)} "
+            "cannot be bought"
+        )
+    if n_e > n_cheap and n_e > 0:
+        if n_cheap >= cf.cheapest_available:
+            why = (
+                f"all {cf.cheapest_available} rounds of the cheapest type are in it, the "
+                f"other {n_e - n_cheap} lethal rounds must be dearer types"
+            )
+        else:
+            fill = next((r for r in lines_run if r.get("line") == "cheapest-first"), None)
+            alt = (
+                "never meets the requirement within the budget"
+                if fill is None or fill.get("t") is None
+                else f"needs {_m(float(fill['cost_usd']))}"
+            )
+            why = (
+                f"it fires {n_e - n_cheap} dearer lethal rounds while "
+                f"{cf.cheapest_available - n_cheap} of the cheapest were left: the "
+                f"cheapest-first raid {alt} on the same replications"
+            )
+        lines.append("price per lethal round above the cheapest: " + why)
+    if ev.cost_usd > lethal_usd + 1e-6:
+        lines.append(
+            f"non-lethal spend {_m(ev.cost_usd - lethal_usd)}: each of those rounds earns its "
+            "place (the raid without any one of them fails the requirement)"
+        )
     return tuple(lines)
 
 
@@ -190,36 +528,60 @@ def cheapest_raid(
     objective = Objective(kind="p_k", k=k)
     space = RaidSpace(scenario, arsenal)
     evaluator = Evaluator(space=space, objective=objective, seed=settings.seed)
-
-    def constraint(ev: Evaluation) -> float:
-        return p - ev.mean
-
-    log = search_raids(
-        evaluator,
-        settings,
-        minimise=lambda ev: ev.cost_usd,
-        constraint=constraint,
-        progress=progress,
-        tag=f"cheapest-k{k}-p{p:g}",
-    )
-    n = settings.replications
-    margin = 2.0 * math.sqrt(p * (1.0 - p) / n)
-    screened = []
-    for r in log.records:
-        ev = evaluator.evaluate(r.choice, first=0, count=n)
-        if ev.mean >= p - margin:
-            screened.append((r.cost_usd, -ev.mean, r.choice.key(), r.choice))
-    screened.sort(key=lambda x: (x[0], x[1], x[2]))
-    verified: list[tuple[str, float, float, bool]] = []
-    best: Evaluation | None = None
-    for cost, _neg, key, choice in screened[: max(settings.leaders, 1) * 2]:
-        ev = evaluator.evaluate(choice, first=n, count=settings.final_replications)
-        ok = ev.mean >= p
-        verified.append((key, cost, ev.mean, ok))
-        if ok:
-            best = ev
-            break
+    log = search_raids(evaluator, settings, with_cost=True, progress=progress, tag=f"cheapest-k{k}")
+    n, big_n = settings.replications, settings.final_replications
     cf = closed_form_restore(scenario, space, k, p)
+
+    verified: list[tuple[str, float, float, bool]] = []
+    seen: set[str] = set()
+
+    def fresh(choice: RaidChoice) -> Evaluation:
+        ev = evaluator.evaluate(choice, first=n, count=big_n)
+        key = ev.choice.key()
+        if key not in seen:
+            seen.add(key)
+            verified.append((key, ev.cost_usd, ev.mean, ev.mean >= p))
+        return ev
+
+    def passes(choice: RaidChoice) -> bool:
+        return fresh(choice).mean >= p
+
+    front = _front(log.records)
+    margin = 2.0 * math.sqrt(p * (1.0 - p) / n)
+    near = [r for r in front if r.value >= p - margin]
+    lines = _lines(space, front, near[: max(settings.leaders, 1)])
+    answers: list[tuple[float, float, str, RaidChoice]] = []
+    line_rows: list[dict[str, Any]] = []
+    for line in lines:
+        start = line.first_t_with_lethal(space, cf.missiles)
+        t = line_search(line, space, passes, start)
+        row: dict[str, Any] = {"line": line.name, "t_max": line.t_max, "start": start, "t": t}
+        if t is not None:
+            ch = space.canonical(line.raid(space, t))
+            ev = fresh(ch)
+            answers.append((ev.cost_usd, -ev.mean, ch.key(), ch))
+            row.update(raid_key=ch.key(), cost_usd=ev.cost_usd, p_at_least_k=ev.mean)
+        line_rows.append(row)
+
+    best: Evaluation | None = None
+    below: Evaluation | None = None
+    if answers:
+        answers.sort(key=lambda x: (x[0], x[1], x[2]))
+        choice = answers[0][3]
+        for _ in range(10_000):  # trim: drop single rounds while the requirement holds
+            nxt = next((c for c in _one_round_less(space, choice) if passes(c)), None)
+            if nxt is None:
+                break
+            choice = space.canonical(nxt)
+        best = fresh(choice)
+        lower = [fresh(c) for c in _one_round_less(space, choice)]
+        below = max(lower, key=lambda e: (e.mean, -e.cost_usd)) if lower else None
+    confirm = confirm_below = None
+    if best is not None:
+        first = n + big_n
+        confirm = evaluator.evaluate(best.choice, first=first, count=big_n)
+        if below is not None:
+            confirm_below = evaluator.evaluate(below.choice, first=first, count=big_n)
     return CheapestResult(
         scenario=scenario.name,
         arsenal=arsenal.name,
@@ -233,6 +595,10 @@ def cheapest_raid(
         scenario_yaml=None if best is None else space.scenario_yaml(best.choice),
         verified=tuple(verified),
         closed_form=cf,
-        gap=_gap(cf, best, space),
+        gap=explain_gap(cf, best, space, tuple(line_rows)),
         log=log,
+        lines=tuple(line_rows),
+        below=below,
+        confirm=confirm,
+        confirm_below=confirm_below,
     )

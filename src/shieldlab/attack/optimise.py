@@ -199,16 +199,16 @@ def search_raids(
     evaluator: Evaluator,
     settings: SearchSettings,
     *,
-    minimise: Callable[[Evaluation], float] | None = None,
-    constraint: Callable[[Evaluation], float] | None = None,
+    with_cost: bool = False,
     progress: Progress | None = None,
     tag: str = "optimise",
 ) -> SearchLog:
     """Run (or resume) the Optuna search; return the log of simulated candidates.
 
     By default the search maximises the evaluator's objective within the budget. With
-    ``minimise`` it minimises that function of an evaluation instead (e.g. its cost), and
-    ``constraint(evaluation) <= 0`` marks a feasible raid (both for ``attack cheapest``).
+    ``with_cost`` it is a two-objective search (maximise the objective, minimise the
+    raid's cost; Optuna's multi-objective TPE): its result is the cost-objective front,
+    which does not depend on any one requirement (``attack cheapest``).
     """
     optuna = require("optuna", feature="shieldlab attack", extra="attack")
     # Optuna logs every trial at INFO on its own stderr handler; the library is quiet
@@ -216,7 +216,7 @@ def search_raids(
     verbosity = optuna.logging.get_verbosity()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     try:
-        return _search(optuna, evaluator, settings, minimise, constraint, progress, tag)
+        return _search(optuna, evaluator, settings, with_cost, progress, tag)
     finally:
         optuna.logging.set_verbosity(verbosity)
 
@@ -225,14 +225,13 @@ def _search(
     optuna: Any,
     evaluator: Evaluator,
     settings: SearchSettings,
-    minimise: Callable[[Evaluation], float] | None,
-    constraint: Callable[[Evaluation], float] | None,
+    with_cost: bool,
     progress: Progress | None,
     tag: str,
 ) -> SearchLog:
     space = evaluator.space
     n = settings.replications
-    direction = "minimize" if minimise is not None else "maximize"
+    directions = ["maximize", "minimize"] if with_cost else ["maximize"]
     fingerprint = _fingerprint(
         tag,
         space.scenario.model_dump(mode="json"),
@@ -248,7 +247,7 @@ def _search(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # Optuna's ExperimentalWarning for these options
         probe = optuna.create_study(
-            storage=storage, study_name=study_name, direction=direction, load_if_exists=True
+            storage=storage, study_name=study_name, directions=directions, load_if_exists=True
         )
         existing = probe.get_trials(deepcopy=False)
         stored = probe.user_attrs.get("fingerprint")
@@ -270,7 +269,7 @@ def _search(
         study = optuna.create_study(
             storage=storage,
             study_name=study_name,
-            direction=direction,
+            directions=directions,
             sampler=sampler,
             load_if_exists=True,
         )
@@ -282,7 +281,7 @@ def _search(
         key = t.user_attrs.get("raid")
         if t.state.name == "COMPLETE" and key is not None and t.user_attrs.get("simulated"):
             ch = RaidChoice.from_key(key)
-            val = float(t.value) if t.value is not None else math.nan
+            val = float(t.values[0]) if t.values else math.nan
             known[key] = val
             constraints_of[key] = tuple(t.user_attrs.get("constraints", (0.0,)))
             logbook.records.append(
@@ -292,28 +291,26 @@ def _search(
         for ch in _warm_starts(space):
             study.enqueue_trial(_params(space, ch), skip_if_exists=True)
 
-    def score(ev: Evaluation) -> float:
-        return ev.mean if minimise is None else minimise(ev)
+    def answer(value: float, cost: float) -> Any:
+        return (value, cost) if with_cost else value
 
-    def objective(trial: Any) -> float:
+    def objective(trial: Any) -> Any:
         choice = space.canonical(_suggest(trial, space))
         key = choice.key()
         trial.set_user_attr("raid", key)
         over = space.overspend(choice)
         if over > 1e-12 or choice.empty:
             pen = over if over > 1e-12 else 1.0
-            trial.set_user_attr("constraints", (pen, pen) if constraint else (pen,))
+            trial.set_user_attr("constraints", (pen,))
             trial.set_user_attr("simulated", False)
-            if minimise is not None:
-                return space.cost_usd(choice) * (1.0 + pen) + 1.0
-            return -pen
+            return answer(-pen, space.cost_usd(choice) * (1.0 + pen) + 1.0)
         if key in known:
             trial.set_user_attr("constraints", constraints_of[key])
             trial.set_user_attr("simulated", False)
-            return known[key]
+            return answer(known[key], space.cost_usd(choice))
         ev = evaluator.evaluate(choice, first=0, count=n)
-        val = score(ev)
-        cons = (0.0, constraint(ev)) if constraint is not None else (0.0,)
+        val = ev.mean
+        cons = (0.0,)
         known[key] = val
         constraints_of[key] = cons
         trial.set_user_attr("constraints", cons)
@@ -324,13 +321,8 @@ def _search(
             SearchRecord(trial=trial.number, choice=choice, value=val, cost_usd=ev.cost_usd)
         )
         if progress is not None:
-            if minimise is None:
-                best = max(r.value for r in logbook.records)
-            else:  # the cheapest raid meeting the constraint so far (nan: none yet)
-                ok = [v for k_, v in known.items() if max(constraints_of[k_]) <= 0.0]
-                best = min(ok) if ok else math.nan
-            progress(len(logbook.records), settings.evaluations, best)
-        return val
+            progress(len(logbook.records), settings.evaluations, max(known.values()))
+        return answer(val, ev.cost_usd)
 
     feasible_total = (
         None if space.size() > 20 * settings.evaluations else sum(1 for _ in space.enumerate())

@@ -236,7 +236,15 @@ def check_arsenal(arsenal: Arsenal, scenario: Scenario) -> None:
     """
     threats = {t.name for t in scenario.threat_types}
     assets = {a.name for a in scenario.assets}
+    defence = {b.name for b in scenario.batteries}
     for j, aim in enumerate(arsenal.aimpoints):
+        if aim.asset in defence and aim.asset not in assets:
+            raise InputError(
+                f"'{aim.asset}' is a battery of the defence: strikes on the defence's "
+                "batteries and radars are not arsenal options yet (they need the threats "
+                "and countermeasures engine work; docs/attack.md)",
+                **arsenal.where("aimpoints", j, "asset"),
+            )
         if aim.asset not in assets:
             raise InputError(
                 f"asset '{aim.asset}' is not in scenario '{scenario.name}'; assets: "

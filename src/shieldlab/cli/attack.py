@@ -293,7 +293,7 @@ def cheapest(
     )
     _precheck(out, report)
     sc, ars = _load(scenario, arsenal)
-    with _Bar(evaluations, "searching (cheapest feasible, USD)") as bar:
+    with _Bar(evaluations, f"searching (cost and P(>= {k}) front)") as bar:
         res = cheapest_raid(sc, ars, k=k, p=p, settings=settings, progress=bar)
     result = res.to_dict()
     if out is not None:
@@ -332,6 +332,30 @@ def cheapest(
             "replications"
         )
         _print_raid("Cheapest raid", ch["raid"])
+        below = result["just_below"]
+        if below is not None:
+            c.print(
+                f"just below: the best raid one round cheaper ({below['cost_usd']:,.0f} USD) "
+                f"reaches {below['p_at_least_k']:.3f} {_ci(below['ci95'])}"
+            )
+        conf = result["confirmation"]
+        if conf is not None:
+            a = conf["answer"]
+            c.print(
+                f"confirmation on {a['replications']:,} independent replications: "
+                f"{a['p_at_least_k']:.3f} {_ci(a['ci95'])}"
+                + (
+                    ""
+                    if conf["just_below"] is None
+                    else f", just below {conf['just_below']['p_at_least_k']:.3f}"
+                )
+                + (
+                    " -- confirmed"
+                    if conf["confirmed"]
+                    else " -- NOT confirmed (P is "
+                    "within the noise at this raid; raise --final-replications)"
+                )
+            )
     c.print("the gap:")
     for line in result["gap"]:
         c.print(f"  - {line}")
