@@ -69,6 +69,12 @@ class StudyResults:
     directory: Path | None
     timing: dict[str, float] = field(default_factory=dict)
 
+    def _repr_html_(self) -> str:
+        """A notebook shows the cells and the sensitivity indices as tables."""
+        from shieldlab.study.display import study_html
+
+        return study_html(self)
+
     def column(self, name: str) -> np.ndarray:
         """One output (or factor) over the cells, in cell order."""
         if name in self.factors:
