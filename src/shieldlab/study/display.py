@@ -35,6 +35,8 @@ def fmt(v: Any, digits: int = 3) -> str:
     if isinstance(v, float):
         if math.isnan(v):
             return "-"
+        if v != 0.0 and abs(v) < 10.0 ** (-digits):
+            return f"{v:.3g}"  # (a card range of 1e-4 would read 0.000)
         return f"{v:,.{digits}f}" if abs(v) < 1e6 else f"{v:.3g}"
     return str(v)
 
