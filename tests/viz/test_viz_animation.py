@@ -11,6 +11,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from shieldlab.engine import pick as pick_mod
 from shieldlab.engine.batch import run_replications
@@ -202,3 +204,18 @@ def test_bad_expressions_name_the_option(
     with pytest.raises(InputError, match=message) as info:
         parse_where(expr, rows[1])
     assert info.value.location.field == "--where"
+
+
+@settings(max_examples=40, deadline=None)
+@given(t=st.floats(-50.0, 2000.0), dt=st.floats(0.0, 500.0))
+def test_frame_counts_add_up_and_never_go_back(
+    lossy_trace: EventTrace, t: float, dt: float
+) -> None:
+    tr = lossy_trace
+    a, b = frame_state(tr, t), frame_state(tr, t + dt)
+    launched = int(np.sum(tr.threat_launch_s <= t))
+    ended = int(np.sum(tr.threat_end_s <= t))
+    assert a.threats.size == launched - ended  # in flight = launched - ended
+    for k in ("kill", "miss", "leak"):
+        assert set(a.events[k]) <= set(b.events[k])  # marks stay once made
+    assert a.leaked <= b.leaked and a.killed <= b.killed
