@@ -29,6 +29,9 @@ return {
   frame: g.layout.sliders[0].active,
   frames: g._transitionData._frames.length,
   counts: g.data.slice(n - dyn).map(len),
+  // what is on screen: the marker points of each dynamic trace's SVG group
+  drawn: [...g.querySelectorAll('.scatterlayer .trace')].slice(-dyn)
+           .map(t => t.querySelectorAll('.point').length),
   current: ([...document.querySelectorAll('.slider-label')]
              .map(e => e.textContent).find(t => t.startsWith('t = ')) || null),
   buttons: [...document.querySelectorAll('.updatemenu-button text')].map(e => e.textContent),
@@ -73,7 +76,7 @@ def test_animation_renders_and_frames_show_their_state(
     assert p["current"] and p["current"].startswith("t = 0 s: 0 leaked")
     times = frame_times(tr, 30)
     lethal = tr.threat_lethal.astype(bool)
-    for k in (0, 12, 29):
+    for k in (0, 12, 29, 3):  # and back to an earlier frame: old marks must go
         browser.execute_script(GOTO, str(k))
         st = frame_state(tr, float(times[k]))
         n_lethal = int(lethal[st.threats].sum())
@@ -85,9 +88,15 @@ def test_animation_renders_and_frames_show_their_state(
             st.events["miss"].size,
             st.events["leak"].size,
         ]
-        got = _wait(browser, STATE, lambda s, k=k, w=want: s["frame"] == k and s["counts"][1:] == w)
+        got = _wait(
+            browser,
+            STATE,
+            lambda s, k=k, w=want: s["frame"] == k and s["counts"][1:] == w == s["drawn"][1:],
+        )
         assert got["frame"] == k and got["counts"][1:] == want, (k, got, want)
-    assert want[-1] == tr.outcome[tr.outcome_columns["leakers"]] > 0  # leaks drawn at the end
+        assert got["drawn"][1:] == want, (k, got, want)  # old points cleared from the screen
+        if k == 29:
+            assert want[-1] == tr.outcome[tr.outcome_columns["leakers"]] > 0  # every leak drawn
     # Play moves the frames on by itself; Pause stops them
     browser.execute_script(GOTO, "0")
     _wait(browser, STATE, lambda s: s["frame"] == 0)

@@ -255,6 +255,11 @@ def animation_figure(
                     text=[ev_text[k][j] for j in np.flatnonzero(done)],
                 )
             )
+        for tr in out:
+            if len(tr.x) == 0:
+                # An empty array does not clear a trace's old points when plotly.js
+                # animates without redraw (they stay on screen): one blank point does.
+                tr.update(x=[None], y=[None], text=[""])
         return out
 
     def status(f: int) -> str:
@@ -283,9 +288,7 @@ def animation_figure(
          "hoverinfo": "text"},
     ]  # fmt: skip
     for tr, style in zip(dynamic(0), styles, strict=True):
-        tr.update(**style)
-        if len(tr.x) == 0:  # an empty trace has no legend entry: hold one blank point
-            tr.update(x=[None], y=[None], text=[""])
+        tr.update(**style)  # (a blank point also keeps an empty trace in the legend)
         fig.add_trace(tr)
     idx = list(range(n_static, n_static + len(DYNAMIC)))
     fig.frames = [go.Frame(name=str(f), data=dynamic(f), traces=idx) for f in range(times.size)]
