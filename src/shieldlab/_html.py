@@ -30,3 +30,28 @@ def figure_page(fig: Any, *, include_plotlyjs: bool | str = True, title: str | N
     """A plotly figure as one full HTML page whose ``<title>`` is its title."""
     page = fig.to_html(include_plotlyjs=include_plotlyjs, full_html=True)
     return with_title(page, title or figure_title(fig))
+
+
+def html_table(
+    header: list[str] | tuple[str, ...],
+    rows: list[list[str]] | list[tuple[str, ...]],
+    *,
+    caption: str = "",
+    right: tuple[int, ...] = (),
+) -> str:
+    """An HTML ``<table>`` of text cells (every cell and the caption escaped).
+
+    ``right``: indices of the columns aligned right (numbers). The notebook display
+    (``_repr_html_``) of results, curves and studies is built from these.
+    """
+
+    def cell(tag: str, j: int, text: str) -> str:
+        style = " style='text-align:right'" if j in right else ""
+        return f"<{tag}{style}>{html.escape(text)}</{tag}>"
+
+    head = "<tr>" + "".join(cell("th", j, h) for j, h in enumerate(header)) + "</tr>"
+    body = "".join(
+        "<tr>" + "".join(cell("td", j, c) for j, c in enumerate(r)) + "</tr>" for r in rows
+    )
+    cap = f"<caption style='text-align:left'>{html.escape(caption)}</caption>" if caption else ""
+    return f"<table>{cap}<thead>{head}</thead><tbody>{body}</tbody></table>"

@@ -8,6 +8,7 @@ replication ``N`` of ``shieldlab run --seed S`` (docs/viz.md).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -35,8 +36,8 @@ def replay_cmd(
     scenario: str | None = typer.Argument(
         None, help="Scenario file, or built-in name (default: four-batteries)."
     ),
-    replication: int = typer.Option(
-        0, "--replication", "-r", help="Which replication of the run to record (from 0)."
+    replication: int | None = typer.Option(
+        None, "--replication", "-r", help="Which replication of the run to record (default 0)."
     ),
     seed: int = typer.Option(0, "--seed", help="Seed of the run (as in shieldlab run)."),
     czml: str | None = typer.Option(None, "--czml", help="Write a CZML replay (Cesium)."),
@@ -48,6 +49,23 @@ def replay_cmd(
         None, "--timeline", help="Write the engagement timeline (.html or .png)."
     ),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    animate: str | None = typer.Option(
+        None,
+        "--animate",
+        help="Write an animated replay: one offline HTML page with a time slider and Play.",
+    ),
+    worst: bool = typer.Option(
+        False, "--worst", help="Replay the replication with the most leakers (of --search)."
+    ),
+    where: str | None = typer.Option(
+        None,
+        "--where",
+        help="Replay the first replication whose outcome matches, e.g. 'leakers>=3' or "
+        "'leakers>=2 and threats_killed<50'.",
+    ),
+    search: int = typer.Option(
+        1000, "--search", help="Replications searched by --worst / --where (from 0)."
+    ),
 ) -> None:
     """Replay one replication: its events, as CZML/KML files, a map and a timeline."""
     from shieldlab.engine.trace import record_replication
@@ -56,6 +74,12 @@ def replay_cmd(
     czml_p, kml_p, map_p, timeline_p = (
         None if v is None else Path(v) for v in (czml, kml, map_out, timeline)
     )
+    animate_p = None if animate is None else Path(animate)
+    if animate_p is not None and animate_p.suffix.lower() != ".html":
+        raise InputError(f"must end in .html, got '{animate_p.name}'", field="--animate")
+    _check_dir(animate_p, "--animate")
+    if (worst or where is not None) and replication is not None:
+        raise InputError("give --replication or --worst/--where, not both", field="--replication")
     _figure_path(map_p, "--map")
     _figure_path(timeline_p, "--timeline")
     for value, option in (
@@ -66,7 +90,10 @@ def replay_cmd(
     ):
         _check_dir(value, option)
     sc = scenario_by_name_or_path(scenario)
-    trace = record_replication(sc, seed=seed, replication=replication)
+    picked = _pick(sc, seed, worst, where, search)
+    if picked is not None:
+        replication = picked.replication
+    trace = record_replication(sc, seed=seed, replication=replication or 0)
     written: list[str] = []
     if czml_p is not None or kml_p is not None:
         from shieldlab.viz.replay import write_czml, write_kml
@@ -91,6 +118,11 @@ def replay_cmd(
                 theatre.write_html(theatre.timeline_figure(trace), timeline_p)
             written.append(str(timeline_p))
 
+    if animate_p is not None:
+        from shieldlab.viz.animation import write_animation
+
+        written.append(str(write_animation(sc, trace, animate_p)))
+
     cols = trace.outcome_columns
     outcome = {name: float(trace.outcome[c]) for name, c in cols.items()}
     if json_out:
@@ -102,10 +134,15 @@ def replay_cmd(
                 "events": trace.summary(),
                 "outcome": outcome,
                 "files": written,
+                "picked": None
+                if picked is None
+                else {"reason": picked.reason, "searched": picked.searched},
             }
         )
         return
     out = console()
+    if picked is not None:
+        out.print(f"picked replication {picked.replication}: {picked.reason}")
     out.print(
         f"{trace.scenario}: replication {trace.replication} of seed {trace.seed} "
         f"(the same as in shieldlab run --seed {trace.seed})"
@@ -118,6 +155,15 @@ def replay_cmd(
     out.print(f"events: {counts}")
     for path in written:
         out.print(f"wrote {path}")
+
+
+def _pick(sc: Any, seed: int, worst: bool, where: str | None, search: int) -> Any:
+    """The replication --worst / --where chooses (``None`` when neither is given)."""
+    if not worst and where is None:
+        return None
+    from shieldlab.engine.pick import pick_replication
+
+    return pick_replication(sc, seed=seed, search=search, worst=worst, where=where)
 
 
 def register(app: typer.Typer) -> None:

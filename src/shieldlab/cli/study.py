@@ -137,6 +137,12 @@ def _print_sensitivity(res: StudyResults) -> None:
 _STUDY = typer.Argument(..., help="Study file (YAML, version 1).")
 _OUT = typer.Option(..., "--out", "-o", help="Results directory (created or resumed).")
 _DIR = typer.Argument(..., help="Results directory of 'shieldlab study run'.")
+_PLOT = typer.Option(
+    None,
+    "--plot",
+    help="Write the study's figures (PNG and offline HTML) and study.html, a static "
+    "page of the whole study, into this directory. Needs: pip install 'shieldlab[plot]'.",
+)
 
 
 @app.command("run")
@@ -229,20 +235,51 @@ def run_cmd(
     )
 
 
+def _plot_dir(plot: Path | None) -> None:
+    """Check the extras and create the --plot directory before any work."""
+    if plot is None:
+        return
+    from shieldlab._optional import require
+
+    require("matplotlib", feature="study show --plot")
+    require("plotly", feature="study show --plot")
+    if plot.exists() and not plot.is_dir():
+        raise InputError(f"{str(plot)!r} exists and is not a directory", field="--plot")
+    try:
+        plot.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(
+            f"cannot create the figure directory {str(plot)!r}: {exc.strerror or exc}",
+            field="--plot",
+        ) from None
+
+
 @app.command("show")
 def show_cmd(
     directory: Path = _DIR,
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     show_all: bool = typer.Option(False, "--all", help="Show every cell in the table."),
+    plot: Path | None = _PLOT,
 ) -> None:
     """Show a study's results (complete or interrupted) and its sensitivity indices."""
     from shieldlab.study import load_results
 
     res = load_results(directory)
+    _plot_dir(plot)
+    figures: list[str] = []
+    if plot is not None:
+        from shieldlab.study.figures import write_study_figures
+
+        figures = [str(p) for p in write_study_figures(res, plot)]
     if as_json:
-        emit_json(_summary(res))
+        summary = _summary(res)
+        if plot is not None:
+            summary["figures"] = figures
+        emit_json(summary)
         return
     _print(res, show_all)
+    for f in figures:
+        console().print(f"wrote {f}", soft_wrap=True)  # a path never folds
     if len(res.records) < res.n_cells:
         console().print(
             f"incomplete: {res.n_cells - len(res.records):,} cells missing; "

@@ -203,6 +203,11 @@ def event_capacity(cs: CompiledScenario) -> int:
     return int(np.sum(cs.det_n)) + 3 * n_r * n_t + 2 * max_e + n_t + max_rl + 1
 
 
+def check_replayable(scenario: Scenario | CompiledScenario, cs: CompiledScenario) -> None:
+    """Raise :class:`InputError` (file, line, field) unless the compiled engine runs it."""
+    _check_path(scenario, cs)
+
+
 def _check_path(scenario: Scenario | CompiledScenario, cs: CompiledScenario) -> None:
     file = line = None
     if isinstance(scenario, Scenario):

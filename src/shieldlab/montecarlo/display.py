@@ -9,9 +9,14 @@ import html
 import math
 from typing import TYPE_CHECKING
 
+from shieldlab._html import html_table
+
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from shieldlab.montecarlo.compare import Comparison
     from shieldlab.montecarlo.results import Metric, Results
+    from shieldlab.montecarlo.studies import PenetrationPoint, PenetrationStudy
 
 
 def _num(x: float) -> str:
@@ -72,3 +77,61 @@ def comparison_html(cmp: Comparison) -> str:
         f"<table><caption style='text-align:left'>{html.escape(caption)}</caption>"
         f"<thead>{head}</thead><tbody>{''.join(body)}</tbody></table>"
     )
+
+
+def _with_interval(m: Metric) -> str:
+    mean, ci = metric_cells(m)
+    return f"{mean} {ci}".strip()
+
+
+def penetration_html(points: Sequence[PenetrationPoint]) -> str:
+    """A penetration curve (:func:`~shieldlab.montecarlo.penetration_curve`): one row per
+    raid size, leakers, P(no leaker) and interceptors fired with their 95 % intervals."""
+    header = (
+        "raid size",
+        "leakers [95 %]",
+        "leak fraction",
+        "P(no leaker) [95 %]",
+        "interceptors fired [95 %]",
+    )
+    rows = [
+        [
+            f"{p.raid_size:,}",
+            _with_interval(p.leakers),
+            _num(p.leak_fraction),
+            _with_interval(p.p_zero_leakers),
+            _with_interval(p.interceptors_fired),
+        ]
+        for p in points
+    ]
+    caption = (
+        f"Penetration curve: {len(rows)} raid sizes "
+        "(same seed at every size: common random numbers)"
+    )
+    return html_table(header, rows, caption=caption, right=(0, 1, 2, 3, 4))
+
+
+def penetration_study_html(study: PenetrationStudy) -> str:
+    """A penetration study: mean penetrating warheads [95 %] and P(at least 1), one row per
+    (inventory, raid size)."""
+    mean, ci = study.mean(), study.interval()
+    p1, p1_ci = study.p_at_least(1), study.p_at_least_interval(1)
+    rows = []
+    for i, inv in enumerate(study.interceptors):
+        for j, n in enumerate(study.raid_sizes):
+            rows.append(
+                [
+                    "scenario's own" if inv is None else f"{inv:,}",
+                    f"{int(n):,}",
+                    f"{_num(float(mean[i, j]))} [{_num(float(ci[i, j, 0]))}, "
+                    f"{_num(float(ci[i, j, 1]))}]",
+                    f"{_num(float(p1[i, j]))} [{_num(float(p1_ci[i, j, 0]))}, "
+                    f"{_num(float(p1_ci[i, j, 1]))}]",
+                ]
+            )
+    caption = (
+        f"Penetration study: {study.replications:,} replications per point, seed {study.seed} "
+        "(common random numbers)"
+    )
+    header = ("interceptors", "raid size", "penetrating [95 %]", "P(at least 1) [95 % Wilson]")
+    return html_table(header, rows, caption=caption, right=(0, 1, 2, 3))

@@ -108,6 +108,15 @@ class PenetrationPoint:
     leak_fraction: float
 
 
+class PenetrationCurvePoints(list[PenetrationPoint]):
+    """The points of :func:`penetration_curve`: a plain list that a notebook shows as a table."""
+
+    def _repr_html_(self) -> str:
+        from shieldlab.montecarlo.display import penetration_html
+
+        return penetration_html(self)
+
+
 def penetration_curve(
     scenario: Scenario,
     raid_sizes: list[int],
@@ -115,9 +124,9 @@ def penetration_curve(
     replications: int = 2_000,
     seed: int = 0,
     workers: int = 1,
-) -> list[PenetrationPoint]:
+) -> PenetrationCurvePoints:
     """Leakers against raid size, every size run with the same seed (common random numbers)."""
-    points: list[PenetrationPoint] = []
+    points = PenetrationCurvePoints()
     for size in raid_sizes:
         res = simulate(
             scale_raid(scenario, int(size)), replications=replications, seed=seed, workers=workers
@@ -297,6 +306,11 @@ class PenetrationStudy:
     histograms: tuple[tuple[LeakerHistogram, ...], ...]
     replications: int
     seed: int
+
+    def _repr_html_(self) -> str:
+        from shieldlab.montecarlo.display import penetration_study_html
+
+        return penetration_study_html(self)
 
     def mean(self) -> npt.NDArray[np.float64]:
         """Mean penetrating warheads, shape (inventories, raid sizes)."""

@@ -175,6 +175,40 @@ class PenetrationCurve:
             else self.p_at_least_k_ci95.tolist(),
         }
 
+    def _repr_html_(self) -> str:
+        """A notebook shows the curve as a table: one row per raid size."""
+        from shieldlab._html import html_table
+
+        def num(x: float) -> str:
+            return f"{x:,.4g}" if math.isfinite(x) else "-"
+
+        hw = self.expected_ci95_half_width
+        ci = self.p_at_least_k_ci95
+        rows = []
+        for j, n in enumerate(self.raid_missiles):
+            e = float(self.expected_penetrating[j])
+            expected = num(e)
+            if hw is not None and math.isfinite(float(hw[j])) and float(hw[j]) > 0.0:
+                expected += f" ± {num(float(hw[j]))}"
+            p = num(float(self.p_at_least_k[j]))
+            if ci is not None:
+                p += f" [{num(float(ci[j, 0]))}, {num(float(ci[j, 1]))}]"
+            rows.append([f"{int(n):,}", f"{int(n) * self.warheads_per_missile:,}", expected, p])
+        inv = (
+            "own inventory" if self.interceptors is None else f"{self.interceptors:,} interceptors"
+        )
+        caption = (
+            f"Penetration curve ({self.source}, {inv}, {self.warheads_per_missile} warhead(s) "
+            f"and {self.decoys_per_missile:g} decoy(s) per missile)"
+        )
+        header = (
+            "raid (missiles)",
+            "warheads",
+            "expected penetrating" + (" ± 95 %" if hw is not None else ""),
+            f"P(at least {self.k} penetrate)" + (" [95 % Wilson]" if ci is not None else ""),
+        )
+        return html_table(header, rows, caption=caption, right=(0, 1, 2, 3))
+
 
 def closed_form_curve(
     defence: DefenceModel,

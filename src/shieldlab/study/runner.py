@@ -68,6 +68,15 @@ class StudyResults:
     resumed: int
     directory: Path | None
     timing: dict[str, float] = field(default_factory=dict)
+    #: Replications per cell (``None`` when unknown); the figures' Wilson bands use it.
+    replications: int | None = None
+    seed: int | None = None
+
+    def _repr_html_(self) -> str:
+        """A notebook shows the cells and the sensitivity indices as tables."""
+        from shieldlab.study.display import study_html
+
+        return study_html(self)
 
     def column(self, name: str) -> np.ndarray:
         """One output (or factor) over the cells, in cell order."""
@@ -349,6 +358,8 @@ def run_study(
             "commit_s": t_commit,
             "finalise_s": t_store,
         },
+        replications=sf.study.replications,
+        seed=sf.study.seed,
     )
 
 
@@ -385,4 +396,6 @@ def load_results(directory: str | Path) -> StudyResults:
         computed=0,
         resumed=len(records),
         directory=Path(directory),
+        replications=manifest.get("replications"),
+        seed=manifest.get("seed"),
     )
