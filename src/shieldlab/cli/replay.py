@@ -11,7 +11,7 @@ from pathlib import Path
 
 import typer
 
-from shieldlab.cli._output import console, emit_json
+from shieldlab.cli._output import StatusLine, console, emit_json
 from shieldlab.errors import InputError
 
 _FIGURE_SUFFIXES = (".html", ".png")
@@ -66,7 +66,9 @@ def replay_cmd(
     ):
         _check_dir(value, option)
     sc = scenario_by_name_or_path(scenario)
+    status = StatusLine(f"recording replication {replication} of {sc.name} (first run: compiling)")
     trace = record_replication(sc, seed=seed, replication=replication)
+    status.update("writing the replay files and figures")
     written: list[str] = []
     if czml_p is not None or kml_p is not None:
         from shieldlab.viz.replay import write_czml, write_kml
@@ -91,6 +93,7 @@ def replay_cmd(
                 theatre.write_html(theatre.timeline_figure(trace), timeline_p)
             written.append(str(timeline_p))
 
+    status.stop()
     cols = trace.outcome_columns
     outcome = {name: float(trace.outcome[c]) for name, c in cols.items()}
     if json_out:
