@@ -60,3 +60,36 @@ def _is_tty(stream: Any) -> bool:
         return bool(stream.isatty())
     except (AttributeError, ValueError):
         return False
+
+
+class StatusLine:
+    """A spinner and a message on stderr while a long step runs -- only on a terminal.
+
+    On a pipe or in a log file it writes nothing. Usable as a context manager, or started
+    at once and stopped with :meth:`stop` (also at exit, so an error never leaves a
+    spinner running). ``update`` changes the message.
+    """
+
+    def __init__(self, message: str) -> None:
+        import atexit
+
+        err = console(stderr=True)
+        self._status = err.status(message, spinner="dots") if err.is_terminal else None
+        if self._status is not None:
+            self._status.start()
+            atexit.register(self.stop)
+
+    def update(self, message: str) -> None:
+        if self._status is not None:
+            self._status.update(message)
+
+    def stop(self) -> None:
+        if self._status is not None:
+            self._status.stop()
+            self._status = None
+
+    def __enter__(self) -> StatusLine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -65,6 +65,7 @@ def _build_app() -> typer.Typer:
         attack,
         check,
         compare,
+        examples,
         replay,
         run,
         scenario_cmds,
@@ -78,6 +79,7 @@ def _build_app() -> typer.Typer:
     compare.register(application)
     replay.register(application)
     scenario_cmds.register(application)
+    examples.register(application)
     check.register(application)
     track.register(application)
     application.add_typer(analytic.app, name="analytic")

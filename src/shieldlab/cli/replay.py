@@ -12,7 +12,7 @@ from typing import Any
 
 import typer
 
-from shieldlab.cli._output import console, emit_json
+from shieldlab.cli._output import StatusLine, console, emit_json
 from shieldlab.errors import InputError
 
 _FIGURE_SUFFIXES = (".html", ".png")
@@ -93,7 +93,10 @@ def replay_cmd(
     picked = _pick(sc, seed, worst, where, search)
     if picked is not None:
         replication = picked.replication
-    trace = record_replication(sc, seed=seed, replication=replication or 0)
+    replication = replication or 0
+    status = StatusLine(f"recording replication {replication} of {sc.name} (first run: compiling)")
+    trace = record_replication(sc, seed=seed, replication=replication)
+    status.update("writing the replay files and figures")
     written: list[str] = []
     if czml_p is not None or kml_p is not None:
         from shieldlab.viz.replay import write_czml, write_kml
@@ -123,6 +126,7 @@ def replay_cmd(
 
         written.append(str(write_animation(sc, trace, animate_p)))
 
+    status.stop()
     cols = trace.outcome_columns
     outcome = {name: float(trace.outcome[c]) for name, c in cols.items()}
     if json_out:

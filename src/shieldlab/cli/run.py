@@ -300,7 +300,10 @@ def _simulate_with_progress(
         task = bar.add_task(first_label, total=replications)
 
         def on_progress(done: int, total: int) -> None:
-            bar.update(task, completed=done, description=label)
+            # At the end the results are summarised (what leaks, by threat), a second or
+            # two on large runs: say so instead of a still "N/N".
+            desc = label if done < total else "summarising the results"
+            bar.update(task, completed=done, description=desc)
 
         return simulate(
             sc,
@@ -392,8 +395,10 @@ def run_cmd(
     wall = time.perf_counter() - t0
     written = None
     if report is not None:
+        from shieldlab.cli._output import StatusLine
         from shieldlab.report.run import run_report
 
+        status = StatusLine(f"writing the report to {report} (figures, tables, sources)")
         rep = run_report(
             sc,
             res,
@@ -405,6 +410,7 @@ def run_cmd(
             workers=workers,
         )
         written = rep.write(report)
+        status.stop()
     if out_path is not None:
         from shieldlab.montecarlo.results import write_table
 

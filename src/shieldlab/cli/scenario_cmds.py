@@ -8,6 +8,7 @@ Thin: each command loads, calls ``shieldlab.scenario``, prints. Bad input raises
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -86,9 +87,17 @@ def _load_any(file: str) -> tuple[str, Any]:
 def validate_cmd(
     file: str = typer.Argument(..., help="Scenario, posture or sensor YAML file to check."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    strict: bool = typer.Option(
+        False, "--strict", help="Exit 2 when a scenario has plausibility warnings."
+    ),
 ) -> None:
     """Check a scenario, posture or sensor file (the kind is told by its keys): exit 0 with a
-    one-line summary, or exit 2 naming file, line and field."""
+    one-line summary, or exit 2 naming file, line and field.
+
+    A valid scenario is also checked for plausibility: a wave arriving long before or
+    after the rest, an aimpoint beyond its threat's range, threats no radar can ever see.
+    Each is one warning line on stderr naming file, line and field (exit 0; 2 with
+    --strict)."""
     try:
         kind, obj = _load_any(file)
     except InputError as exc:
@@ -127,15 +136,32 @@ def validate_cmd(
             return
         typer.echo(f"OK {file}: sensor file, {len(ids)} sensors ({', '.join(ids)})")
         return
+    from shieldlab.engine.checks import scenario_warnings
+
     s = _summary(obj)
+    warnings = scenario_warnings(obj)
     if json_out:
-        emit_json({"file": file, "valid": True, "kind": kind, **s})
-        return
-    typer.echo(
-        f"OK {file}: scenario '{s['scenario']}', {s['assets']} assets, {s['batteries']} "
-        f"batteries, {s['interceptors']} interceptors of {s['interceptor_types']} types, "
-        f"{s['threats']} threats in {s['waves']} waves, {len(s['cards'])} cards"
-    )
+        emit_json(
+            {
+                "file": file,
+                "valid": True,
+                "kind": kind,
+                **s,
+                "warnings": [w.to_dict() for w in warnings],
+            }
+        )
+    else:
+        for w in warnings:
+            sys.stderr.write(f"shieldlab: warning: {w}\n")
+        typer.echo(
+            f"OK {file}: scenario '{s['scenario']}', {s['assets']} assets, {s['batteries']} "
+            f"batteries, {s['interceptors']} interceptors of {s['interceptor_types']} types, "
+            f"{s['threats']} threats in {s['waves']} waves, {len(s['cards'])} cards"
+            + (f"; {len(warnings)} warnings" if warnings else "")
+        )
+    if strict and warnings:
+        sys.stderr.write(f"shieldlab: {len(warnings)} warnings and --strict: exit 2\n")
+        raise typer.Exit(2)
 
 
 def schema_cmd(

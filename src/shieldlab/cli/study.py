@@ -134,7 +134,9 @@ def _print_sensitivity(res: StudyResults) -> None:
         out.print(t)
 
 
-_STUDY = typer.Argument(..., help="Study file (YAML, version 1).")
+_STUDY = typer.Argument(
+    ..., help="Study file (YAML, version 1), or the name of a shipped example (study-sweep)."
+)
 _OUT = typer.Option(..., "--out", "-o", help="Results directory (created or resumed).")
 _DIR = typer.Argument(..., help="Results directory of 'shieldlab study run'.")
 _PLOT = typer.Option(
@@ -164,15 +166,28 @@ def run_cmd(
     fresh: bool = typer.Option(
         False, "--fresh", help="Discard results of a different study found in --out."
     ),
+    replications: int | None = typer.Option(
+        None,
+        "--replications",
+        "-n",
+        help="Replications per cell instead of the study file's (a different study: "
+        "results of the file's count in --out are not mixed in; --fresh replaces them).",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     show_all: bool = typer.Option(False, "--all", help="Show every cell in the table."),
 ) -> None:
-    """Run a study, or resume an interrupted one (only missing cells are computed)."""
+    """Run a study, or resume an interrupted one (only missing cells are computed).
+
+    STUDY is a study file or the name of a shipped example (shieldlab examples).
+    """
     from shieldlab.study import load_study, process_pool, run_study
+    from shieldlab.study.model import with_replications
 
     if not 1 <= workers <= 256:
         raise InputError(f"must be between 1 and 256, got {workers}", field="--workers")
     sf = load_study(study)
+    if replications is not None:
+        sf = with_replications(sf, replications)
     from concurrent.futures import Executor
     from contextlib import ExitStack
 

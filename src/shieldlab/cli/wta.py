@@ -54,9 +54,14 @@ def solve_cmd(
 
     if not time_limit > 0 or not math.isfinite(time_limit):
         raise InputError(f"must be finite and > 0, got {time_limit}", field="--time-limit")
+    from shieldlab.cli._output import StatusLine
+
     t_start = time.perf_counter()
-    inst = load_instance(instance)
-    res = solve(inst, solver.value, time_limit_s=time_limit, seed=seed)
+    with StatusLine(
+        f"solving {instance.name} ({solver.value}; the first run compiles the kernels)"
+    ):
+        inst = load_instance(instance)
+        res = solve(inst, solver.value, time_limit_s=time_limit, seed=seed)
     # reading the file and loading (first run: compiling) the kernels, outside the limit
     startup = time.perf_counter() - t_start - res.seconds
     obj = objective(inst, res.assignment)

@@ -384,6 +384,11 @@ class ThreatType(_Model):
     speed_mps: PositiveFloat | None = None
     cruise_altitude_m: NonNegFloat | None = None
     flight_path_angle_deg: Annotated[float, Field(gt=0.0, lt=90.0)] | None = None
+    max_range_m: PositiveFloat | None = Field(
+        default=None,
+        description="greatest ground distance from launch to aimpoint (through waypoints); "
+        "'shieldlab validate' warns about aimpoints beyond it, the engine does not use it",
+    )
 
     @model_validator(mode="before")
     @classmethod

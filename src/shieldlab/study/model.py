@@ -9,7 +9,7 @@ with :func:`shieldlab.scenario.yamlio.validate`, so every problem is ONE
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -278,9 +278,36 @@ def study_from_data(data: Any, linemap: LineMap | None, file: str | Path | None)
 
 
 def load_study(path: str | Path) -> StudyFile:
-    """Read and validate a study file: one :class:`InputError` (file, line, field) if bad."""
+    """Read and validate a study file: one :class:`InputError` (file, line, field) if bad.
+
+    A name that is not a file but names a shipped example (``study-sweep``, see
+    ``shieldlab examples``) loads that example, so the examples work from any directory.
+    """
+    path = resolve_study_path(path)
     data, linemap = load_yaml(path)
     return study_from_data(data, linemap, path)
+
+
+def resolve_study_path(path: str | Path) -> str | Path:
+    """``path`` itself, or the shipped study example it names when no such file exists."""
+    p = Path(path)
+    if p.exists() or len(p.parts) != 1:
+        return path
+    from shieldlab.examples import find_example
+
+    ex = find_example(p.name, kind="study")
+    return path if ex is None else ex.path
+
+
+def with_replications(sf: StudyFile, replications: int) -> StudyFile:
+    """The study with its replications per cell replaced (``study run --replications``)."""
+    if not 1 <= replications <= MAX_REPLICATIONS:
+        raise InputError(
+            f"must be between 1 and {MAX_REPLICATIONS:,}, got {replications}",
+            field="--replications",
+        )
+    study = sf.study.model_copy(update={"replications": replications})
+    return replace(sf, study=study)
 
 
 def study_file_schema() -> dict[str, Any]:

@@ -281,6 +281,15 @@ def run_study(
         done = store.open(manifest, fresh=fresh)
     resumed = len(done)
     total = plan.n_cells
+    log.info(
+        "study %s: %d cells of %s replications, %d already done",
+        sf.study.name,
+        total,
+        f"{sf.study.replications:,}" if scenario is not None else "no",
+        resumed,
+    )
+    # Cells logged at INFO at every tenth of the study (all of them at DEBUG).
+    step = max(1, total // 10)
     if progress is not None:
         progress(len(done), total)
     t_setup = time.perf_counter() - t0
@@ -309,8 +318,11 @@ def run_study(
         else:
             records[res.index] = rec
         done.add(res.index)
+        n = len(done)
+        level = logging.INFO if (n - resumed) % step == 0 or n == total else logging.DEBUG
+        log.log(level, "study %s: %d of %d cells done", sf.study.name, n, total)
         if progress is not None:
-            progress(len(done), total)
+            progress(n, total)
 
     todo = [i for i in range(total) if i not in done]
     t1 = time.perf_counter()
@@ -336,11 +348,15 @@ def run_study(
                 fut.cancel()
     t_cells = time.perf_counter() - t1
     all_records = store.records() if store is not None else [records[i] for i in sorted(records)]
+    if plan.kind in ("sobol", "morris"):
+        log.info("study %s: %s indices", sf.study.name, plan.kind)
     sens = sensitivity_of(plan, all_records, outputs, sf)
     t2 = time.perf_counter()
     if store is not None:
+        log.info("study %s: writing the results store %s", sf.study.name, out)
         store.finalise(manifest, all_records, sens)
     t_store = time.perf_counter() - t2
+    log.info("study %s: done, %d cells computed in %.1f s", sf.study.name, len(todo), t_cells)
     return StudyResults(
         name=sf.study.name,
         design=plan.kind,

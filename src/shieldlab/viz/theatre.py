@@ -225,8 +225,97 @@ def _title(scenario: Scenario, trace: EventTrace | None) -> str:
 
 
 # ------------------------------------------------------------------------------- plotly
+#: Label placement of the HTML map: the plot area assumed for the opening view (px; the
+#: figure is 750 px high, the width follows the page, taken at its narrowest usual value)
+#: and the size of a label character (12 px font).
+_PLOT_PX = (820.0, 600.0)
+_CHAR_PX, _LINE_PX, _MARKER_PX = 7.2, 16.0, 7.0
+#: Plotly text positions tried in turn for each label, with the label box's offset from
+#: its point as (dx of the box centre in label widths, dy of the box centre in px, dx px).
+_TEXT_POSITIONS = (
+    ("top center", 0.0, 1.0, 0.0),
+    ("bottom center", 0.0, -1.0, 0.0),
+    ("middle right", 0.5, 0.0, 1.0),
+    ("middle left", -0.5, 0.0, -1.0),
+    ("top right", 0.5, 1.0, 0.5),
+    ("top left", -0.5, 1.0, -0.5),
+    ("bottom right", 0.5, -1.0, 0.5),
+    ("bottom left", -0.5, -1.0, -0.5),
+)
+
+
+def label_positions(
+    points: list[tuple[float, float, str]],
+    view: tuple[float, float, float, float],
+    aspect: float,
+) -> list[str]:
+    """A plotly ``textposition`` for each (lon, lat, label) so that no two labels, and no
+    label and another point's marker, overlap in the opening ``view`` (lon0, lon1, lat0,
+    lat1) drawn with ``aspect`` plot units of latitude per unit of longitude.
+
+    Greedy over the points, most crowded first: the first position free of every box
+    placed so far and of every marker, else the one overlapping least. Boxes are estimated
+    from the label's length (``_CHAR_PX`` a character) at the view's pixel scale (the
+    smaller of the two axes', as plotly's fixed aspect draws it); the browser test checks
+    the boxes plotly really draws.
+    """
+    x0, x1, y0, y1 = view
+    scale = min(_PLOT_PX[0] / max(x1 - x0, 1e-9), _PLOT_PX[1] / max((y1 - y0) * aspect, 1e-9))
+    px = [(lon * scale, lat * aspect * scale) for lon, lat, _ in points]
+    widths = [len(name) * _CHAR_PX for _, _, name in points]
+
+    def box(i: int, k: int) -> tuple[float, float, float, float]:
+        _, fx, fy, gx = _TEXT_POSITIONS[k]
+        cx = px[i][0] + fx * widths[i] + gx * _MARKER_PX
+        cy = px[i][1] + fy * (_LINE_PX / 2 + _MARKER_PX)
+        return (cx - widths[i] / 2, cx + widths[i] / 2, cy - _LINE_PX / 2, cy + _LINE_PX / 2)
+
+    def overlap(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+        w = min(a[1], b[1]) - max(a[0], b[0])
+        h = min(a[3], b[3]) - max(a[2], b[2])
+        return w * h if w > 0 and h > 0 else 0.0
+
+    markers = [(x - _MARKER_PX, x + _MARKER_PX, y - _MARKER_PX, y + _MARKER_PX) for x, y in px]
+    n = len(points)
+    crowd = [sum(math.dist(px[i], px[j]) for j in range(n) if j != i) for i in range(n)]
+    placed: dict[int, tuple[float, float, float, float]] = {}
+    choice = ["top center"] * n
+    for i in sorted(range(n), key=lambda i: crowd[i]):
+        best_k, best_cost = 0, math.inf
+        for k in range(len(_TEXT_POSITIONS)):
+            b = box(i, k)
+            cost = sum(overlap(b, q) for q in placed.values()) + sum(
+                overlap(b, markers[j]) for j in range(n) if j != i
+            )
+            if cost < best_cost:
+                best_k, best_cost = k, cost
+            if cost == 0.0:
+                break
+        placed[i] = box(i, best_k)
+        choice[i] = _TEXT_POSITIONS[best_k][0]
+    return choice
+
+
+def _extent(fig: Any) -> tuple[float, float, float, float]:
+    """(lon0, lon1, lat0, lat1) of everything drawn, with a small margin."""
+    xs = [np.asarray(t.x, dtype=float) for t in fig.data if t.x is not None]
+    ys = [np.asarray(t.y, dtype=float) for t in fig.data if t.y is not None]
+    x = np.concatenate(xs)
+    y = np.concatenate(ys)
+    lo_x, hi_x = float(np.nanmin(x)), float(np.nanmax(x))
+    lo_y, hi_y = float(np.nanmin(y)), float(np.nanmax(y))
+    px, py = 0.03 * (hi_x - lo_x) + 0.05, 0.03 * (hi_y - lo_y) + 0.05
+    return lo_x - px, hi_x + px, lo_y - py, hi_y + py
+
+
 def map_figure(scenario: Scenario, trace: EventTrace | None = None) -> Any:
-    """The theatre map as a plotly ``Figure`` (see the module docstring)."""
+    """The theatre map as a plotly ``Figure`` (see the module docstring).
+
+    It opens on the defended area (:func:`defended_area`: sites, intercepts, leaks) with
+    every site and battery named, labels placed apart (:func:`label_positions`); the
+    buttons above the map switch to the whole theatre (names then on hover only: at that
+    scale they would pile up) and back.
+    """
     check_trace(scenario, trace)
     go = require("plotly.graph_objects", feature="the theatre map")
     fig = go.Figure()
@@ -289,6 +378,15 @@ def map_figure(scenario: Scenario, trace: EventTrace | None = None) -> Any:
                     )
                 )
     assets = scenario.assets
+    bats = scenario.batteries
+    view = defended_area(scenario, trace)
+    aspect = _aspect(scenario)
+    where = label_positions(
+        [(a.position.lon_deg, a.position.lat_deg, a.name) for a in assets]
+        + [(b.position.lon_deg, b.position.lat_deg, b.name) for b in bats],
+        view,
+        aspect,
+    )
     fig.add_trace(
         go.Scatter(
             x=[a.position.lon_deg for a in assets],
@@ -297,12 +395,11 @@ def map_figure(scenario: Scenario, trace: EventTrace | None = None) -> Any:
             name="Blue defended assets",
             marker={"symbol": "square", "size": 10, "color": COLOURS["asset"]},
             text=[a.name for a in assets],
-            textposition="top center",
+            textposition=where[: len(assets)],
             hovertext=[f"{a.name} (value {a.value:g})" for a in assets],
             hoverinfo="text",
         )
     )
-    bats = scenario.batteries
     fig.add_trace(
         go.Scatter(
             x=[b.position.lon_deg for b in bats],
@@ -311,7 +408,7 @@ def map_figure(scenario: Scenario, trace: EventTrace | None = None) -> Any:
             name="Blue batteries",
             marker={"symbol": "triangle-up", "size": 12, "color": COLOURS["battery"]},
             text=[b.name for b in bats],
-            textposition="bottom center",
+            textposition=where[len(assets) :],
             hoverinfo="text",
             hovertext=[
                 f"{b.name}: {len(b.radars)} radar(s), "
@@ -320,18 +417,50 @@ def map_figure(scenario: Scenario, trace: EventTrace | None = None) -> Any:
             ],
         )
     )
+    whole = _extent(fig)
+    labelled = [len(fig.data) - 2, len(fig.data) - 1]  # the sites and the batteries
+
+    def _view(label: str, box: tuple[float, float, float, float], mode: str) -> dict[str, Any]:
+        return {
+            "label": label,
+            "method": "update",
+            "args": [
+                {"mode": [mode, mode]},
+                {"xaxis.range": [box[0], box[1]], "yaxis.range": [box[2], box[3]]},
+                labelled,
+            ],
+        }
+
     fig.update_layout(
-        title={"text": _title(scenario, trace)},
-        xaxis={"title": {"text": "longitude (°)"}},
+        title={"text": _title(scenario, trace), "y": 0.985, "yanchor": "top"},
+        xaxis={"title": {"text": "longitude (°)"}, "range": [view[0], view[1]]},
         yaxis={
             "title": {"text": "latitude (°)"},
             "scaleanchor": "x",
-            "scaleratio": _aspect(scenario),
+            "scaleratio": aspect,
+            "range": [view[2], view[3]],
         },
+        updatemenus=[
+            {
+                "type": "buttons",
+                "direction": "left",
+                "showactive": True,
+                "active": 0,
+                "x": 0.0,
+                "xanchor": "left",
+                "y": 1.0,
+                "yanchor": "bottom",
+                "pad": {"b": 4},
+                "buttons": [
+                    _view("defended area", view, "markers+text"),
+                    _view("whole theatre", whole, "markers"),
+                ],
+            }
+        ],
         legend={"title": {"text": "Blue: defence; Red: raid"}},
         template="plotly_white",
         height=750,
-        margin={"l": 60, "r": 20, "t": 60, "b": 50},
+        margin={"l": 60, "r": 20, "t": 100, "b": 50},
     )
     return fig
 
