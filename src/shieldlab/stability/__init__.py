@@ -7,6 +7,8 @@
 * :mod:`~shieldlab.stability.race` -- Richardson and action-reaction races.
 * :mod:`~shieldlab.stability.restraint` -- caps and the map of the stable region.
 * :mod:`~shieldlab.stability.plots` -- PNG and offline HTML figures.
+* :mod:`~shieldlab.stability.studies` -- one function per ``shieldlab stability`` command,
+  returning a result with ``to_dict()``, ``report()`` and ``write_figures()``.
 
 Formulas, sources and modelling choices: ``docs/stability.md``.
 """
