@@ -264,13 +264,23 @@ class PenetrationStudy:
         return out
 
     def write_figures(self, directory: str | Path) -> list[str]:
-        from shieldlab.stability.plots import CurveSpec, penetration_figures
+        from shieldlab.stability.plots import CurveSpec, display_names, penetration_figures
 
         p, att = self.posture, self.attacker
         a = p.side(att)
         req = a.deterrence
         k = self.curve.k
-        label = f"{p.label(att)} vs {p.label(self.defender)}"
+        who = display_names(p.labels)
+        label = f"{who[att]} vs {who[self.defender]}"
+        curve = self.curve
+        reach = _past(a.offence.launchers)
+        if curve.raid_missiles[-1] < reach:  # (--max-raid short of the force)
+            curve = closed_form_curve(
+                self.defence,
+                np.arange(0, reach + 1),
+                warheads_per_missile=self.warheads_per_missile,
+                k=k,
+            )
         out = _figures(
             penetration_figures(
                 directory,
@@ -279,9 +289,10 @@ class PenetrationStudy:
                 labels=[],
                 specs=[
                     CurveSpec(
-                        curve=self.curve,
+                        curve=curve,
                         label=label,
                         side=att,
+                        name=who[att],
                         saturation=self.saturation_raid,
                         k_line=float(k),
                         probability=req.probability if k == req.warheads else None,
@@ -303,6 +314,7 @@ class PenetrationStudy:
                             curve=self.engine.curve,
                             label=f"engine: {self.engine.scenario}",
                             side=att,
+                            name=who[att],
                             saturation=self.engine.saturation_raid,
                             k_line=float(k),
                         )
@@ -312,6 +324,11 @@ class PenetrationStudy:
                 )
             )
         return out
+
+
+def _past(force: int) -> int:
+    """A raid size 10 % (at least one missile) past ``force``: curves reach beyond it."""
+    return int(np.ceil(1.1 * force)) + 1
 
 
 def penetration_study(
@@ -341,7 +358,11 @@ def penetration_study(
     w = a.offence.warheads_per_launcher
     kk = a.deterrence.warheads if k is None else k
     sat_cf = saturation_raid_closed_form(defence, w, epsilon)
-    top = max_raid if max_raid is not None else max(2 * sat_cf, sat_cf + 10, 2 * kk // w + 10)
+    top = (
+        max_raid
+        if max_raid is not None
+        else max(2 * sat_cf, sat_cf + 10, 2 * kk // w + 10, _past(a.offence.launchers))
+    )
     curve = closed_form_curve(defence, np.arange(0, top + 1), warheads_per_missile=w, k=kk)
     eng = None
     if engine is not None:
@@ -447,9 +468,10 @@ class RestoreStudy:
 
     def curve_specs(self) -> list[Any]:
         """Each attacker's closed-form curve with saturation, requirement, answer and force."""
-        from shieldlab.stability.plots import CurveSpec
+        from shieldlab.stability.plots import CurveSpec, display_names
 
         p = self.posture
+        who = display_names(p.labels)
         specs = []
         for r in self.results:
             a = p.side(r.attacker)  # type: ignore[arg-type]
@@ -457,7 +479,7 @@ class RestoreStudy:
             w = a.offence.warheads_per_launcher
             sat_cf = saturation_raid_closed_form(defence, w)
             top = max(int(1.5 * r.missiles_with_defence) + 10, int(1.2 * sat_cf) + 10)
-            top = max(top, int(1.1 * a.offence.launchers) + 1)
+            top = max(top, _past(a.offence.launchers))
             curve = closed_form_curve(
                 defence, np.arange(0, top + 1), warheads_per_missile=w, k=a.deterrence.warheads
             )
@@ -465,8 +487,9 @@ class RestoreStudy:
             specs.append(
                 CurveSpec(
                     curve=curve,
-                    label=f"{r.attacker.capitalize()} vs {r.defender.capitalize()}",
+                    label=f"{who[r.attacker]} vs {who[r.defender]}",
                     side=r.attacker,
+                    name=who[r.attacker],
                     saturation=saturation_point(curve),
                     k_line=float(req.warheads if req.expected is None else req.expected),
                     probability=req.probability,
@@ -555,14 +578,25 @@ class FirstStrikeStudy:
     def write_figures(self, directory: str | Path) -> list[str]:
         from shieldlab.stability.plots import stability_figures
 
+        inv, sweep = self.figure_sweep()
         p = self.posture
         current = {s: (p.side(s).defence.interceptors, self.result.index) for s in ("blue", "red")}
         thr = p.restraint.stability_threshold if p.restraint is not None else None
         return _figures(
-            stability_figures(
-                directory, self.interceptors, self.sweep, current=current, threshold=thr
-            )
+            stability_figures(directory, inv, sweep, current=current, threshold=thr, names=p.labels)
         )
+
+    def figure_sweep(self) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """The sweep with each side's current interceptor count added to the grid, so the
+        current-posture marker lies on its side's curve."""
+        from shieldlab.stability.first_strike import stability_vs_interceptors
+
+        p = self.posture
+        now = [p.side(s).defence.interceptors for s in ("blue", "red")]
+        inv = np.union1d(self.interceptors, np.asarray(now, dtype=np.int64))
+        if inv.size == self.interceptors.size:
+            return self.interceptors, self.sweep
+        return inv, {s: stability_vs_interceptors(p, s, inv) for s in ("blue", "red")}
 
 
 def first_strike_study(
@@ -674,7 +708,9 @@ class RaceStudy:
     def write_figures(self, directory: str | Path) -> list[str]:
         from shieldlab.stability.plots import race_figures
 
-        return _figures(race_figures(directory, self.result, self.richardson))
+        return _figures(
+            race_figures(directory, self.result, self.richardson, names=self.posture.labels)
+        )
 
 
 def race_study(
