@@ -1,4 +1,4 @@
-"""`shieldlab stability`: penetration, restore, first-strike, race and restraint studies.
+"""`shieldlab stability`: penetration, restore, first-strike, crisis, race and restraint studies.
 
 Each command reads a posture (YAML; the built-in example when none is given), calls
 one :mod:`shieldlab.stability.studies` function, and prints its report (tables and
@@ -461,4 +461,60 @@ def restraint(
         study = restraint_study(
             p, x_cap=xc, x_values=xv, y_cap=yc, y_values=yv, threshold=thr, at=caps, engine=src
         )
+    _print_report(study, as_json, plot)
+
+
+def _seconds(default: float, flag: str, what: str) -> Any:
+    return typer.Option(default, flag, help=f"{what} (seconds).")
+
+
+@app.command()
+def crisis(
+    posture: Path | None = _POSTURE,
+    warning: float = _seconds(1500.0, "--warning", "Warning time, detection to impact"),
+    blue_warning: float | None = typer.Option(None, "--blue-warning", help="Blue's (s)."),
+    red_warning: float | None = typer.Option(None, "--red-warning", help="Red's (s)."),
+    decision: float = _seconds(300.0, "--decision", "Decision latency"),
+    c2: float = _seconds(120.0, "--c2", "C2 latency: the order reaching the launchers"),
+    launch_min: float = _seconds(60.0, "--launch-min", "Fastest launcher, order to away"),
+    launch_max: float = _seconds(600.0, "--launch-max", "Slowest launcher, order to away"),
+    max_share: float = typer.Option(
+        0.9, "--max-share", help="Most of the fixed force that can launch under attack."
+    ),
+    max_warning: float | None = typer.Option(
+        None, "--max-warning", help="Sweep warning time from 0 to this (s)."
+    ),
+    steps: int = typer.Option(31, "--steps", help="Points in the warning-time sweep."),
+    as_json: bool = _JSON,
+    plot: Path | None = _PLOT,
+) -> None:
+    """First-strike stability when warning, decision and C2 time decide launch under attack."""
+    import dataclasses
+    import math
+
+    from shieldlab.stability.crisis import CrisisTime, crisis_study
+
+    times: dict[str, float | None] = {"--warning": warning, "--decision": decision, "--c2": c2}
+    times |= {"--launch-min": launch_min, "--launch-max": launch_max}
+    times |= {"--blue-warning": blue_warning, "--red-warning": red_warning}
+    for opt, v in times.items():
+        _check(v is None or (math.isfinite(v) and v >= 0), f"must be >= 0, got {v}", opt)
+    _check(launch_max >= launch_min, "must be >= --launch-min", "--launch-max")
+    _check(0.0 <= max_share <= 1.0, f"must lie in [0, 1], got {max_share:g}", "--max-share")
+    _check(2 <= steps <= 1000, f"must lie in [2, 1000], got {steps}", "--steps")
+    ok = max_warning is None or (math.isfinite(max_warning) and max_warning > 0)
+    _check(ok, f"must be > 0, got {max_warning}", "--max-warning")
+    _plot_dir(plot)
+    p = _load(posture)
+    t = CrisisTime(
+        warning_s=warning,
+        decision_s=decision,
+        c2_s=c2,
+        launch_min_s=launch_min,
+        launch_max_s=launch_max,
+        max_share=max_share,
+    )
+    blue = t if blue_warning is None else dataclasses.replace(t, warning_s=blue_warning)
+    red = t if red_warning is None else dataclasses.replace(t, warning_s=red_warning)
+    study = crisis_study(p, blue, red, max_warning_s=max_warning, steps=steps)
     _print_report(study, as_json, plot)

@@ -38,6 +38,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CurveSpec",
+    "crisis_figures",
+    "crisis_plot",
     "display_names",
     "penetration_figures",
     "penetration_plot",
@@ -767,3 +769,90 @@ def stability_figures(
         interceptors, index_by_side, current=current, threshold=threshold, names=names
     )
     return write_figure_pair(directory, "first_strike", fig, pfig)
+
+
+# -- crisis time ----------------------------------------------------------------------------
+
+
+def crisis_plot(
+    warning_s: np.ndarray,
+    index: dict[str, np.ndarray],
+    *,
+    current: tuple[dict[str, float], float] | None = None,
+    names: dict[str, str] | None = None,
+) -> tuple[Any, Any]:
+    """The first-strike index against warning time (minutes on the axis).
+
+    ``index`` has the curves ``"both"`` (both sides' warning) and ``"blue"``/``"red"``
+    (that side's warning, the other's as given); ``current`` = (each side's warning now,
+    the index now): a diamond on each side's curve (and on "both" when the two warnings
+    are equal).
+    """
+    go = _go()
+    who_of = display_names(names)
+    title = "First-strike stability vs warning time"
+    fig, axes = _new_mpl()
+    fig.set_size_inches(8.0, 5.6)
+    ax = axes[0][0]
+    pfig = go.Figure()
+    minutes = np.asarray(warning_s, dtype=np.float64) / 60.0
+    styles = {
+        "both": (NEUTRAL["requirement"], "-", "both sides' warning"),
+        "blue": (side_colour("blue"), "--", f"{who_of['blue']}'s warning only"),
+        "red": (side_colour("red"), "-.", f"{who_of['red']}'s warning only"),
+    }
+    for key in ("both", "blue", "red"):
+        c, ls, name = styles[key]
+        ax.plot(minutes, index[key], color=c, ls=ls, label=name)
+        dash = {"-": "solid", "--": "dash", "-.": "dashdot"}[ls]
+        pfig.add_trace(
+            go.Scatter(x=minutes, y=index[key], name=name, line={"color": c, "dash": dash})
+        )
+    if current is not None:
+        now, value = current
+        marks = [(k, now[k]) for k in ("blue", "red")]
+        if now["blue"] == now["red"]:
+            marks.append(("both", now["blue"]))
+        for key, w in marks:
+            c = styles[key][0]
+            who = "now" if key == "both" else f"{who_of[key]} now"
+            label = f"{who} ({w / 60:g} min, index {value:.3f})"
+            ax.plot([w / 60], [value], marker="D", color=c, mec="black", ls="none", label=label)
+            pfig.add_trace(
+                go.Scatter(
+                    x=[w / 60],
+                    y=[value],
+                    mode="markers",
+                    name=label,
+                    marker={
+                        "symbol": "diamond",
+                        "size": 12,
+                        "color": c,
+                        "line": {"color": "black", "width": 1},
+                    },
+                )
+            )
+    xlabel = "warning time (minutes, detection to impact)"
+    ax.set(xlabel=xlabel, ylabel="stability index", ylim=(0, 1.02), title=title)
+    _legend_below(ax)
+    pfig.update_layout(
+        title=title,
+        xaxis_title=xlabel,
+        yaxis_title="stability index",
+        yaxis_range=[0, 1.02],
+        template="plotly_white",
+    )
+    return fig, pfig
+
+
+def crisis_figures(
+    directory: str | Path,
+    warning_s: np.ndarray,
+    index: dict[str, np.ndarray],
+    *,
+    current: tuple[dict[str, float], float] | None = None,
+    names: dict[str, str] | None = None,
+) -> list[Path]:
+    """Write a :func:`crisis_plot` as ``crisis.png`` and ``crisis.html``."""
+    fig, pfig = crisis_plot(warning_s, index, current=current, names=names)
+    return write_figure_pair(directory, "crisis", fig, pfig)
