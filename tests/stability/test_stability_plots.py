@@ -192,8 +192,8 @@ def test_restraint_map_says_why_each_cell_is_unstable(
     assert unstable.any() and m["stable"].any()  # the check below sees both kinds
     checks = {
         "race does not settle": ~m["race_converged"],
-        "Blue not deterred": ~m["blue_deterred"],
-        "Red not deterred": ~m["red_deterred"],
+        "Blue's deterrent fails": ~m["blue_deterred"],
+        "Red's deterrent fails": ~m["red_deterred"],
         "index below threshold": m["stability_index"] < 0.9,
     }
     for iy, ix in np.ndindex(text.shape):
@@ -217,7 +217,7 @@ def test_restraint_map_says_why_each_cell_is_unstable(
         assert mark[0].x[0] == p.side(side).defence.interceptors
         assert mark[0].y[0] == p.side(side).offence.launchers
     labels = [t.get_label() for t in mpl_fig.axes[0].collections]
-    assert any("not deterred" in lab or "below" in lab for lab in labels)
+    assert any("deterrent fails" in lab or "below" in lab for lab in labels)
 
 
 def test_cli_tables_show_money_with_units_and_no_raw_booleans(
@@ -443,3 +443,41 @@ def test_first_strike_marker_lies_on_its_curve(
         xs = list(curve.x)
         assert mark.x[0] in xs
         assert curve.y[xs.index(mark.x[0])] == pytest.approx(mark.y[0])
+
+
+def test_restraint_colour_scale_fits_the_data_and_says_what_never_binds(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], figures: dict[str, Any]
+) -> None:
+    # The built-in map: the index never falls below the 0.5 threshold (lowest about 0.80),
+    # so that condition never binds; before, nothing said so and the colours spanned [0, 1].
+    args = ["--x-values", "0:900:300", "--y-values", "200:1000:400"]
+    code, out = run(capsys, "restraint", "--json", "--plot", str(tmp_path), *args)
+    assert code == 0
+    idx = np.asarray(json.loads(out)["map"]["stability_index"], dtype=float)
+    assert idx.min() > 0.5
+    mpl_fig, pfig = figures["restraint"]
+    heat = next(t for t in pfig.data if t.type == "heatmap")
+    assert heat.zmin <= idx.min() < heat.zmin + 0.05 and heat.zmax - 0.05 < idx.max() <= heat.zmax
+    assert (heat.zmin, heat.zmax) != (0, 1)
+    mesh = mpl_fig.axes[0].collections[0]
+    assert mesh.norm.vmin == heat.zmin and mesh.norm.vmax == heat.zmax
+    note = [t.name for t in pfig.data if t.name and t.name.startswith("never fails")]
+    assert len(note) == 1 and "index below threshold" in note[0]
+    assert f"lowest index {idx.min():.2f}" in note[0]
+    assert note[0] in [t.get_text() for t in mpl_fig.legends[0].get_texts()]
+    # Every legend entry is inside the figure (not cut at its edges).
+    renderer = mpl_fig.canvas.get_renderer()
+    mpl_fig.draw(renderer)
+    page = mpl_fig.bbox
+    for t in mpl_fig.legends[0].get_texts():
+        b = t.get_window_extent(renderer)
+        assert page.x0 <= b.x0 and b.x1 <= page.x1, t.get_text()
+
+
+def test_colour_range_rounds_out_and_stays_in_unit_interval() -> None:
+    assert plots.colour_range(np.array([0.81, 0.97])) == (0.8, 1.0)
+    assert plots.colour_range(np.array([0.0, 0.33])) == (0.0, 0.35)
+    lo, hi = plots.colour_range(np.array([1.0, 1.0]))
+    assert (lo, hi) == (0.95, 1.0)
+    lo, hi = plots.colour_range(np.array([0.5, 0.5]))
+    assert lo <= 0.5 <= hi and hi - lo >= 0.05

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CurveSpec",
+    "colour_range",
     "crisis_figures",
     "crisis_plot",
     "display_names",
@@ -554,12 +555,14 @@ def unstable_reasons(m: RestraintMap, names: dict[str, str] | None = None) -> di
     """For each condition of stability, the ``[y, x]`` cells where it fails.
 
     ``names``: the sides' display names (default Blue / Red), used in the conditions.
+    "X's deterrent fails": X's missiles do not meet X's retaliation requirement against
+    the other's (capped) defence.
     """
     who = display_names(names)
     return {
         "race does not settle": ~m.race_converged,
-        f"{who['blue']} not deterred": ~m.blue_deterred,
-        f"{who['red']} not deterred": ~m.red_deterred,
+        f"{who['blue']}'s deterrent fails": ~m.blue_deterred,
+        f"{who['red']}'s deterrent fails": ~m.red_deterred,
         "index below threshold": m.stability_index < m.threshold,
     }
 
@@ -573,11 +576,29 @@ def _posture_value(posture: Posture, side: str, cap: str) -> int:
     return sp.offence.warheads_per_launcher
 
 
+def colour_range(values: np.ndarray, step: float = 0.05) -> tuple[float, float]:
+    """A colour scale spanning ``values`` (within [0, 1]), rounded out to ``step``."""
+    v = np.asarray(values, dtype=np.float64)
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return 0.0, 1.0
+    lo = max(0.0, float(np.floor(v.min() / step + 1e-9)) * step)
+    hi = min(1.0, float(np.ceil(v.max() / step - 1e-9)) * step)
+    if hi - lo < step:
+        lo, hi = max(0.0, hi - step), min(1.0, lo + step)
+        if hi - lo < step:  # (at an end of [0, 1])
+            lo, hi = (1.0 - step, 1.0) if hi >= 1.0 else (0.0, step)
+    return round(lo, 10), round(hi, 10)
+
+
 def restraint_plot(m: RestraintMap, posture: Posture | None = None) -> tuple[Any, Any]:
     """Heat map of the stability index over two caps; why each unstable cell fails.
 
     Each failing condition has its own marker (and the plotly hover text of a cell lists
-    them); with ``posture`` each side's current forces are marked (diamonds).
+    them); a condition that fails nowhere on the map is named in the legend ("never fails
+    on this map", with the lowest index when it is the threshold). The colour scale spans
+    the data (rounded out to 0.05), not [0, 1], so small differences stay visible. With
+    ``posture`` each side's current forces are marked (diamonds).
     """
     go = _go()
     fig, axes = _new_mpl()
@@ -585,8 +606,11 @@ def restraint_plot(m: RestraintMap, posture: Posture | None = None) -> tuple[Any
     x, y = m.x_values, m.y_values
     who_of = display_names(None if posture is None else posture.labels)
     reasons = unstable_reasons(m, who_of)
-    title = f"Restraint map (stable: race settles, both deterred, index >= {m.threshold:g})"
-    mesh = ax.pcolormesh(x, y, m.stability_index, shading="nearest", vmin=0, vmax=1, cmap="viridis")
+    title = f"Restraint map (stable: race settles, both deterrents hold, index >= {m.threshold:g})"
+    lo, hi = colour_range(m.stability_index)
+    mesh = ax.pcolormesh(
+        x, y, m.stability_index, shading="nearest", vmin=lo, vmax=hi, cmap="viridis"
+    )
     fig.colorbar(mesh, ax=ax, label="first-strike stability index")
     text = np.full(m.stable.shape, "", dtype=object)
     for iy in range(y.size):
@@ -598,8 +622,8 @@ def restraint_plot(m: RestraintMap, posture: Posture | None = None) -> tuple[Any
             x=x,
             y=y,
             z=m.stability_index,
-            zmin=0,
-            zmax=1,
+            zmin=lo,
+            zmax=hi,
             colorscale="Viridis",
             text=text,
             name="stability index",
@@ -633,6 +657,22 @@ def restraint_plot(m: RestraintMap, posture: Posture | None = None) -> tuple[Any
                 },
             )
         )
+    never = [r for r, bad in reasons.items() if not bad.any()]
+    if never:
+        note = "never fails on this map: " + "; ".join(never)
+        if "index below threshold" in never:
+            note += f" (lowest index {float(np.min(m.stability_index)):.2f} >= {m.threshold:g})"
+        ax.plot([], [], ls="none", label=note)
+        pfig.add_trace(
+            go.Scatter(
+                x=[None],
+                y=[None],
+                mode="markers",
+                name=note,
+                marker={"opacity": 0},
+                hoverinfo="skip",
+            )
+        )
     if posture is not None:
         for side in ("blue", "red"):
             c, who = side_colour(side), who_of[side]
@@ -656,8 +696,8 @@ def restraint_plot(m: RestraintMap, posture: Posture | None = None) -> tuple[Any
                 )
             )
     ax.set(xlabel=f"{m.x_cap} cap (both sides)", ylabel=f"{m.y_cap} cap (both sides)", title=title)
-    fig.set_size_inches(8.0, 6.4)
-    fig.legend(loc="outside lower center", ncols=2, fontsize=8)
+    fig.set_size_inches(8.0, 7.4)
+    fig.legend(loc="outside lower center", ncols=1, fontsize=8)
     pfig.update_layout(
         title=title,
         xaxis_title=f"{m.x_cap} cap (both sides)",
