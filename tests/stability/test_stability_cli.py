@@ -108,9 +108,10 @@ def test_plot_writes_png_and_offline_html(
         html = tmp_path / f"{name}.html"
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         text = html.read_text()
-        # Self-contained: plotly.js is inlined, no script is loaded from elsewhere.
-        assert re.search(r"<script[^>]*\bsrc=", text) is None
-        assert len(text) > 1_000_000
+        # Offline: the only script loaded is the directory's shared plotly.min.js.
+        assert re.findall(r"<script[^>]*\bsrc=\"([^\"]+)\"", text) == ["plotly.min.js"]
+        assert len(text) < 200_000
+    assert (tmp_path / "plotly.min.js").stat().st_size > 1_000_000
     assert not list(tmp_path.glob(".*.tmp"))  # no temporary files left behind
 
 

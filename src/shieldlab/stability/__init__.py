@@ -4,9 +4,13 @@
 * :mod:`~shieldlab.stability.penetration` -- penetration curves, saturation point.
 * :mod:`~shieldlab.stability.deterrence` -- restoring deterrence, decoys, cost exchange.
 * :mod:`~shieldlab.stability.first_strike` -- first-strike stability index.
+* :mod:`~shieldlab.stability.crisis` -- crisis time: warning, decision and C2 latency set
+  launch under attack in the first-strike exchange.
 * :mod:`~shieldlab.stability.race` -- Richardson and action-reaction races.
 * :mod:`~shieldlab.stability.restraint` -- caps and the map of the stable region.
 * :mod:`~shieldlab.stability.plots` -- PNG and offline HTML figures.
+* :mod:`~shieldlab.stability.studies` -- one function per ``shieldlab stability`` command,
+  returning a result with ``to_dict()``, ``report()`` and ``write_figures()``.
 
 Formulas, sources and modelling choices: ``docs/stability.md``.
 """

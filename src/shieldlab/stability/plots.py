@@ -8,7 +8,8 @@ saturation raid (dotted), the requirement K and the required probability (dashed
 restore answer (dash-dot), the current posture (diamond markers). Blue and Red keep one
 colour each everywhere (:mod:`shieldlab._palette`).
 
-The HTML embeds plotly.js (``include_plotlyjs=True``) so it opens offline. Files are
+The HTML pages of one directory share one ``plotly.min.js`` written beside them
+(:func:`write_plotlyjs`), so they open offline without each embedding 4.8 MB. Files are
 rendered in memory and written atomically (:mod:`shieldlab._io`): a failure leaves no
 half-written figure. Matplotlib is used through :class:`matplotlib.figure.Figure` with
 the Agg canvas, never ``pyplot``, so no global figure state is touched. plotly and
@@ -37,6 +38,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CurveSpec",
+    "colour_range",
+    "crisis_figures",
+    "crisis_plot",
+    "display_names",
     "penetration_figures",
     "penetration_plot",
     "race_figures",
@@ -47,9 +52,12 @@ __all__ = [
     "stability_plot",
     "unstable_reasons",
     "write_figure_pair",
+    "write_plotlyjs",
 ]
 
 _FEATURE = "--plot"
+#: The file every HTML figure of a directory loads plotly.js from.
+PLOTLYJS = "plotly.min.js"
 
 
 def _go() -> Any:
@@ -70,17 +78,45 @@ def _new_mpl(nrows: int = 1, ncols: int = 1) -> tuple[Any, Any]:
 def write_figure_pair(
     directory: str | Path, name: str, mpl_fig: Any, plotly_fig: Any
 ) -> list[Path]:
-    """Write ``name.png`` and ``name.html`` into ``directory`` atomically; return the paths."""
+    """Write ``name.png`` and ``name.html`` into ``directory`` atomically; return the paths.
+
+    The HTML loads ``plotly.min.js`` from beside it, written once per directory
+    (:func:`write_plotlyjs`): five figures share one 4.8 MB copy and still open offline.
+    """
     d = Path(directory)
     buf = io.BytesIO()
     mpl_fig.savefig(buf, format="png", dpi=110)
     from shieldlab._html import figure_page, figure_title
 
-    html = figure_page(plotly_fig, title=figure_title(plotly_fig, f"shieldlab: {name}"))
+    html = figure_page(
+        plotly_fig,
+        include_plotlyjs="directory",
+        title=figure_title(plotly_fig, f"shieldlab: {name}"),
+    )
     png_path, html_path = d / f"{name}.png", d / f"{name}.html"
+    write_plotlyjs(d)
     atomic_write_bytes(png_path, buf.getvalue())
     atomic_write_text(html_path, html)
     return [png_path, html_path]
+
+
+def write_plotlyjs(directory: str | Path) -> Path:
+    """``plotly.min.js`` of the installed plotly in ``directory``, unless already there.
+
+    An existing file with other contents (another plotly version) is replaced, so every
+    page in the directory runs the plotly.js its figures were made for.
+    """
+    offline = require("plotly.offline", feature=_FEATURE)
+    out = Path(directory) / PLOTLYJS
+    js = offline.get_plotlyjs()
+    if (
+        out.is_file()
+        and out.stat().st_size == len(js.encode("utf-8"))
+        and out.read_text(encoding="utf-8") == js
+    ):
+        return out
+    atomic_write_text(out, js)
+    return out
 
 
 # -- penetration and restore ----------------------------------------------------------------
@@ -90,16 +126,19 @@ def write_figure_pair(
 class CurveSpec:
     """One penetration curve and the marks drawn with it.
 
-    ``side`` is the attacker (its colour); ``saturation`` the saturation raid (dotted
-    line); ``k_line`` the requirement K in penetrating warheads (dashed, left panel);
-    ``probability`` the required P(>= K) (dashed, right panel); ``needed`` the restore
-    answer, missiles needed against the defence (dash-dot), ``needed_without`` the same
-    without defence; ``current`` the attacker's current missiles (diamond).
+    ``side`` is the attacker (its colour), ``name`` its display name (default 'Blue' /
+    'Red'); ``saturation`` the saturation raid (dotted line); ``k_line`` the requirement
+    K in penetrating warheads (dashed, left panel); ``probability`` the required P(>= K)
+    (dashed, right panel); ``needed`` the restore answer, missiles needed against the
+    defence (dash-dot), ``needed_without`` the same without defence; ``current`` the
+    attacker's current missiles (diamond). A curve with intervals (engine curves) is drawn
+    with markers at the raid sizes run and its 95 % band.
     """
 
     curve: PenetrationCurve
     label: str
     side: str
+    name: str | None = None
     saturation: int | None = None
     k_line: float | None = None
     probability: float | None = None
@@ -107,38 +146,107 @@ class CurveSpec:
     needed_without: int | None = None
     current: int | None = None
 
+    @property
+    def who(self) -> str:
+        """The attacker's display name."""
+        return self.name if self.name is not None else side_label(self.side)
+
+
+def display_names(labels: dict[str, str] | None) -> dict[str, str]:
+    """Each side's name in figures: its posture name, else 'Blue' / 'Red'."""
+    labels = labels or {}
+    return {s: labels[s] if labels.get(s, s) != s else side_label(s) for s in ("blue", "red")}
+
 
 def _at(curve: PenetrationCurve, n: int) -> tuple[float, float]:
-    """E and P(>= k) at raid size ``n`` (interpolated between the raid sizes on the curve)."""
+    """E and P(>= k) at raid size ``n`` (interpolated between the raid sizes on the curve).
+
+    ``n`` must lie on the curve's range: a mark beyond its end would be drawn at the
+    curve's last value (ValueError).
+    """
     x = curve.raid_missiles.astype(np.float64)
+    if not x[0] <= n <= x[-1]:
+        raise ValueError(f"raid size {n} is outside the curve's range [{x[0]:g}, {x[-1]:g}]")
     return (
         float(np.interp(n, x, curve.expected_penetrating)),
         float(np.interp(n, x, curve.p_at_least_k)),
     )
 
 
+def _bands(cv: PenetrationCurve) -> tuple[Any, Any] | None:
+    """The curve's 95 % bands: ((E lo, E hi), (P lo, P hi)), or None without intervals."""
+    if cv.expected_ci95_half_width is None or cv.p_at_least_k_ci95 is None:
+        return None
+    half = cv.expected_ci95_half_width
+    e = cv.expected_penetrating
+    ci = cv.p_at_least_k_ci95
+    return (e - half, e + half), (ci[:, 0], ci[:, 1])
+
+
+def _legend_below(ax: Any) -> None:
+    """The axes' legend under its plotting area, so no label covers a curve or a line."""
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=2)
+
+
 def penetration_plot(specs: list[CurveSpec], *, title: str) -> tuple[Any, Any]:
-    """Expected penetrating warheads and P(>= k) against raid size, with every mark."""
+    """Expected penetrating warheads and P(>= k) against raid size, with every mark.
+
+    In the PNG every reference line is named in the legend below its panel (no text on
+    the plotting area); in the HTML the line labels are annotations, staggered per side.
+    """
     go = _go()
     from plotly.subplots import make_subplots
 
     fig, axes = _new_mpl(1, 2)
+    fig.set_size_inches(15.0, 6.4)
     ax_e, ax_p = axes[0]
     left_title = "Expected penetrating warheads (dotted: saturation)"
     right_title = "P(at least K penetrate)"
     pfig = make_subplots(rows=1, cols=2, subplot_titles=(left_title, right_title))
     for i, s in enumerate(specs):
-        # Alternate label ends so two sides' lines at similar heights stay legible.
-        end, fx, ha = ("left", 0.01, "left") if i % 2 == 0 else ("right", 0.99, "right")
+        # Alternate label ends and heights so two sides' labels never sit on each other.
+        end = "left" if i % 2 == 0 else "right"
+        shift = -16 * i
         c = side_colour(s.side)
         cv = s.curve
         x = cv.raid_missiles
         group = {"legendgroup": s.label}
-        ax_e.plot(x, cv.expected_penetrating, color=c, label=s.label)
-        ax_p.plot(x, cv.p_at_least_k, color=c, label=f"{s.label}, K = {cv.k}")
+        bands = _bands(cv)
+        mode = "lines+markers" if bands is not None else "lines"
+        mk = "o" if bands is not None else None
+        ax_e.plot(x, cv.expected_penetrating, color=c, marker=mk, ms=4, label=s.label)
+        ax_p.plot(x, cv.p_at_least_k, color=c, marker=mk, ms=4, label=f"{s.label}, K = {cv.k}")
+        if bands is not None:
+            (elo, ehi), (plo, phi) = bands
+            ax_e.fill_between(
+                x, elo, ehi, color=c, alpha=0.2, lw=0, label=f"{s.label}: 95 % interval"
+            )
+            ax_p.fill_between(
+                x, plo, phi, color=c, alpha=0.2, lw=0, label=f"{s.label}: 95 % Wilson interval"
+            )
+            for col, (lo, hi), what in (
+                (1, (elo, ehi), "95 % interval"),
+                (2, (plo, phi), "95 % Wilson interval"),
+            ):
+                pfig.add_trace(
+                    go.Scatter(
+                        x=np.concatenate([x, x[::-1]]),
+                        y=np.concatenate([hi, lo[::-1]]),
+                        fill="toself",
+                        fillcolor=_rgba(c, 0.2),
+                        line={"width": 0},
+                        mode="lines",
+                        hoverinfo="skip",
+                        name=f"{s.label}: {what}",
+                        showlegend=True,
+                        **group,
+                    ),
+                    1,
+                    col,
+                )
         pfig.add_trace(
             go.Scatter(
-                x=x, y=cv.expected_penetrating, name=s.label, line_color=c, mode="lines", **group
+                x=x, y=cv.expected_penetrating, name=s.label, line_color=c, mode=mode, **group
             ),
             1,
             1,
@@ -149,27 +257,17 @@ def penetration_plot(specs: list[CurveSpec], *, title: str) -> tuple[Any, Any]:
                 y=cv.p_at_least_k,
                 name=f"{s.label}, K = {cv.k}",
                 line_color=c,
-                mode="lines",
+                mode=mode,
                 showlegend=False,
                 **group,
             ),
             1,
             2,
         )
-        who = side_label(s.side)
+        who = s.who
         if s.saturation is not None:
             text = f"{who} saturation: {s.saturation}"
-            ax_e.axvline(s.saturation, ls=":", color=c, lw=1.2)
-            ax_e.annotate(
-                text,
-                (s.saturation, 0.02),
-                xycoords=("data", "axes fraction"),
-                rotation=90,
-                color=c,
-                fontsize=8,
-                ha="right",
-                va="bottom",
-            )
+            ax_e.axvline(s.saturation, ls=":", color=c, lw=1.2, label=text)
             pfig.add_vline(
                 x=s.saturation,
                 line_dash="dot",
@@ -177,21 +275,13 @@ def penetration_plot(specs: list[CurveSpec], *, title: str) -> tuple[Any, Any]:
                 row=1,
                 col=1,
                 annotation_text=text,
-                annotation_position="top left",
+                annotation_position=f"top {end}",
+                annotation_yshift=shift,
                 annotation_font_color=c,
             )
         if s.k_line is not None:
             text = f"{who} requirement K = {s.k_line:g}"
-            ax_e.axhline(s.k_line, ls="--", color=c, lw=0.9)
-            ax_e.annotate(
-                text,
-                (fx, s.k_line),
-                xycoords=("axes fraction", "data"),
-                color=c,
-                fontsize=8,
-                va="bottom",
-                ha=ha,
-            )
+            ax_e.axhline(s.k_line, ls="--", color=c, lw=0.9, label=text)
             pfig.add_hline(
                 y=s.k_line,
                 line_dash="dash",
@@ -204,16 +294,7 @@ def penetration_plot(specs: list[CurveSpec], *, title: str) -> tuple[Any, Any]:
             )
         if s.probability is not None:
             text = f"{who} required P = {s.probability:g}"
-            ax_p.axhline(s.probability, ls="--", color=c, lw=0.9)
-            ax_p.annotate(
-                text,
-                (fx, s.probability),
-                xycoords=("axes fraction", "data"),
-                color=c,
-                fontsize=8,
-                va="top",
-                ha=ha,
-            )
+            ax_p.axhline(s.probability, ls="--", color=c, lw=0.9, label=text)
             pfig.add_hline(
                 y=s.probability,
                 line_dash="dash",
@@ -228,18 +309,8 @@ def penetration_plot(specs: list[CurveSpec], *, title: str) -> tuple[Any, Any]:
             text = f"{who} needs {s.needed} missiles"
             if s.needed_without is not None:
                 text += f" ({s.needed_without} without defence)"
-            for ax in (ax_e, ax_p):
-                ax.axvline(s.needed, ls="-.", color=c, lw=1.0)
-            ax_p.annotate(
-                text,
-                (s.needed, 0.5),
-                xycoords=("data", "axes fraction"),
-                rotation=90,
-                color=c,
-                fontsize=8,
-                ha="right",
-                va="center",
-            )
+            ax_e.axvline(s.needed, ls="-.", color=c, lw=1.0)
+            ax_p.axvline(s.needed, ls="-.", color=c, lw=1.0, label=text)
             pfig.add_vline(x=s.needed, line_dash="dashdot", line_color=c, row=1, col=1)
             pfig.add_vline(
                 x=s.needed,
@@ -248,14 +319,15 @@ def penetration_plot(specs: list[CurveSpec], *, title: str) -> tuple[Any, Any]:
                 row=1,
                 col=2,
                 annotation_text=text,
-                annotation_position="bottom right",
+                annotation_position=f"bottom {'right' if i % 2 == 0 else 'left'}",
+                annotation_yshift=30 + 16 * i,
                 annotation_font_color=c,
             )
         if s.current is not None:
             e, p = _at(cv, s.current)
             name = f"{who} current force ({s.current} missiles)"
             ax_e.plot([s.current], [e], marker="D", color=c, ls="none", mec="black", label=name)
-            ax_p.plot([s.current], [p], marker="D", color=c, ls="none", mec="black")
+            ax_p.plot([s.current], [p], marker="D", color=c, ls="none", mec="black", label=name)
             for col, yv in ((1, e), (2, p)):
                 pfig.add_trace(
                     go.Scatter(
@@ -279,8 +351,8 @@ def penetration_plot(specs: list[CurveSpec], *, title: str) -> tuple[Any, Any]:
     ax_p.set(
         xlabel="raid size (missiles)", ylabel="probability", ylim=(-0.02, 1.02), title=right_title
     )
-    ax_e.legend(fontsize=8)
-    ax_p.legend(fontsize=8)
+    _legend_below(ax_e)
+    _legend_below(ax_p)
     fig.suptitle(title)
     pfig.update_xaxes(title_text="raid size (missiles)", row=1, col=1)
     pfig.update_xaxes(title_text="raid size (missiles)", row=1, col=2)
@@ -290,6 +362,12 @@ def penetration_plot(specs: list[CurveSpec], *, title: str) -> tuple[Any, Any]:
         title=title, legend_title_text="attacker vs defender", template="plotly_white"
     )
     return fig, pfig
+
+
+def _rgba(hex_colour: str, alpha: float) -> str:
+    h = hex_colour.lstrip("#")
+    r, g, b = (int(h[j : j + 2], 16) for j in (0, 2, 4))
+    return f"rgba({r},{g},{b},{alpha})"
 
 
 def penetration_figures(
@@ -324,32 +402,59 @@ def penetration_figures(
 # -- arms race --------------------------------------------------------------------------------
 
 
-def race_plot(race: RaceResult, richardson: RichardsonResult | None = None) -> tuple[Any, Any]:
-    """Action-reaction forces and spending per period (and Richardson's model)."""
+def race_plot(
+    race: RaceResult,
+    richardson: RichardsonResult | None = None,
+    *,
+    names: dict[str, str] | None = None,
+) -> tuple[Any, Any]:
+    """Action-reaction forces and spending per period (and Richardson's model).
+
+    Forces span the top row; spending and Richardson's model share the bottom row, so
+    the PNG stays readable (about 1200 x 950 pixels, not one 2475-pixel strip).
+    ``names`` are the sides' display names (the posture's; default Blue / Red).
+    """
     go = _go()
     from plotly.subplots import make_subplots
 
-    ncols = 3 if richardson is not None else 2
-    fig, axes = _new_mpl(1, ncols)
+    who_of = display_names(names)
+    rich = richardson is not None
+    require("matplotlib", feature=_FEATURE)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(11.0, 8.6), layout="constrained")
+    FigureCanvasAgg(fig)
+    mosaic = [["forces", "forces"], ["spend", "rich"]] if rich else [["forces"], ["spend"]]
+    ax_map = fig.subplot_mosaic(mosaic)  # type: ignore[arg-type]
+    ax_f, ax_s = ax_map["forces"], ax_map["spend"]
     titles = ["Forces (action-reaction)", "Cumulative spending (USD)"]
-    if richardson is not None:
-        titles.append("Richardson model")
-    pfig = make_subplots(rows=1, cols=ncols, subplot_titles=titles)
+    if rich:
+        titles.append("Richardson model (its own units)")
+        pfig = make_subplots(
+            rows=2,
+            cols=2,
+            specs=[[{"colspan": 2}, None], [{}, {}]],
+            subplot_titles=titles,
+            vertical_spacing=0.14,
+        )
+    else:
+        pfig = make_subplots(rows=2, cols=1, subplot_titles=titles, vertical_spacing=0.14)
+    cell = {"forces": (1, 1), "spend": (2, 1), "rich": (2, 2)}
     t = np.arange(race.blue_missiles.size)
     for side in ("blue", "red"):
-        c, who = side_colour(side), side_label(side)
+        c, who = side_colour(side), who_of[side]
         n = getattr(race, f"{side}_missiles")
         i = getattr(race, f"{side}_interceptors")
         spend = np.cumsum(getattr(race, f"{side}_spending"))
-        axes[0][0].plot(t, n, color=c, label=f"{who} missiles")
-        axes[0][0].plot(t, i, color=c, ls="--", label=f"{who} interceptors")
-        axes[0][0].plot([0, 0], [n[0], i[0]], marker="D", color=c, ls="none", mec="black")
-        axes[0][1].plot(t, spend / 1e6, color=c, label=who)
-        pfig.add_trace(go.Scatter(x=t, y=n, name=f"{who} missiles", line_color=c), 1, 1)
+        ax_f.plot(t, n, color=c, label=f"{who} missiles")
+        ax_f.plot(t, i, color=c, ls="--", label=f"{who} interceptors")
+        ax_f.plot([0, 0], [n[0], i[0]], marker="D", color=c, ls="none", mec="black")
+        ax_s.plot(t, spend / 1e6, color=c, label=who)
+        pfig.add_trace(go.Scatter(x=t, y=n, name=f"{who} missiles", line_color=c), *cell["forces"])
         pfig.add_trace(
             go.Scatter(x=t, y=i, name=f"{who} interceptors", line={"color": c, "dash": "dash"}),
-            1,
-            1,
+            *cell["forces"],
         )
         pfig.add_trace(
             go.Scatter(
@@ -364,47 +469,47 @@ def race_plot(race: RaceResult, richardson: RichardsonResult | None = None) -> t
                     "line": {"color": "black", "width": 1},
                 },
             ),
-            1,
-            1,
+            *cell["forces"],
         )
-        pfig.add_trace(go.Scatter(x=t, y=spend / 1e6, name=f"{who} spending", line_color=c), 1, 2)
-    axes[0][0].set(xlabel="period", ylabel="count", title=titles[0])
-    axes[0][1].set(xlabel="period", ylabel="cumulative spending (million USD)", title=titles[1])
-    axes[0][0].legend(fontsize=8)
-    axes[0][1].legend(fontsize=8)
+        pfig.add_trace(
+            go.Scatter(x=t, y=spend / 1e6, name=f"{who} spending", line_color=c), *cell["spend"]
+        )
+    ax_f.set(xlabel="period", ylabel="count (diamond: current posture)", title=titles[0])
+    ax_s.set(xlabel="period", ylabel="cumulative spending (million USD)", title=titles[1])
+    ax_f.legend(fontsize=9, ncols=2)
+    ax_s.legend(fontsize=9)
     pfig.update_xaxes(title_text="period", row=1, col=1)
-    pfig.update_xaxes(title_text="period", row=1, col=2)
+    pfig.update_xaxes(title_text="period", row=2, col=1)
     pfig.update_yaxes(title_text="count (diamond: current posture)", row=1, col=1)
-    pfig.update_yaxes(title_text="cumulative spending (million USD)", row=1, col=2)
+    pfig.update_yaxes(title_text="cumulative spending (million USD)", row=2, col=1)
     if richardson is not None:
-        ax = axes[0][2]
+        ax = ax_map["rich"]
         bc, rc = side_colour("blue"), side_colour("red")
-        ax.plot(richardson.t_years, richardson.x, color=bc, label="x (Blue)")
-        ax.plot(richardson.t_years, richardson.y, color=rc, label="y (Red)")
+        bx, ry = f"x ({who_of['blue']})", f"y ({who_of['red']})"
+        ax.plot(richardson.t_years, richardson.x, color=bc, label=bx)
+        ax.plot(richardson.t_years, richardson.y, color=rc, label=ry)
         pfig.add_trace(
             go.Scatter(
-                x=richardson.t_years, y=richardson.x, name="Richardson x (Blue)", line_color=bc
+                x=richardson.t_years, y=richardson.x, name=f"Richardson {bx}", line_color=bc
             ),
-            1,
-            3,
+            *cell["rich"],
         )
         pfig.add_trace(
             go.Scatter(
-                x=richardson.t_years, y=richardson.y, name="Richardson y (Red)", line_color=rc
+                x=richardson.t_years, y=richardson.y, name=f"Richardson {ry}", line_color=rc
             ),
-            1,
-            3,
+            *cell["rich"],
         )
         xs, ys = richardson.equilibrium
         if np.isfinite(xs):
-            ax.axhline(xs, color=bc, ls=":")
-            ax.axhline(ys, color=rc, ls=":")
+            ax.axhline(xs, color=bc, ls=":", label=f"x* = {xs:.4g}")
+            ax.axhline(ys, color=rc, ls=":", label=f"y* = {ys:.4g}")
             pfig.add_hline(
                 y=xs,
                 line_dash="dot",
                 line_color=bc,
-                row=1,
-                col=3,
+                row=2,
+                col=2,
                 annotation_text=f"x* = {xs:.4g}",
                 annotation_font_color=bc,
             )
@@ -412,46 +517,52 @@ def race_plot(race: RaceResult, richardson: RichardsonResult | None = None) -> t
                 y=ys,
                 line_dash="dot",
                 line_color=rc,
-                row=1,
-                col=3,
+                row=2,
+                col=2,
                 annotation_text=f"y* = {ys:.4g}",
                 annotation_font_color=rc,
                 annotation_position="bottom right",
             )
-        ax.set(xlabel="years", ylabel="armament", title=titles[2])
-        ax.legend(fontsize=8)
-        pfig.update_xaxes(title_text="years", row=1, col=3)
-        pfig.update_yaxes(title_text="armament", row=1, col=3)
+        ax.set(xlabel="years", ylabel="armament (Richardson's units)", title=titles[2])
+        ax.legend(fontsize=9)
+        pfig.update_xaxes(title_text="years", row=2, col=2)
+        pfig.update_yaxes(title_text="armament (Richardson's units)", row=2, col=2)
     fig.suptitle("Arms race")
-    pfig.update_layout(title="Arms race", template="plotly_white")
+    pfig.update_layout(title="Arms race", template="plotly_white", height=800)
     return fig, pfig
 
 
 def race_figures(
-    directory: str | Path, race: RaceResult, richardson: RichardsonResult | None = None
+    directory: str | Path,
+    race: RaceResult,
+    richardson: RichardsonResult | None = None,
+    *,
+    names: dict[str, str] | None = None,
 ) -> list[Path]:
     """Write a :func:`race_plot` as ``race.png`` and ``race.html``."""
-    fig, pfig = race_plot(race, richardson)
+    fig, pfig = race_plot(race, richardson, names=names)
     return write_figure_pair(directory, "race", fig, pfig)
 
 
 # -- restraint --------------------------------------------------------------------------------
 
-#: Why a cap pair is not stable: (condition, marker in the PNG, plotly symbol).
-_REASONS = (
-    ("race does not settle", "x", "x"),
-    ("Blue not deterred", "v", "triangle-down"),
-    ("Red not deterred", "^", "triangle-up"),
-    ("index below threshold", "o", "circle-open"),
-)
+#: Markers of the reasons a cap pair is not stable, in :func:`unstable_reasons` order:
+#: (marker in the PNG, plotly symbol).
+_REASONS = (("x", "x"), ("v", "triangle-down"), ("^", "triangle-up"), ("o", "circle-open"))
 
 
-def unstable_reasons(m: RestraintMap) -> dict[str, np.ndarray]:
-    """For each condition of stability, the ``[y, x]`` cells where it fails."""
+def unstable_reasons(m: RestraintMap, names: dict[str, str] | None = None) -> dict[str, np.ndarray]:
+    """For each condition of stability, the ``[y, x]`` cells where it fails.
+
+    ``names``: the sides' display names (default Blue / Red), used in the conditions.
+    "X's deterrent fails": X's missiles do not meet X's retaliation requirement against
+    the other's (capped) defence.
+    """
+    who = display_names(names)
     return {
         "race does not settle": ~m.race_converged,
-        "Blue not deterred": ~m.blue_deterred,
-        "Red not deterred": ~m.red_deterred,
+        f"{who['blue']}'s deterrent fails": ~m.blue_deterred,
+        f"{who['red']}'s deterrent fails": ~m.red_deterred,
         "index below threshold": m.stability_index < m.threshold,
     }
 
@@ -465,19 +576,41 @@ def _posture_value(posture: Posture, side: str, cap: str) -> int:
     return sp.offence.warheads_per_launcher
 
 
+def colour_range(values: np.ndarray, step: float = 0.05) -> tuple[float, float]:
+    """A colour scale spanning ``values`` (within [0, 1]), rounded out to ``step``."""
+    v = np.asarray(values, dtype=np.float64)
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return 0.0, 1.0
+    lo = max(0.0, float(np.floor(v.min() / step + 1e-9)) * step)
+    hi = min(1.0, float(np.ceil(v.max() / step - 1e-9)) * step)
+    if hi - lo < step:
+        lo, hi = max(0.0, hi - step), min(1.0, lo + step)
+        if hi - lo < step:  # (at an end of [0, 1])
+            lo, hi = (1.0 - step, 1.0) if hi >= 1.0 else (0.0, step)
+    return round(lo, 10), round(hi, 10)
+
+
 def restraint_plot(m: RestraintMap, posture: Posture | None = None) -> tuple[Any, Any]:
     """Heat map of the stability index over two caps; why each unstable cell fails.
 
     Each failing condition has its own marker (and the plotly hover text of a cell lists
-    them); with ``posture`` each side's current forces are marked (diamonds).
+    them); a condition that fails nowhere on the map is named in the legend ("never fails
+    on this map", with the lowest index when it is the threshold). The colour scale spans
+    the data (rounded out to 0.05), not [0, 1], so small differences stay visible. With
+    ``posture`` each side's current forces are marked (diamonds).
     """
     go = _go()
     fig, axes = _new_mpl()
     ax = axes[0][0]
     x, y = m.x_values, m.y_values
-    reasons = unstable_reasons(m)
-    title = f"Restraint map (stable: race settles, both deterred, index >= {m.threshold:g})"
-    mesh = ax.pcolormesh(x, y, m.stability_index, shading="nearest", vmin=0, vmax=1, cmap="viridis")
+    who_of = display_names(None if posture is None else posture.labels)
+    reasons = unstable_reasons(m, who_of)
+    title = f"Restraint map (stable: race settles, both deterrents hold, index >= {m.threshold:g})"
+    lo, hi = colour_range(m.stability_index)
+    mesh = ax.pcolormesh(
+        x, y, m.stability_index, shading="nearest", vmin=lo, vmax=hi, cmap="viridis"
+    )
     fig.colorbar(mesh, ax=ax, label="first-strike stability index")
     text = np.full(m.stable.shape, "", dtype=object)
     for iy in range(y.size):
@@ -489,8 +622,8 @@ def restraint_plot(m: RestraintMap, posture: Posture | None = None) -> tuple[Any
             x=x,
             y=y,
             z=m.stability_index,
-            zmin=0,
-            zmax=1,
+            zmin=lo,
+            zmax=hi,
             colorscale="Viridis",
             text=text,
             name="stability index",
@@ -499,7 +632,7 @@ def restraint_plot(m: RestraintMap, posture: Posture | None = None) -> tuple[Any
             colorbar={"title": {"text": "index"}},
         )
     )
-    for (reason, mk, symbol), bad in zip(_REASONS, reasons.values(), strict=True):
+    for (mk, symbol), (reason, bad) in zip(_REASONS, reasons.items(), strict=True):
         yy, xx = np.nonzero(bad)
         if yy.size == 0:
             continue
@@ -524,9 +657,25 @@ def restraint_plot(m: RestraintMap, posture: Posture | None = None) -> tuple[Any
                 },
             )
         )
+    never = [r for r, bad in reasons.items() if not bad.any()]
+    if never:
+        note = "never fails on this map: " + "; ".join(never)
+        if "index below threshold" in never:
+            note += f" (lowest index {float(np.min(m.stability_index)):.2f} >= {m.threshold:g})"
+        ax.plot([], [], ls="none", label=note)
+        pfig.add_trace(
+            go.Scatter(
+                x=[None],
+                y=[None],
+                mode="markers",
+                name=note,
+                marker={"opacity": 0},
+                hoverinfo="skip",
+            )
+        )
     if posture is not None:
         for side in ("blue", "red"):
-            c, who = side_colour(side), side_label(side)
+            c, who = side_colour(side), who_of[side]
             px, py = _posture_value(posture, side, m.x_cap), _posture_value(posture, side, m.y_cap)
             name = f"{who} current posture ({m.x_cap} {px}, {m.y_cap} {py})"
             ax.scatter(
@@ -547,8 +696,8 @@ def restraint_plot(m: RestraintMap, posture: Posture | None = None) -> tuple[Any
                 )
             )
     ax.set(xlabel=f"{m.x_cap} cap (both sides)", ylabel=f"{m.y_cap} cap (both sides)", title=title)
-    fig.set_size_inches(8.0, 6.4)
-    fig.legend(loc="outside lower center", ncols=2, fontsize=8)
+    fig.set_size_inches(8.0, 7.4)
+    fig.legend(loc="outside lower center", ncols=1, fontsize=8)
     pfig.update_layout(
         title=title,
         xaxis_title=f"{m.x_cap} cap (both sides)",
@@ -576,18 +725,22 @@ def stability_plot(
     *,
     current: dict[str, tuple[int, float]] | None = None,
     threshold: float | None = None,
+    names: dict[str, str] | None = None,
 ) -> tuple[Any, Any]:
     """First-strike stability index as one side adds interceptors.
 
-    ``current`` maps a side to (its interceptors now, the posture's index): a diamond.
+    ``current`` maps a side to (its interceptors now, the posture's index): a diamond,
+    which lies on the side's curve when ``interceptors`` holds its count (the study's
+    figure sweep does). ``names``: the sides' display names (default Blue / Red).
     """
+    who_of = display_names(names)
     go = _go()
     title = "First-strike stability vs interceptors"
     fig, axes = _new_mpl()
     ax = axes[0][0]
     pfig = go.Figure()
     for side, idx in index_by_side.items():
-        c, who = side_colour(side), side_label(side)
+        c, who = side_colour(side), who_of.get(side, side_label(side))
         ax.plot(interceptors, idx, color=c, label=f"{who} adds interceptors")
         pfig.add_trace(
             go.Scatter(
@@ -649,7 +802,97 @@ def stability_figures(
     *,
     current: dict[str, tuple[int, float]] | None = None,
     threshold: float | None = None,
+    names: dict[str, str] | None = None,
 ) -> list[Path]:
     """Write a :func:`stability_plot` as ``first_strike.png`` and ``first_strike.html``."""
-    fig, pfig = stability_plot(interceptors, index_by_side, current=current, threshold=threshold)
+    fig, pfig = stability_plot(
+        interceptors, index_by_side, current=current, threshold=threshold, names=names
+    )
     return write_figure_pair(directory, "first_strike", fig, pfig)
+
+
+# -- crisis time ----------------------------------------------------------------------------
+
+
+def crisis_plot(
+    warning_s: np.ndarray,
+    index: dict[str, np.ndarray],
+    *,
+    current: tuple[dict[str, float], float] | None = None,
+    names: dict[str, str] | None = None,
+) -> tuple[Any, Any]:
+    """The first-strike index against warning time (minutes on the axis).
+
+    ``index`` has the curves ``"both"`` (both sides' warning) and ``"blue"``/``"red"``
+    (that side's warning, the other's as given); ``current`` = (each side's warning now,
+    the index now): a diamond on each side's curve (and on "both" when the two warnings
+    are equal).
+    """
+    go = _go()
+    who_of = display_names(names)
+    title = "First-strike stability vs warning time"
+    fig, axes = _new_mpl()
+    fig.set_size_inches(8.0, 5.6)
+    ax = axes[0][0]
+    pfig = go.Figure()
+    minutes = np.asarray(warning_s, dtype=np.float64) / 60.0
+    styles = {
+        "both": (NEUTRAL["requirement"], "-", "both sides' warning"),
+        "blue": (side_colour("blue"), "--", f"{who_of['blue']}'s warning only"),
+        "red": (side_colour("red"), "-.", f"{who_of['red']}'s warning only"),
+    }
+    for key in ("both", "blue", "red"):
+        c, ls, name = styles[key]
+        ax.plot(minutes, index[key], color=c, ls=ls, label=name)
+        dash = {"-": "solid", "--": "dash", "-.": "dashdot"}[ls]
+        pfig.add_trace(
+            go.Scatter(x=minutes, y=index[key], name=name, line={"color": c, "dash": dash})
+        )
+    if current is not None:
+        now, value = current
+        marks = [(k, now[k]) for k in ("blue", "red")]
+        if now["blue"] == now["red"]:
+            marks.append(("both", now["blue"]))
+        for key, w in marks:
+            c = styles[key][0]
+            who = "now" if key == "both" else f"{who_of[key]} now"
+            label = f"{who} ({w / 60:g} min, index {value:.3f})"
+            ax.plot([w / 60], [value], marker="D", color=c, mec="black", ls="none", label=label)
+            pfig.add_trace(
+                go.Scatter(
+                    x=[w / 60],
+                    y=[value],
+                    mode="markers",
+                    name=label,
+                    marker={
+                        "symbol": "diamond",
+                        "size": 12,
+                        "color": c,
+                        "line": {"color": "black", "width": 1},
+                    },
+                )
+            )
+    xlabel = "warning time (minutes, detection to impact)"
+    ax.set(xlabel=xlabel, ylabel="stability index", ylim=(0, 1.02), title=title)
+    _legend_below(ax)
+    pfig.update_layout(
+        title=title,
+        xaxis_title=xlabel,
+        yaxis_title="stability index",
+        yaxis_range=[0, 1.02],
+        template="plotly_white",
+    )
+    return fig, pfig
+
+
+def crisis_figures(
+    directory: str | Path,
+    warning_s: np.ndarray,
+    index: dict[str, np.ndarray],
+    *,
+    current: tuple[dict[str, float], float] | None = None,
+    names: dict[str, str] | None = None,
+) -> list[Path]:
+    """Write a :func:`crisis_plot` as ``crisis.png`` and ``crisis.html``."""
+    fig, pfig = crisis_plot(warning_s, index, current=current, names=names)
+    return write_figure_pair(directory, "crisis", fig, pfig)
