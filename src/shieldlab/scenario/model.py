@@ -224,10 +224,19 @@ class Radar(_Model):
 
 
 class CommandPost(_Model):
-    """Fire-control channels: targets engaged at once and interceptors guided at once."""
+    """Fire-control channels: targets engaged at once and interceptors guided at once.
+
+    The engine applies both limits to the battery. ``channels_level`` states the level
+    the figures' source gives them at: ``battery``, or ``system`` (a whole system's
+    figure applied to one battery, so an upper bound for it); it is reported, not used.
+    """
 
     max_targets_engaged: Count
     max_interceptors_guided: Count
+    channels_level: Literal["battery", "system"] = Field(
+        default="battery",
+        description="level the channel figures are quoted at by their source (reported)",
+    )
 
 
 class LoadoutItem(_Model):
