@@ -126,7 +126,7 @@ def test_report_json_shape() -> None:
     d = rep.to_dict()
     assert set(d) == {
         "scenario", "replications", "seed", "confidence", "closed_form_is", "why_bound",
-        "agree", "rows",
+        "agree", "rows", "doctrine", "leakers_ratio_to_closed_form", "references",
     }  # fmt: skip
     assert d["closed_form_is"] == "exact" and d["confidence"] == 0.99
     assert d["rows"][0]["monte_carlo"]["interval"][0] <= d["rows"][0]["monte_carlo"]["mean"]
@@ -261,3 +261,31 @@ def test_shoot_look_shoot_with_spare_rounds_stays_within_the_bound() -> None:
     rep = cc.check(sc, replications=2048, seed=0)
     assert not rep.exact
     assert rep.agree, rep.to_dict()
+
+
+def test_check_reports_the_ratio_and_a_doctrine_loss(capsys: pytest.CaptureFixture[str]) -> None:
+    """single-battery run with time_to_impact: the bound ratio is printed, and the layered
+    reference on the same replications leaks significantly less (a visible doctrine loss);
+    the paired difference equals the difference of the two runs' means."""
+    sc = _doctrine(builtin_scenario("single-battery"), engagement_priority="time_to_impact")
+    rep = cc.check(sc, replications=1024, seed=0)
+    row = next(r for r in rep.rows if r.quantity == "expected_leakers")
+    assert rep.leakers_ratio == pytest.approx(row.mc_mean / row.closed_form)
+    assert rep.leakers_ratio > 2.0 and not rep.exact and rep.why
+    refs = {r.doctrine: r for r in rep.references}
+    assert set(refs) == {"layered", "asset_value"}
+    layered = refs["layered"]
+    assert layered.loss and rep.doctrine_losses[0].doctrine == "layered"
+    assert layered.difference == pytest.approx(layered.leakers - row.mc_mean, abs=1e-12)
+    assert layered.ratio == pytest.approx(layered.leakers / row.closed_form)
+    assert layered.ratio < 1.25  # the default reaches the bound here
+    d = rep.to_dict()
+    assert d["references"][0]["doctrine_loss"] in (True, False)
+    code, out, _ = _cli(["check", "single-battery", "-n", "512", "--seed", "0"], capsys)
+    assert code == 0 and "leakers / best-case bound" in out and "asset_value" in out
+
+
+def test_no_loss_when_the_doctrine_is_the_best() -> None:
+    rep = cc.check(builtin_scenario("closed-form"), replications=512, seed=0)
+    assert rep.exact and rep.references and not rep.doctrine_losses
+    assert all(r.difference == 0.0 for r in rep.references)  # one layer: rules coincide

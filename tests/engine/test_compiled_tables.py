@@ -89,8 +89,18 @@ def _reference_detection(sc: Scenario, cs: CompiledScenario) -> list[list[Row]]:
     return rows
 
 
-def _reference_intercept(sc: Scenario, cs: CompiledScenario, w: int, i: int) -> np.ndarray:
-    """Earliest intercept time for a launch at each of threat i's cycles, -1 where none."""
+def _reference_intercept(
+    sc: Scenario, cs: CompiledScenario, w: int, i: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per cycle of threat i: the earliest intercept of a launch timed in the cycle's span
+    [t_c, t_c + cycle) inside the feasibility window, and that launch time; -1 where none.
+
+    Written from the model, cycle by cycle and stretch by stretch: sample k is inside when
+    its slant range is >= min_range_m, ground range <= the class's max_range_m, altitude in
+    the class's band and speed (central differences) <= max_target_speed_mps; a stretch
+    between two inside samples offers every launch time between their L = t - d / v, with
+    the intercept time linear in the launch time.
+    """
     tr = cs.trajectories
     it = sc.interceptor_types[int(cs.weapon_type[w])]
     bat = sc.batteries[int(cs.weapon_battery[w])]
@@ -102,27 +112,45 @@ def _reference_intercept(sc: Scenario, cs: CompiledScenario, w: int, i: int) -> 
     blat, blon = math.radians(bat.position.lat_deg), math.radians(bat.position.lon_deg)
     bpos = frame.to_local(blat, blon, bat.position.alt_m)
     out = np.full(int(cs.it_nc[i]), -1.0)
+    out_l = np.full(int(cs.it_nc[i]), -1.0)
     if cs.it_nc[i] == 0 or cs.pk[w, i] <= 0.0:
-        return out
+        return out, out_l
+    full = slice(tr["off"][i], tr["off"][i] + tr["n"][i])
+    speed = np.linalg.norm(np.gradient(tr["pos_m"][full], tr["t_s"][full], axis=0), axis=-1)
     sl = slice(tr["off"][i], tr["off"][i] + tr["n"][i] - 1)  # not the impact sample
     ground = central_angle_rad(blat, blon, tr["lat_rad"][sl], tr["lon_rad"][sl]) * EARTH_RADIUS_M
     alt = tr["alt_m"][sl]
-    inside = (
-        (ground >= it.min_range_m)
-        & (ground <= it.max_range_m)
-        & (alt >= it.min_altitude_m)
-        & (alt <= it.max_altitude_m)
-    )
     dist = np.linalg.norm(tr["pos_m"][sl] - bpos, axis=-1)
+    min_r, max_r, min_a, max_a = it.envelope_for(THREAT_CLASSES[int(cs.threat_class[i])])
+    inside = (dist >= min_r) & (ground <= max_r) & (alt >= min_a) & (alt <= max_a)
+    if it.max_target_speed_mps is not None:
+        inside &= speed[:-1] <= it.max_target_speed_mps
     t_k = tr["t_s"][sl]
-    # The latest launch that still meets sample k, made non-decreasing over k.
-    latest = np.maximum.accumulate(t_k - dist / it.avg_speed_mps)
+    big_l = t_k - dist / it.avg_speed_mps
+    # Stretches in time order: the point k, then the segment (k, k + 1).
+    stretches = []
+    for k in range(t_k.size):
+        if inside[k]:
+            stretches.append((t_k[k], t_k[k], big_l[k], big_l[k]))
+            if k + 1 < t_k.size and inside[k + 1]:
+                stretches.append((t_k[k], t_k[k + 1], big_l[k], big_l[k + 1]))
     for c in range(out.size):
-        launch = (cs.it_c0[i] + c) * cs.cycle_s
-        k = int(np.searchsorted(latest, launch, side="left"))
-        if k < latest.size and inside[k]:
-            out[c] = t_k[k]
-    return out
+        tc = (cs.it_c0[i] + c) * cs.cycle_s
+        for ta, tb, la, lb in stretches:
+            lo, hi = min(la, lb), max(la, lb)
+            if hi < tc or lo >= tc + cs.cycle_s:
+                continue
+            if lb > la:
+                launch = max(tc, la)
+                ti = ta + (launch - la) / (lb - la) * (tb - ta)
+            elif lb < la:
+                launch = min(tc + cs.cycle_s, la)
+                ti = ta + (la - launch) / (la - lb) * (tb - ta)
+            else:
+                launch, ti = la, ta
+            out[c], out_l[c] = ti, launch
+            break
+    return out, out_l
 
 
 def _check_tables(sc: Scenario, cs: CompiledScenario, ref: list[list[Row]]) -> None:
@@ -139,9 +167,10 @@ def _check_tables(sc: Scenario, cs: CompiledScenario, ref: list[list[Row]]) -> N
         for i in range(cs.n_threats):
             cls = THREAT_CLASSES[int(cs.threat_class[i])]
             assert cs.pk[w, i] == it.sspk_for(cls) * it.reliability, (w, i)
-            want = _reference_intercept(sc, cs, w, i).astype(np.float32)
-            got = cs.it_time[cs.it_off[i] : cs.it_off[i] + cs.it_nc[i], w]
-            assert got.tobytes() == want.tobytes(), (w, i)
+            want, want_l = _reference_intercept(sc, cs, w, i)
+            rows = slice(cs.it_off[i], cs.it_off[i] + cs.it_nc[i])
+            assert cs.it_time[rows, w].tobytes() == want.astype(np.float32).tobytes(), (w, i)
+            assert cs.it_launch[rows, w].tobytes() == want_l.astype(np.float32).tobytes(), (w, i)
 
 
 def _check(sc: Scenario) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+import pytest
 
 from shieldlab.engine import compile_scenario, layout_of, run_replications
 from shieldlab.montecarlo.studies import with_inventory
@@ -40,6 +41,14 @@ def test_time_to_impact_leaks_more_with_four_times_the_rounds() -> None:
     assert diff.mean() - half > 0.0  # docs: +0.088 ± 0.015 at 4,000 replications
 
 
-def test_asset_value_priority_never_leaks_more_with_more_rounds() -> None:
-    means = [float(x.mean()) for x in _leakers("asset_value", [224, 336, 448, 672, 896])]
-    assert all(b <= a for a, b in itertools.pairwise(means)), means
+@pytest.mark.xfail(
+    strict=True,
+    reason="open counterexample (docs/engine.md): four-batteries with per-class envelopes "
+    "and re-entry drag, layered, all rounds ready: 448 -> 560 rounds raises leakers "
+    "2.468 -> 2.513 (+0.045 +- 0.013, 4,000 paired replications; 672: 2.513); absent with "
+    "either change alone",
+)
+def test_layered_default_never_leaks_more_with_more_rounds() -> None:
+    """The default doctrine: leakers do not rise with the inventory (paired, same seed)."""
+    means = [float(x.mean()) for x in _leakers("layered", [224, 448, 560, 672, 896])]
+    assert all(b <= a + 1e-12 for a, b in itertools.pairwise(means)), means

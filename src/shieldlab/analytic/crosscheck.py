@@ -228,6 +228,36 @@ class CheckRow:
 
 
 @dataclass(frozen=True, kw_only=True)
+class DoctrineRun:
+    """A reference doctrine run beside the scenario's own on the same replications.
+
+    ``leakers`` is its mean, ``ratio`` that mean over the closed form's leakers (nan when
+    the closed form has none), ``difference`` the paired mean of (reference - scenario's
+    doctrine) leakers with its 99 % Student t interval, and ``loss``: the scenario's
+    doctrine leaks significantly more than this one (the interval lies below 0).
+    """
+
+    doctrine: str
+    leakers: float
+    ratio: float
+    difference: float
+    interval: tuple[float, float]
+
+    @property
+    def loss(self) -> bool:
+        return self.interval[1] < 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "doctrine": self.doctrine,
+            "leakers": self.leakers,
+            "ratio_to_closed_form": None if np.isnan(self.ratio) else self.ratio,
+            "paired_difference": {"mean": self.difference, "interval": list(self.interval)},
+            "doctrine_loss": self.loss,
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
 class CheckReport:
     """The outcome of :func:`compare`."""
 
@@ -240,11 +270,28 @@ class CheckReport:
     """Why the closed form only bounds the engine (empty when exact)."""
     rows: tuple[CheckRow, ...]
     closed_form: ClosedForm
+    doctrine: str = ""
+    """The scenario's ``engagement_priority``."""
+    references: tuple[DoctrineRun, ...] = ()
+    """Other named doctrines on the same replications (:func:`check`; compiled path)."""
 
     @property
     def agree(self) -> bool:
         """Every judged row agrees."""
         return all(r.agree for r in self.rows if r.agree is not None)
+
+    @property
+    def leakers_ratio(self) -> float:
+        """Engine leakers over the closed form's (exact or best-case) leakers; nan if 0."""
+        row = next((r for r in self.rows if r.quantity == "expected_leakers"), None)
+        if row is None or row.closed_form <= 0.0:
+            return float("nan")
+        return row.mc_mean / row.closed_form
+
+    @property
+    def doctrine_losses(self) -> tuple[DoctrineRun, ...]:
+        """Reference doctrines that leak significantly less than the scenario's."""
+        return tuple(r for r in self.references if r.loss)
 
     def to_dict(self) -> dict[str, Any]:
         """The ``--json`` object of ``shieldlab check``."""
@@ -256,6 +303,11 @@ class CheckReport:
             "closed_form_is": "exact" if self.exact else "bound",
             "why_bound": list(self.why),
             "agree": self.agree,
+            "doctrine": self.doctrine,
+            "leakers_ratio_to_closed_form": (
+                None if np.isnan(self.leakers_ratio) else self.leakers_ratio
+            ),
+            "references": [r.to_dict() for r in self.references],
             "rows": [
                 {
                     "quantity": r.quantity,
@@ -396,14 +448,78 @@ def compare(scenario: Scenario, results: Results) -> CheckReport:
         why=tuple(why),
         rows=tuple(rows),
         closed_form=cf,
+        doctrine=scenario.doctrine.engagement_priority,
     )
 
 
+#: Doctrines run beside the scenario's own by :func:`check` (every named rule).
+REFERENCE_DOCTRINES = ("layered", "time_to_impact", "asset_value")
+
+
+def reference_runs(
+    scenario: Scenario, *, replications: int, seed: int, closed_leakers: float
+) -> tuple[DoctrineRun, ...]:
+    """Every other named doctrine on the same replications as the scenario's own (common
+    random numbers), with paired leaker differences; empty off the compiled path."""
+    from scipy import stats
+
+    from shieldlab.engine import compile_scenario, layout_of, run_replications
+
+    if scenario.doctrine.assigner != "greedy":
+        return ()
+
+    def leakers(sc: Scenario) -> np.ndarray:
+        cs = compile_scenario(sc)
+        col = layout_of(cs).columns()["leakers"]
+        return run_replications(cs, seed=seed, first=0, count=replications)[:, col]
+
+    own = scenario.doctrine.engagement_priority
+    base = leakers(scenario)
+    t = float(stats.t.ppf(0.5 + CONFIDENCE / 2.0, max(replications - 1, 1)))
+    out: list[DoctrineRun] = []
+    for name in REFERENCE_DOCTRINES:
+        if name == own:
+            continue
+        sc = scenario.replace(
+            doctrine=scenario.doctrine.model_copy(update={"engagement_priority": name})
+        )
+        x = leakers(sc)
+        d = x - base
+        half = t * float(d.std(ddof=1)) / np.sqrt(d.size) if d.size > 1 else 0.0
+        mean = float(x.mean())
+        out.append(
+            DoctrineRun(
+                doctrine=name,
+                leakers=mean,
+                ratio=mean / closed_leakers if closed_leakers > 0.0 else float("nan"),
+                difference=float(d.mean()),
+                interval=(float(d.mean()) - half, float(d.mean()) + half),
+            )
+        )
+    return tuple(out)
+
+
 def check(
-    scenario: Scenario, *, replications: int = 10_000, seed: int = 0, workers: int = 1
+    scenario: Scenario,
+    *,
+    replications: int = 10_000,
+    seed: int = 0,
+    workers: int = 1,
+    references: bool = True,
 ) -> CheckReport:
-    """Run the scenario's Monte Carlo (:func:`shieldlab.montecarlo.simulate`) and compare."""
+    """Run the scenario's Monte Carlo (:func:`shieldlab.montecarlo.simulate`) and compare;
+    with ``references``, also run every other named doctrine on the same replications
+    (:func:`reference_runs`) so a loss of the scenario's doctrine is visible."""
+    import dataclasses
+
     from shieldlab.montecarlo import simulate
 
     res = simulate(scenario, replications=replications, seed=seed, workers=workers)
-    return compare(scenario, res)
+    rep = compare(scenario, res)
+    if not references:
+        return rep
+    row = next(r for r in rep.rows if r.quantity == "expected_leakers")
+    refs = reference_runs(
+        scenario, replications=replications, seed=seed, closed_leakers=row.closed_form
+    )
+    return dataclasses.replace(rep, references=refs)

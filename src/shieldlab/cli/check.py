@@ -89,7 +89,41 @@ def _table(rep: CheckReport) -> None:
             "one salvo at what the outer layers let through; the engine's assigner picks "
             "the layer itself)."
         )
+    _distance(rep)
     out.print("AGREE" if rep.agree else "[bold red]DISAGREE[/bold red]")
+
+
+def _distance(rep: CheckReport) -> None:
+    """How far the engine is from the closed form, and the reference doctrines."""
+    out = console()
+    ratio = rep.leakers_ratio
+    kind = "exact value" if rep.exact else "best-case bound"
+    if not math.isnan(ratio):
+        reasons = f"{len(rep.why)} reasons it is a bound, above" if rep.why else "exact"
+        out.print(f"Engine ({rep.doctrine}) leakers / {kind}: {ratio:.2f}x ({reasons}).")
+    if not rep.references:
+        return
+    from rich.table import Table
+
+    t = Table(
+        title="Reference doctrines on the same replications (paired, 99 % intervals)",
+        title_justify="left",
+    )
+    t.add_column("doctrine")
+    t.add_column("leakers", justify="right")
+    t.add_column(f"/ {kind}", justify="right")
+    t.add_column(f"minus {rep.doctrine}", justify="right")
+    t.add_column("doctrine loss")
+    for r in rep.references:
+        lo, hi = r.interval
+        t.add_row(
+            r.doctrine,
+            _fmt(r.leakers),
+            "-" if math.isnan(r.ratio) else f"{r.ratio:.2f}x",
+            f"{r.difference:+.3f} [{lo:+.3f}, {hi:+.3f}]",
+            f"[bold red]yes: {rep.doctrine} leaks more[/bold red]" if r.loss else "no",
+        )
+    out.print(t)
 
 
 def check_cmd(

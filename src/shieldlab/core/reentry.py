@@ -36,9 +36,18 @@ of its speed to the ground.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+from numba import njit
 from numpy.typing import ArrayLike
 
+from shieldlab.core.ballistic import (
+    EARTH_RADIUS_M,
+    MU_EARTH_M3_S2,
+    BallisticArc,
+    arc_state,
+)
 from shieldlab.core.radar import FloatArray
 
 #: Sea-level density of the exponential fit (kg/m^3), US Standard Atmosphere 1976.
@@ -159,3 +168,111 @@ def discrimination_altitude_m(
         h = h_scale * np.log(_f(rho0_kg_m3) / rho_sep)
     h = np.where(spread <= 0.0, -np.inf, np.where(eps <= 0.0, np.inf, h))
     return np.asarray(h, dtype=np.float64)
+
+
+# ---- re-entry of a ballistic missile on its arc (trajectory generation) -----------------
+
+#: Altitude (m) below which the descent is integrated with drag; above it the arc is
+#: Keplerian (at 100 km rho ~ 1e-6 kg/m^3: a 5,000 kg/m^2 body at 2 km/s decelerates by
+#: ~5e-4 m/s^2, so the arc above is free flight to a part in 10^5).
+REENTRY_INTERFACE_M = 100_000.0
+#: Step (s) of the fixed-step RK4 integration of the descent.
+DESCENT_STEP_S = 0.01
+
+
+@njit(cache=True)
+def _rhs(
+    r: float, vr: float, vt: float, beta: float, rho0: float, h_scale: float
+) -> tuple[float, float, float, float]:
+    """Planar point mass over a spherical, non-rotating Earth with inverse-square gravity
+    and drag rho v^2 / (2 beta) against the velocity, in polar (r, phi) coordinates."""
+    v = math.sqrt(vr * vr + vt * vt)
+    rho = rho0 * math.exp(-(r - EARTH_RADIUS_M) / h_scale)
+    drag = rho * v / (2.0 * beta)  # deceleration / v
+    g = MU_EARTH_M3_S2 / (r * r)
+    return vr, vt / r, vt * vt / r - g - drag * vr, -vr * vt / r - drag * vt
+
+
+@njit(cache=True)
+def drag_descent(
+    r0: float,
+    phi0: float,
+    vr0: float,
+    vt0: float,
+    beta: float,
+    dt: float,
+    rho0: float = SEA_LEVEL_DENSITY_KG_M3,
+    h_scale: float = SCALE_HEIGHT_M,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Integrate a descent from (r0, phi0, vr0, vt0) to the surface by classical RK4.
+
+    Returns times since the start, radius, downrange angle and the radial and tangential
+    velocity at every step; the last point is the surface crossing (linear in the last
+    step). The start must be above the surface.
+    """
+    n_max = int(20_000.0 / dt) + 2
+    t = np.empty(n_max)
+    r = np.empty(n_max)
+    phi = np.empty(n_max)
+    vr = np.empty(n_max)
+    vt = np.empty(n_max)
+    t[0], r[0], phi[0], vr[0], vt[0] = 0.0, r0, phi0, vr0, vt0
+    n = 1
+    while n < n_max:
+        y0, y1, y2, y3 = r[n - 1], phi[n - 1], vr[n - 1], vt[n - 1]
+        a0, a1, a2, a3 = _rhs(y0, y2, y3, beta, rho0, h_scale)
+        h2 = 0.5 * dt
+        b0, b1, b2, b3 = _rhs(y0 + h2 * a0, y2 + h2 * a2, y3 + h2 * a3, beta, rho0, h_scale)
+        c0, c1, c2, c3 = _rhs(y0 + h2 * b0, y2 + h2 * b2, y3 + h2 * b3, beta, rho0, h_scale)
+        d0, d1, d2, d3 = _rhs(y0 + dt * c0, y2 + dt * c2, y3 + dt * c3, beta, rho0, h_scale)
+        s = dt / 6.0
+        r[n] = y0 + s * (a0 + 2.0 * b0 + 2.0 * c0 + d0)
+        phi[n] = y1 + s * (a1 + 2.0 * b1 + 2.0 * c1 + d1)
+        vr[n] = y2 + s * (a2 + 2.0 * b2 + 2.0 * c2 + d2)
+        vt[n] = y3 + s * (a3 + 2.0 * b3 + 2.0 * c3 + d3)
+        t[n] = t[n - 1] + dt
+        if r[n] <= EARTH_RADIUS_M:
+            f = (r[n - 1] - EARTH_RADIUS_M) / (r[n - 1] - r[n])
+            t[n] = t[n - 1] + f * dt
+            phi[n] = phi[n - 1] + f * (phi[n] - phi[n - 1])
+            vr[n] = vr[n - 1] + f * (vr[n] - vr[n - 1])
+            vt[n] = vt[n - 1] + f * (vt[n] - vt[n - 1])
+            r[n] = EARTH_RADIUS_M
+            n += 1
+            break
+        n += 1
+    return t[:n], r[:n], phi[:n], vr[:n], vt[:n]
+
+
+def interface_state(
+    arc: BallisticArc, interface_m: float = REENTRY_INTERFACE_M
+) -> tuple[float, float, float, float, float]:
+    """Time since burnout, radius, downrange angle and (radial, tangential) velocity where a
+    Keplerian arc (burnout on the surface) descends through ``interface_m``.
+
+    The arc is symmetric about apogee: the descending crossing of radius r is at
+    flight_time - t_up(r); speed from vis-viva v^2 = mu (2/r - 1/a), tangential speed
+    h / r with h = R v_b cos(gamma_b) (Bate, Mueller & White 1971, ch. 1 and 6). An arc
+    whose apogee is below the interface starts its drag integration at apogee.
+    """
+    tf = float(np.asarray(arc.flight_time_s))
+    apogee = float(np.asarray(arc.apogee_m))
+    h_i = min(interface_m, apogee)
+    # Ascending crossing time by bisection on the arc's altitude (monotone up to apogee).
+    lo, hi = 0.0, tf / 2.0
+    for _ in range(80):
+        mid = 0.5 * (lo + hi)
+        if float(np.asarray(arc_state(arc, mid)[1])) < h_i:
+            lo = mid
+        else:
+            hi = mid
+    t_e = tf - hi
+    angle, alt = arc_state(arc, t_e)
+    r = EARTH_RADIUS_M + float(np.asarray(alt))
+    vb = float(np.asarray(arc.burnout_speed_mps))
+    gb = float(np.asarray(arc.flight_path_angle_rad))
+    a = 1.0 / (2.0 / EARTH_RADIUS_M - vb * vb / MU_EARTH_M3_S2)
+    v = math.sqrt(max(MU_EARTH_M3_S2 * (2.0 / r - 1.0 / a), 0.0))
+    vt = EARTH_RADIUS_M * vb * math.cos(gb) / r
+    vr = -math.sqrt(max(v * v - vt * vt, 0.0))
+    return t_e, r, float(np.asarray(angle)), vr, vt

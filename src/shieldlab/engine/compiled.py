@@ -7,15 +7,14 @@ weapon (battery x launcher group x interceptor type), threat and C2 decision cyc
 earliest feasible intercept time. The replication kernel and the Python oracle then only
 read these tables and draw random numbers.
 
-Feasibility (issue 2, item 6): an interceptor launched at decision time t_c can intercept
-threat i at trajectory sample k (time t_k, strictly before impact) when the sample lies in
-the interceptor's envelope -- ground range from the battery in [min_range, max_range],
-altitude in [min_alt, max_alt] -- and sample k is where the interceptor meets the
-threat. With L_k = t_k - d_k / v_avg (the latest launch time from which an interceptor
-at average speed reaches sample k in time), the meeting point of a launch at t_c is the
-first k with L_k >= t_c -- the first k where the running maximum of L reaches t_c (a
-searchsorted) -- and the engagement is feasible when that point is inside the envelope.
-Interceptors do not loiter: a threat still far outside the envelope is not engaged early.
+Feasibility (issue 16, item 1): per (threat, weapon) the feasibility window is every
+launch time whose intercept point -- the trajectory point an interceptor flying at its
+average speed reaches just as the threat does -- lies inside the weapon's envelope for the
+threat's class (slant range >= min_range_m, ground range <= the class's max_range_m,
+altitude in the class's band, threat speed <= max_target_speed_mps), strictly before
+impact. A decision at cycle c times the launch inside the window within the cycle's span
+[t_c, t_c + cycle) at the earliest intercept (``engine.windows``); ``it_time`` holds that
+intercept time and ``it_launch`` the launch time.
 """
 
 from __future__ import annotations
@@ -41,6 +40,7 @@ from shieldlab.core.sensing import (
     visible,
 )
 from shieldlab.engine.doctrine import engagement_plan
+from shieldlab.engine.windows import cycle_intercepts
 from shieldlab.scenario.model import THREAT_CLASSES, Scenario
 
 F64 = npt.NDArray[np.float64]
@@ -111,10 +111,12 @@ class CompiledScenario:
     it_c0: I64  # (T,) first decision cycle with an entry
     it_nc: I64  # (T,) number of cycles with entries
     it_off: I64  # (T,) offset into rows of it_time
-    # (sum nc, W): earliest intercept time for a launch at that cycle, -1 if none (float32:
+    # (sum nc, W): earliest intercept time for a decision at that cycle, -1 if none (float32:
     # half the memory of the largest table; ~1 ms resolution at 10^4 s)
     it_time: npt.NDArray[np.float32]
-    it_any: B8  # (sum nc,) some weapon can intercept after a launch at that cycle
+    # (sum nc, W): the timed launch of that intercept (engine.windows), -1 if none
+    it_launch: npt.NDArray[np.float32]
+    it_any: B8  # (sum nc,) some weapon can intercept after a decision at that cycle
     # ``layered`` doctrine (engine.doctrine.engagement_plan): (sum nc, W) bit L-1 set when
     # weapon w is worth firing at that cycle with L engagements left; (T, W) last row of
     # it_time at which w can intercept threat i (-1: never).
@@ -292,6 +294,7 @@ def compile_scenario(scenario: Scenario, *, dt_traj_s: float = 1.0) -> CompiledS
                     aim_lon_rad=alon,
                     dt_s=dt_traj_s,
                     flight_path_angle_rad=tt.flight_path_angle_rad,
+                    ballistic_coeff_kg_m2=tt.ballistic_coeff_kg_m2,
                 )
             else:
                 assert tt.speed_mps is not None and tt.cruise_altitude_m is not None
@@ -432,60 +435,10 @@ def compile_scenario(scenario: Scenario, *, dt_traj_s: float = 1.0) -> CompiledS
         it_c0[i] = c0
         it_nc[i] = max(0, c1 - c0 + 1)
     it_off = np.concatenate([[0], np.cumsum(it_nc)[:-1]]).astype(np.int64)
-    it_time = np.full((int(np.sum(it_nc)), n_w), -1.0, dtype=np.float32)
-    bat_pos = [
-        (
-            frame.to_local(
-                math.radians(b.position.lat_deg), math.radians(b.position.lon_deg), b.position.alt_m
-            ),
-            math.radians(b.position.lat_deg),
-            math.radians(b.position.lon_deg),
-        )
-        for b in sc.batteries
-    ]
-    # Ground range and slant distance from each battery to every trajectory sample, and
-    # per (battery, interceptor type) the samples inside the envelope and the latest
-    # launch time that still meets each one: whole-array operations, element-wise, so a
-    # threat's slice holds the values a per-threat computation gives.
-    geometry: dict[int, tuple[F64, F64]] = {}
-    envelope: dict[tuple[int, int], tuple[npt.NDArray[np.bool_], F64]] = {}
-    for w in range(n_w):
-        it = sc.interceptor_types[w_type[w]]
-        b = w_bat[w]
-        if b not in geometry:
-            bpos, blat, blon = bat_pos[b]
-            geometry[b] = (
-                central_angle_rad(blat, blon, lat_all, lon_all) * EARTH_RADIUS_M,
-                np.linalg.norm(pos_all - bpos, axis=-1),
-            )
-        if (b, w_type[w]) not in envelope:
-            ground_all, dist_all = geometry[b]
-            envelope[b, w_type[w]] = (
-                np.asarray(
-                    (ground_all >= it.min_range_m)
-                    & (ground_all <= it.max_range_m)
-                    & (alt_all >= it.min_altitude_m)
-                    & (alt_all <= it.max_altitude_m)
-                ),
-                t_abs - dist_all / it.avg_speed_mps,
-            )
-        inside_all, latest_all = envelope[b, w_type[w]]
-        for i in range(n_t):
-            if it_nc[i] == 0 or pk[w, i] <= 0.0:
-                continue
-            sl = slice(tr_off[i], tr_off[i] + tr_n[i] - 1)  # drop the impact sample
-            inside = inside_all[sl]
-            if not inside.any():
-                continue
-            t_k = t_abs[sl]
-            run_max = np.maximum.accumulate(latest_all[sl])
-            tc = (it_c0[i] + np.arange(it_nc[i])) * cycle_s
-            k = np.searchsorted(run_max, tc, side="left")
-            ok = k < run_max.size
-            ok[ok] = inside[k[ok]]
-            t_hit = np.full(tc.size, -1.0)
-            t_hit[ok] = t_k[k[ok]]
-            it_time[it_off[i] : it_off[i] + it_nc[i], w] = t_hit
+    it_time, it_launch = _intercept_table(
+        sc, frame, w_bat, w_type, threat_class, pk, it_c0, it_nc, it_off, cycle_s,
+        t_abs, pos_all, alt_all, lat_all, lon_all, tr_off, tr_n,
+    )  # fmt: skip
 
     n_cycles = int(np.max(it_c0 + it_nc)) if n_t else 0
     # A threat wakes its C2 nodes at every cycle where some weapon's window opens (not
@@ -583,6 +536,7 @@ def compile_scenario(scenario: Scenario, *, dt_traj_s: float = 1.0) -> CompiledS
         it_nc=it_nc,
         it_off=it_off,
         it_time=it_time,
+        it_launch=it_launch,
         wake_ptr=wake_ptr,
         it_any=np.asarray((it_time >= 0.0).any(axis=1), dtype=np.bool_),
         it_plan=it_plan,
@@ -622,3 +576,96 @@ def compile_scenario(scenario: Scenario, *, dt_traj_s: float = 1.0) -> CompiledS
             "asset_alt_m": np.asarray([a.position.alt_m for a in sc.assets]),
         },
     )
+
+
+def _sample_speeds(t_abs: F64, pos_all: F64, tr_off: I64, tr_n: I64) -> F64:
+    """Each trajectory sample's speed (m/s): central differences of the local position."""
+    out = np.zeros(t_abs.shape[0])
+    for i in range(tr_off.shape[0]):
+        sl = slice(tr_off[i], tr_off[i] + tr_n[i])
+        if tr_n[i] < 2:
+            continue
+        vel = np.gradient(pos_all[sl], t_abs[sl], axis=0)
+        out[sl] = np.linalg.norm(vel, axis=-1)
+    return out
+
+
+def _intercept_table(
+    sc: Scenario,
+    frame: LocalFrame,
+    w_bat: list[int],
+    w_type: list[int],
+    threat_class: I64,
+    pk: F64,
+    it_c0: I64,
+    it_nc: I64,
+    it_off: I64,
+    cycle_s: float,
+    t_abs: F64,
+    pos_all: F64,
+    alt_all: F64,
+    lat_all: F64,
+    lon_all: F64,
+    tr_off: I64,
+    tr_n: I64,
+) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+    """Per (threat, weapon, decision cycle) the earliest intercept of a timed launch in the
+    feasibility window, and that launch time (``engine.windows``); -1 where none.
+
+    A trajectory sample is inside weapon w's envelope for threat i's class when its slant
+    range from the battery is at least min_range_m, its ground range at most the class's
+    max_range_m, its altitude within the class's [min_altitude_m, max_altitude_m] and the
+    threat's speed there at most max_target_speed_mps. Masks and latest-launch times are
+    whole-array operations over all samples per (battery, interceptor type, class).
+    """
+    n_w, n_t = len(w_bat), threat_class.shape[0]
+    rows = int(np.sum(it_nc))
+    it_time = np.full((rows, n_w), -1.0, dtype=np.float32)
+    it_launch = np.full((rows, n_w), -1.0, dtype=np.float32)
+    speed_all: F64 | None = None
+    geometry: dict[int, tuple[F64, F64]] = {}
+    latest: dict[tuple[int, int], F64] = {}
+    masks: dict[tuple[int, int, int], npt.NDArray[np.bool_]] = {}
+    for w in range(n_w):
+        it = sc.interceptor_types[w_type[w]]
+        b = w_bat[w]
+        if b not in geometry:
+            bp = sc.batteries[b].position
+            blat, blon = math.radians(bp.lat_deg), math.radians(bp.lon_deg)
+            bpos = frame.to_local(blat, blon, bp.alt_m)
+            geometry[b] = (
+                central_angle_rad(blat, blon, lat_all, lon_all) * EARTH_RADIUS_M,
+                np.linalg.norm(pos_all - bpos, axis=-1),
+            )
+        ground_all, dist_all = geometry[b]
+        if (b, w_type[w]) not in latest:
+            latest[b, w_type[w]] = t_abs - dist_all / it.avg_speed_mps
+        latest_all = latest[b, w_type[w]]
+        for i in range(n_t):
+            if it_nc[i] == 0 or pk[w, i] <= 0.0:
+                continue
+            cls = int(threat_class[i])
+            key = (b, w_type[w], cls)
+            if key not in masks:
+                min_r, max_r, min_a, max_a = it.envelope_for(THREAT_CLASSES[cls])
+                m = (
+                    (dist_all >= min_r)
+                    & (ground_all <= max_r)
+                    & (alt_all >= min_a)
+                    & (alt_all <= max_a)
+                )
+                if it.max_target_speed_mps is not None:
+                    if speed_all is None:
+                        speed_all = _sample_speeds(t_abs, pos_all, tr_off, tr_n)
+                    m &= speed_all <= it.max_target_speed_mps
+                masks[key] = np.asarray(m)
+            sl = slice(tr_off[i], tr_off[i] + tr_n[i] - 1)  # drop the impact sample
+            inside = masks[key][sl]
+            if not inside.any():
+                continue
+            t_hit, t_launch = cycle_intercepts(
+                t_abs[sl], latest_all[sl], inside, int(it_c0[i]), int(it_nc[i]), cycle_s
+            )
+            it_time[it_off[i] : it_off[i] + it_nc[i], w] = t_hit
+            it_launch[it_off[i] : it_off[i] + it_nc[i], w] = t_launch
+    return it_time, it_launch

@@ -224,10 +224,19 @@ class Radar(_Model):
 
 
 class CommandPost(_Model):
-    """Fire-control channels: targets engaged at once and interceptors guided at once."""
+    """Fire-control channels: targets engaged at once and interceptors guided at once.
+
+    The engine applies both limits to the battery. ``channels_level`` states the level
+    the figures' source gives them at: ``battery``, or ``system`` (a whole system's
+    figure applied to one battery, so an upper bound for it); it is reported, not used.
+    """
 
     max_targets_engaged: Count
     max_interceptors_guided: Count
+    channels_level: Literal["battery", "system"] = Field(
+        default="battery",
+        description="level the channel figures are quoted at by their source (reported)",
+    )
 
 
 class LoadoutItem(_Model):
@@ -291,8 +300,33 @@ class SSPK(_Model):
     decoy: Probability
 
 
+class ClassEnvelope(_Model):
+    """An interceptor's envelope against one threat class; a field left out (None) is the
+    interceptor's general value (``max_range_m``, ``min_altitude_m``, ``max_altitude_m``)."""
+
+    max_range_m: PositiveFloat | None = None
+    min_altitude_m: NonNegFloat | None = None
+    max_altitude_m: PositiveFloat | None = None
+
+
+class ClassEnvelopes(_Model):
+    """Per-threat-class envelopes; a class left out uses the general envelope."""
+
+    ballistic: ClassEnvelope | None = None
+    cruise: ClassEnvelope | None = None
+    aircraft: ClassEnvelope | None = None
+    decoy: ClassEnvelope | None = None
+
+
 class InterceptorType(_Model):
     """An interceptor: kinematic envelope, average fly-out speed, lethality, cost.
+
+    The envelope is ``min_range_m`` (on *slant* range from the battery) and ``max_range_m``
+    (ground range), ``min_altitude_m`` / ``max_altitude_m``; ``envelopes.<threat_class>``
+    may narrow or widen the range and altitude limits for one class
+    (:meth:`envelope_for`), and ``max_target_speed_mps`` (None = no limit) bars intercept
+    points where the threat is faster. A card without them uses one envelope for every
+    class, as before.
 
     ``lethal_radius_m`` and ``guidance_miss_sigma_m`` (both or neither; default neither)
     make the kill probability fall with the fire-control track's position error in the
@@ -308,6 +342,14 @@ class InterceptorType(_Model):
     min_altitude_m: NonNegFloat
     max_altitude_m: PositiveFloat
     avg_speed_mps: PositiveFloat = Field(description="average speed over the fly-out")
+    envelopes: ClassEnvelopes | None = Field(
+        default=None,
+        description="per-threat-class max range / min and max altitude; null = the general "
+        "envelope for every class",
+    )
+    max_target_speed_mps: PositiveFloat | None = Field(
+        default=None, description="fastest threat the round can engage; null = no limit"
+    )
     sspk: SSPK
     reliability: Probability = Field(description="probability the round launches and works")
     unit_cost_usd: NonNegFloat
@@ -353,7 +395,34 @@ class InterceptorType(_Model):
                 f"max_altitude_m ({self.max_altitude_m:g})",
                 path=("min_altitude_m",),
             )
+        for cls in THREAT_CLASSES:
+            _, max_r, min_a, max_a = self.envelope_for(cls)
+            where = ("envelopes", cls)
+            if self.min_range_m > max_r:
+                raise PathValueError(
+                    f"envelopes.{cls}.max_range_m ({max_r:g}) is below min_range_m "
+                    f"({self.min_range_m:g})",
+                    path=(*where, "max_range_m"),
+                )
+            if min_a > max_a:
+                raise PathValueError(
+                    f"envelopes.{cls}: min_altitude_m ({min_a:g}) is above max_altitude_m "
+                    f"({max_a:g})",
+                    path=(*where, "min_altitude_m"),
+                )
         return self
+
+    def envelope_for(self, threat_class: ThreatClass) -> tuple[float, float, float, float]:
+        """(min slant range, max ground range, min altitude, max altitude) against a class."""
+        env = None if self.envelopes is None else getattr(self.envelopes, threat_class)
+        max_r = self.max_range_m if env is None or env.max_range_m is None else env.max_range_m
+        min_a = (
+            self.min_altitude_m if env is None or env.min_altitude_m is None else env.min_altitude_m
+        )
+        max_a = (
+            self.max_altitude_m if env is None or env.max_altitude_m is None else env.max_altitude_m
+        )
+        return float(self.min_range_m), float(max_r), float(min_a), float(max_a)
 
     def sspk_for(self, threat_class: ThreatClass) -> float:
         """SSPK of this interceptor against a threat class."""
@@ -389,6 +458,11 @@ class ThreatType(_Model):
         description="greatest ground distance from launch to aimpoint (through waypoints); "
         "'shieldlab validate' warns about aimpoints beyond it, the engine does not use it",
     )
+    ballistic_coeff_kg_m2: Annotated[float, Field(ge=100.0, le=1.0e6)] | None = Field(
+        default=None,
+        description="m / (C_D A) of the re-entering body (ballistic only): drag in an "
+        "exponential atmosphere; null = no drag (Keplerian to the ground)",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -408,11 +482,9 @@ class ThreatType(_Model):
                     raise PathValueError(
                         f"{f} is required for a level (cruise/aircraft) trajectory", path=(f,)
                     )
-            if self.flight_path_angle_deg is not None:
-                raise PathValueError(
-                    "flight_path_angle_deg applies to ballistic trajectories only",
-                    path=("flight_path_angle_deg",),
-                )
+            for f in ("flight_path_angle_deg", "ballistic_coeff_kg_m2"):
+                if getattr(self, f) is not None:
+                    raise PathValueError(f"{f} applies to ballistic trajectories only", path=(f,))
         else:
             for f in ("speed_mps", "cruise_altitude_m"):
                 if getattr(self, f) is not None:
