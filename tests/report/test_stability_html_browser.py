@@ -36,6 +36,7 @@ def _plot(tmp_path: Path, *args: str) -> None:
         ("penetration", [], "penetration", 2),
         ("race", [], "race", 3),
         ("first-strike", ["--steps", "5"], "first_strike", 1),
+        ("crisis", ["--steps", "5"], "crisis", 1),
         ("restraint", ["--x-values", "0:400:200", "--y-values", "50,500"], "restraint", 1),
     ],
 )

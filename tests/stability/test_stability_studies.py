@@ -145,3 +145,32 @@ def test_restraint_study_axes_and_detailed_cell() -> None:
     lines = [b for b in st.report() if isinstance(b, str)]
     assert lines[0].startswith("Stability index by cap (launchers down, interceptors across)")
     assert f"{int(st.map.stable.sum())} of 2 cap pairs stable" in lines[-1]
+
+
+def test_penetration_study_with_the_engine_draws_its_band(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("plotly")
+    pytest.importorskip("matplotlib")
+    from shieldlab.stability import plots
+    from shieldlab.stability.engine_curves import engine_curve, load_engine_scenario
+
+    scenario = load_engine_scenario("closed-form")
+    st = penetration_study(
+        builtin_posture(), "blue", engine=scenario, raid_sizes=[4, 8, 16], replications=40
+    )
+    assert st.engine is not None
+    ref = engine_curve(scenario, [4, 8, 16], k=st.curve.k, replications=40, seed=0)
+    np.testing.assert_array_equal(st.engine.curve.expected_penetrating, ref.expected_penetrating)
+    got: dict[str, Any] = {}
+
+    def record(directory: Any, name: str, mpl_fig: Any, plotly_fig: Any) -> list[Any]:
+        got[name] = plotly_fig
+        return []
+
+    monkeypatch.setattr(plots, "write_figure_pair", record)
+    st.write_figures(tmp_path)
+    pfig = got["penetration_engine"]
+    assert pfig.layout.xaxis.title.text == "raid size (threats)"
+    assert len([t for t in pfig.data if t.fill == "toself"]) == 2
+    assert any(t.mode == "lines+markers" for t in pfig.data)

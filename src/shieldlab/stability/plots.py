@@ -188,7 +188,9 @@ def _legend_below(ax: Any) -> None:
     ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=2)
 
 
-def penetration_plot(specs: list[CurveSpec], *, title: str) -> tuple[Any, Any]:
+def penetration_plot(
+    specs: list[CurveSpec], *, title: str, raid_unit: str = "missiles"
+) -> tuple[Any, Any]:
     """Expected penetrating warheads and P(>= k) against raid size, with every mark.
 
     In the PNG every reference line is named in the legend below its panel (no text on
@@ -347,15 +349,14 @@ def penetration_plot(specs: list[CurveSpec], *, title: str) -> tuple[Any, Any]:
                     1,
                     col,
                 )
-    ax_e.set(xlabel="raid size (missiles)", ylabel="penetrating warheads", title=left_title)
-    ax_p.set(
-        xlabel="raid size (missiles)", ylabel="probability", ylim=(-0.02, 1.02), title=right_title
-    )
+    xlabel = f"raid size ({raid_unit})"
+    ax_e.set(xlabel=xlabel, ylabel="penetrating warheads", title=left_title)
+    ax_p.set(xlabel=xlabel, ylabel="probability", ylim=(-0.02, 1.02), title=right_title)
     _legend_below(ax_e)
     _legend_below(ax_p)
     fig.suptitle(title)
-    pfig.update_xaxes(title_text="raid size (missiles)", row=1, col=1)
-    pfig.update_xaxes(title_text="raid size (missiles)", row=1, col=2)
+    pfig.update_xaxes(title_text=xlabel, row=1, col=1)
+    pfig.update_xaxes(title_text=xlabel, row=1, col=2)
     pfig.update_yaxes(title_text="penetrating warheads", row=1, col=1)
     pfig.update_yaxes(title_text="probability", range=[-0.02, 1.02], row=1, col=2)
     pfig.update_layout(
@@ -381,8 +382,11 @@ def penetration_figures(
     sides: list[str] | None = None,
     specs: list[CurveSpec] | None = None,
     title: str = "Penetration curves",
+    raid_unit: str = "missiles",
 ) -> list[Path]:
-    """Write a :func:`penetration_plot`; ``specs`` (if given) replaces the other lists."""
+    """Write a :func:`penetration_plot`; ``specs`` (if given) replaces the other lists.
+
+    ``raid_unit`` names the x axis's unit ('threats' for engine curves)."""
     if specs is None:
         sides = sides or ["blue"] * len(curves)
         specs = [
@@ -395,7 +399,7 @@ def penetration_figures(
             )
             for c, sat, lab, sd in zip(curves, saturation, labels, sides, strict=True)
         ]
-    fig, pfig = penetration_plot(specs, title=title)
+    fig, pfig = penetration_plot(specs, title=title, raid_unit=raid_unit)
     return write_figure_pair(directory, name, fig, pfig)
 
 

@@ -320,6 +320,7 @@ class PenetrationStudy:
                         )
                     ],
                     name="penetration_engine",
+                    raid_unit="threats",
                     title=f"Engine penetration: scenario {self.engine.scenario} (threats)",
                 )
             )
