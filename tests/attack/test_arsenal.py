@@ -50,6 +50,19 @@ def test_builtin_arsenal_and_defence_options_fit_four_batteries() -> None:
     assert d.overspend(d.current) == 0.0
     # The current defence, decoded and re-applied, is the scenario's own.
     assert d.defence(d.current).model_dump() == sc.model_dump()
+    # The option set: sites from a candidate list, the interceptor mix per battery, and
+    # doctrine parameters.
+    kinds = {name.split(".")[0] for name, _ in d.dims}
+    assert kinds == {"site", "launchers", "doctrine"}
+    # The mix is held to each battery's 96 M USD rounds budget: 3 long + 3 medium + 2 short
+    # launchers (8, within the launcher cap) cost 3 x 16 + 3 x 8 + 2 x 16 = 104 M USD.
+    names = [n for n, _ in d.dims]
+    code = list(d.current)
+    for group, count in (("tel-long", 3), ("tel-medium", 3), ("tel-short", 2)):
+        j = names.index(f"launchers.battery-north.{group}")
+        code[j] = d.dims[j][1].index(count)
+    assert d.battery_rounds_cost_usd(d.defence(tuple(code)), "battery-north") == 104e6
+    assert d.overspend(tuple(code)) == pytest.approx(104 / 96 - 1)
 
 
 # (replacement in the text, expected field, line needle (None: no line), message part)

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from shieldlab.attack import Evaluator, Objective, SearchSettings, load_arsenal
 from shieldlab.attack.cheapest import RaidLine, cheapest_raid, closed_form_restore, line_search
-from shieldlab.attack.duel import duel, load_defence_options
+from shieldlab.attack.duel import duel, duel_verdict, load_defence_options
 from shieldlab.attack.space import RaidChoice, RaidSpace
 from shieldlab.cli.main import main
 from shieldlab.scenario import load_scenario
@@ -207,3 +207,13 @@ def test_cli_cheapest_bad_requirement_exits_2(
     assert exc.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and field in err[0]
+
+
+def test_duel_verdict_settles_and_finds_cycles() -> None:
+    a, b, c = ("r1", (0,)), ("r2", (1,)), ("r1", (1,))
+    assert duel_verdict([], a, improved=True) == (None, None)
+    assert duel_verdict([a], a, improved=False) == ("settled", None)
+    # a -> b -> a: the attacker's and defender's answers undo each other (2 rounds).
+    assert duel_verdict([a, b], a, improved=True) == ("cycle", 2)
+    assert duel_verdict([a, b, c], a, improved=True) == ("cycle", 3)
+    assert duel_verdict([a, b], c, improved=True) == (None, None)

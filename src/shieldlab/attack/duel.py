@@ -4,7 +4,8 @@ The defender's option file (``schema_version: 1``, docs/attack.md) lists what Bl
 change: each battery's candidate ``sites`` (its scenario position is always one), how
 many launchers of each kind a battery fields (``launchers``: allowed counts per launcher
 group; the interceptor mix of the battery) under a ``max_launchers`` cap per battery and
-an optional ``budget_usd`` on the rounds fielded, and ``doctrine`` values
+an optional ``budget_usd`` on the rounds fielded (per battery and/or in all), and
+``doctrine`` values
 (``salvo_size``, ``shoot_look_shoot``, ``max_engagements_per_threat``,
 ``engagement_priority``).
 
@@ -44,6 +45,7 @@ __all__ = [
     "DuelResult",
     "DuelRound",
     "duel",
+    "duel_verdict",
     "load_defence_options",
 ]
 
@@ -64,6 +66,11 @@ class BatteryOptions(_Model):
     ] = Field(default={}, description="allowed counts of each launcher group")
     max_launchers: Annotated[int, Field(ge=1, le=10_000)] | None = Field(
         default=None, description="most launchers the battery fields (default: as now)"
+    )
+    budget_usd: Annotated[float, Field(gt=0.0, allow_inf_nan=False)] | None = Field(
+        default=None,
+        description="most the battery's rounds may cost (launchers x (1 + reloads) x rounds "
+        "x unit cost): the interceptor mix within a budget",
     )
 
 
@@ -222,10 +229,30 @@ class DefenceSpace:
             over = max(over, (n - cap) / cap)
             if n == 0:
                 over = max(over, 1.0)
-        if self.options.budget_usd is not None:
-            cost = self.rounds_cost_usd(self.defence(code))
-            over = max(over, (cost - self.options.budget_usd) / self.options.budget_usd)
+        budgets = {b.battery: b.budget_usd for b in self.options.batteries if b.budget_usd}
+        if self.options.budget_usd is not None or budgets:
+            fielded = self.defence(code)
+            if self.options.budget_usd is not None:
+                cost = self.rounds_cost_usd(fielded)
+                over = max(over, (cost - self.options.budget_usd) / self.options.budget_usd)
+            for b in fielded.batteries:
+                cap_usd = budgets.get(b.name)
+                if cap_usd is not None:
+                    cost = self.battery_rounds_cost_usd(fielded, b.name)
+                    over = max(over, (cost - cap_usd) / cap_usd)
         return over
+
+    def battery_rounds_cost_usd(self, s: Scenario, battery: str) -> float:
+        """Cost of one battery's rounds fielded (with reloads)."""
+        cost = {it.name: it.unit_cost_usd for it in s.interceptor_types}
+        b = next(b for b in s.batteries if b.name == battery)
+        return float(
+            sum(
+                ln.count * (1 + ln.reloads) * item.rounds * cost[item.interceptor]
+                for ln in b.launchers
+                for item in ln.loadout
+            )
+        )
 
 
 def _validated(base: Scenario, data: dict[str, Any]) -> Scenario:
@@ -347,6 +374,25 @@ def best_defence(
     return best, cache[best], len(cache)
 
 
+State = tuple[str, tuple[int, ...]]
+
+
+def duel_verdict(
+    seen: list[State], state: State, *, improved: bool
+) -> tuple[Literal["settled", "cycle"] | None, int | None]:
+    """Whether the duel stops after a round ending in ``state`` (raid key, defence code).
+
+    ``seen``: the states after the earlier rounds. Neither side improving (after the
+    first round) is *settled*; a state seen before, other than the last, is a *cycle*
+    of ``len(seen) - seen.index(state)`` rounds. Otherwise the duel goes on (None).
+    """
+    if not improved:
+        return "settled", None
+    if state in seen[:-1]:
+        return "cycle", len(seen) - seen.index(state)
+    return None, None
+
+
 def duel(
     scenario: Scenario,
     arsenal: Any,
@@ -368,7 +414,7 @@ def duel(
     raid_space = RaidSpace(scenario, arsenal)
     n = settings.replications
     code = dspace.current
-    seen: list[tuple[str, tuple[int, ...]]] = []
+    seen: list[State] = []
     out: list[DuelRound] = []
     prev_raid: RaidChoice | None = None
     outcome: Literal["settled", "cycle", "rounds"] = "rounds"
@@ -436,12 +482,9 @@ def duel(
             on_round(rnd)
         state = (raid.key(), code)
         prev_raid = raid
-        if r > 1 and not a_improved and not d_improved:
-            outcome = "settled"
-            break
-        if state in seen[:-1]:
-            outcome = "cycle"
-            cycle = len(seen) - seen.index(state)
+        verdict, cycle = duel_verdict(seen, state, improved=(r == 1 or a_improved or d_improved))
+        if verdict is not None:
+            outcome = verdict
             break
         seen.append(state)
     final = raid_space.scenario_yaml(prev_raid, dspace.defence(code)) if prev_raid else ""
