@@ -19,9 +19,14 @@ import pytest
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc (Linux)")
 
-SHIELDLAB = str(Path(sys.executable).with_name("shieldlab"))
-# Long enough that the run is still going when the signal arrives.
-RUN = [SHIELDLAB, "run", "--workers", "2", "-n", "20000000", "--json"]
+# The real command, run by tests/_child.py, which writes a marker file once a chunk of
+# replications has been computed: the tests wait on that state, never on a clock (issue
+# 21, item 15: a fixed 3 s sleep and short deadlines failed on a busy machine).
+CHILD = str(Path(__file__).resolve().parent.parent / "_child.py")
+# Far longer than any test waits: the run is still going when the signal arrives.
+RUN = ["run", "--workers", "2", "-n", "20000000", "--json"]
+# Guards against a hang, not synchronisation: each wait ends as soon as its state is seen.
+HANG_S = 600.0
 
 
 def _stat(pid: int) -> tuple[int, str] | None:
@@ -56,40 +61,36 @@ def _alive(pid: int) -> bool:
     return st is not None and st[1] != "Z"
 
 
-def _start_run(
-    *extra: str, tmp: Path | None = None
-) -> tuple[subprocess.Popen[bytes], dict[int, str]]:
-    """Start the run in its own process group; wait until both workers compute.
+def _start_run(*extra: str, tmp: Path) -> tuple[subprocess.Popen[bytes], dict[int, str]]:
+    """Start the run in its own process group; return once workers are computing.
 
-    ``tmp`` becomes the run's temporary directory (where its job file goes).
+    That is: the child has written its marker (a chunk of replications is done) and its
+    two pool workers and the resource_tracker exist. ``tmp`` holds the marker and is the
+    run's temporary directory (where its job file goes).
     """
-    env = dict(os.environ)
-    if tmp is not None:
-        env["TMPDIR"] = str(tmp)
+    marker = tmp / "computing"
+    env = dict(os.environ, TMPDIR=str(tmp))
     proc = subprocess.Popen(
-        [*RUN, *extra],
+        [sys.executable, CHILD, str(marker), "chunk", "--", *RUN, *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,
         env=env,
     )
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + HANG_S
     kids: dict[int, str] = {}
-    while time.monotonic() < deadline:
-        kids = _children(proc.pid)
-        workers = [p for p, cmd in kids.items() if "spawn_main" in cmd]
-        if len(workers) == 2:
-            break
+    while True:
+        if marker.exists():
+            kids = _children(proc.pid)
+            workers = [p for p, cmd in kids.items() if "spawn_main" in cmd]
+            if len(workers) == 2 and any("resource_tracker" in c for c in kids.values()):
+                return proc, kids
         if proc.poll() is not None:
             pytest.fail(f"run ended early: {proc.communicate()}")
-        time.sleep(0.2)
-    else:
-        proc.kill()
-        pytest.fail("workers never started")
-    time.sleep(3.0)  # into the replications (the kernel loads from numba's cache)
-    kids = _children(proc.pid)
-    assert any("resource_tracker" in cmd for cmd in kids.values()), kids
-    return proc, kids
+        if time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"no computing workers after {HANG_S:.0f} s: {_children(proc.pid)}")
+        time.sleep(0.05)
 
 
 def _wait_gone(pids: list[int], timeout_s: float) -> list[int]:
@@ -115,29 +116,29 @@ def _cleanup(pids: list[int]) -> None:
         pytest.param(("--scheduler", "local"), id="dask-local", marks=pytest.mark.slow),
     ],
 )
-def test_ctrl_c_prints_one_line_and_exits_130(extra: tuple[str, ...]) -> None:
+def test_ctrl_c_prints_one_line_and_exits_130(extra: tuple[str, ...], tmp_path: Path) -> None:
     if extra:
         pytest.importorskip("distributed")
-    proc, kids = _start_run(*extra)
+    proc, kids = _start_run(*extra, tmp=tmp_path)
     try:
         os.killpg(proc.pid, signal.SIGINT)  # what the terminal does on Ctrl-C
-        out, err = proc.communicate(timeout=60)
+        out, err = proc.communicate(timeout=HANG_S)
         assert proc.returncode == 130
         assert err.decode() == "shieldlab: interrupted\n"
         assert out == b""
-        assert _wait_gone(list(kids), 10.0) == []
+        assert _wait_gone(list(kids), HANG_S) == []
     finally:
         _cleanup([proc.pid, *kids])
 
 
-def test_sigterm_prints_one_line_and_exits_143() -> None:
-    proc, kids = _start_run()
+def test_sigterm_prints_one_line_and_exits_143(tmp_path: Path) -> None:
+    proc, kids = _start_run(tmp=tmp_path)
     try:
         proc.terminate()
-        _out, err = proc.communicate(timeout=60)
+        _out, err = proc.communicate(timeout=HANG_S)
         assert proc.returncode == 143
         assert err.decode() == "shieldlab: terminated\n"
-        assert _wait_gone(list(kids), 10.0) == []
+        assert _wait_gone(list(kids), HANG_S) == []
     finally:
         _cleanup([proc.pid, *kids])
 
@@ -146,10 +147,11 @@ def test_sigkill_of_the_parent_leaves_no_process_behind(tmp_path: Path) -> None:
     proc, kids = _start_run(tmp=tmp_path)
     try:
         proc.kill()
-        proc.communicate(timeout=30)
+        proc.communicate(timeout=HANG_S)
         # Workers die with their parent; the resource_tracker follows once its pipe closes.
-        assert _wait_gone(list(kids), 15.0) == []
+        assert _wait_gone(list(kids), HANG_S) == []
         # What a SIGKILL can leave (docs/architecture.md): the job file, nothing else.
-        assert {p.name.split("-")[1] for p in tmp_path.iterdir()} <= {"job"}
+        left = {p.name for p in tmp_path.iterdir()} - {"computing"}
+        assert {name.split("-")[1] for name in left} <= {"job"}, left
     finally:
         _cleanup([proc.pid, *kids])
