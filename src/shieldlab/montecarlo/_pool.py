@@ -33,9 +33,11 @@ import logging
 import multiprocessing as mp
 import os
 import pickle
+import re
 import shlex
 import shutil
 import signal
+import stat
 import sys
 import tempfile
 import threading
@@ -46,6 +48,7 @@ from collections.abc import Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 from typing import Any
 
 from shieldlab.montecarlo.aggregate import BlockSummary
@@ -147,20 +150,93 @@ def run_task(key: str, payload: bytes | str, first: int, count: int) -> list[Blo
     return run_job_chunk(_job(key, payload), first, count)
 
 
+_JOB_PREFIX = "shieldlab-job-"
+_JOB_NAME = re.compile(r"^shieldlab-job-(\d+)-[A-Za-z0-9_]+\.pickle$")
+
+
+def _flock(fd: int, *, blocking: bool = True) -> bool:
+    """``flock(LOCK_EX)`` on ``fd``; False if another holds it (non-blocking) or no flock."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+    except BlockingIOError:
+        return False
+    except OSError:  # pragma: no cover - a file system without flock
+        return True
+    return True
+
+
 @contextlib.contextmanager
 def job_file(payload: bytes) -> Iterator[str]:
     """The job's bytes in a temporary file for the block: tasks carry its path, not 5 MB.
 
-    Removed at the end of the block (a worker that needs the job reads it during the run).
+    Named ``shieldlab-job-PID-XXXX.pickle`` and ``flock``-ed by this process while in use;
+    removed at the end of the block (a worker that needs the job reads it during the run).
+    A SIGKILL leaves it behind: the next run removes it (:func:`remove_stale_job_files`).
     """
-    fd, path = tempfile.mkstemp(prefix="shieldlab-job-", suffix=".pickle")
+    remove_stale_job_files()
+    fd, path = tempfile.mkstemp(prefix=f"{_JOB_PREFIX}{os.getpid()}-", suffix=".pickle")
     try:
-        with os.fdopen(fd, "wb") as fh:
+        _flock(fd)
+        with open(fd, "wb", closefd=False) as fh:
             fh.write(payload)
         yield path
     finally:
         with contextlib.suppress(OSError):
             os.unlink(path)
+        os.close(fd)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def remove_stale_job_files(directory: str | None = None) -> list[Path]:
+    """Remove job files that runs killed by SIGKILL left in the temporary directory.
+
+    Only files of this naming, owned by this user, whose process has ended and that no
+    process holds locked (a process of another PID namespace sharing the directory).
+    """
+    d = Path(directory or tempfile.gettempdir())
+    removed: list[Path] = []
+    try:
+        entries = list(d.iterdir())
+    except OSError:
+        return removed
+    uid = os.getuid() if hasattr(os, "getuid") else None
+    for p in entries:
+        m = _JOB_NAME.match(p.name)
+        if m is None:
+            continue
+        pid = int(m.group(1))
+        if pid == os.getpid() or _pid_alive(pid):
+            continue
+        try:
+            fd = os.open(p, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        except OSError:
+            continue
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode) or (uid is not None and st.st_uid != uid):
+                continue
+            if _flock(fd, blocking=False):
+                with contextlib.suppress(FileNotFoundError):
+                    p.unlink()
+                    removed.append(p)
+        finally:
+            os.close(fd)
+    if removed:
+        log.info("removed %d job files of killed runs from %s", len(removed), d)
+    return removed
 
 
 def pack_job(job: object) -> tuple[str, bytes]:

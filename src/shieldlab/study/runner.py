@@ -278,14 +278,59 @@ def run_study(
     if out is not None:
         require_store()
         store = StudyStore(out)
-        done = store.open(manifest, fresh=fresh)
+        store.open(manifest, fresh=fresh)  # the directory's lock, held until the end
+    try:
+        if store is not None:
+            done = _valid_cells(store, plan, cells)
+        return _run(
+            sf, plan, cells, manifest, outputs, store, records, done,
+            executor=executor, per_replication=per_replication, progress=progress,
+            out=out, t0=t0,
+        )  # fmt: skip
+    finally:
+        if store is not None:
+            store.close()
+
+
+def _valid_cells(store: StudyStore, plan: Plan, cells: list[Any]) -> set[int]:
+    """The stored cells that count: valid files (store) of this plan's seeds and values.
+
+    Any other is recomputed (its file replaced), said in one line.
+    """
+    scan = store.scan()
+    for i, rec in sorted(scan.records.items()):
+        if rec["seed"] != cells[i].seed or rec["values"] != list(plan.values[i]):
+            del scan.records[i]
+            scan.problems.append((f"cells/cell-{i:08d}.json", "seed or factor values differ"))
+    line = scan.summary(store.dir, "recomputed")
+    if line is not None:
+        log.warning("%s", line)
+    return set(scan.records)
+
+
+def _run(
+    sf: StudyFile,
+    plan: Plan,
+    cells: list[Any],
+    manifest: dict[str, Any],
+    outputs: tuple[str, ...],
+    store: StudyStore | None,
+    records: dict[int, dict[str, Any]],
+    done: set[int],
+    *,
+    executor: Executor | None,
+    per_replication: bool,
+    progress: ProgressFn | None,
+    out: str | Path | None,
+    t0: float,
+) -> StudyResults:
     resumed = len(done)
     total = plan.n_cells
     log.info(
         "study %s: %d cells of %s replications, %d already done",
         sf.study.name,
         total,
-        f"{sf.study.replications:,}" if scenario is not None else "no",
+        f"{sf.study.replications:,}" if sf.study.base.scenario is not None else "no",
         resumed,
     )
     # Cells logged at INFO at every tenth of the study (all of them at DEBUG).
@@ -347,7 +392,17 @@ def run_study(
             for fut in pending:
                 fut.cancel()
     t_cells = time.perf_counter() - t1
-    all_records = store.records() if store is not None else [records[i] for i in sorted(records)]
+    if store is not None:
+        all_records = store.records()
+        if len(all_records) != total:  # only if someone changed the files during the run
+            raise InputError(
+                f"{total - len(all_records):,} cells were removed or changed while the study "
+                "ran; run it again to recompute them",
+                file=str(store.dir),
+                field="--out",
+            )
+    else:
+        all_records = [records[i] for i in sorted(records)]
     if plan.kind in ("sobol", "morris"):
         log.info("study %s: %s indices", sf.study.name, plan.kind)
     sens = sensitivity_of(plan, all_records, outputs, sf)
@@ -388,18 +443,31 @@ def require_store() -> None:
 
 
 def load_results(directory: str | Path) -> StudyResults:
-    """The results held in a study directory (complete or not)."""
+    """The results held in a study directory (complete or not); reads only.
+
+    Cell files that fail validation (docs/study.md, "What is checked on reading") count as
+    missing, said in one logged line; a ``sensitivity.json`` that is not a list of
+    indices of this study's factors is ignored the same way.
+    """
     from shieldlab.study.store import read_manifest
 
     manifest = read_manifest(directory)
-    store = StudyStore(directory)
-    records = store.records()
+    store = StudyStore(directory, manifest)
+    scan = store.scan()
+    line = scan.summary(Path(directory), "counted as missing; 'study run' recomputes them")
+    if line is not None:
+        log.warning("%s", line)
+    records = [scan.records[i] for i in sorted(scan.records)]
     sens = None
     spath = Path(directory) / "sensitivity.json"
     if len(records) == manifest["n_cells"] and spath.is_file():
         try:
             sens = json.loads(spath.read_text(encoding="utf-8"))
         except (OSError, ValueError):
+            sens = None
+        factors = {f["name"] for f in manifest["factors"]}
+        if sens is not None and not _valid_sensitivity(sens, factors):
+            log.warning("%s: not indices of this study's factors: ignored", spath)
             sens = None
     return StudyResults(
         name=manifest["name"],
@@ -415,3 +483,17 @@ def load_results(directory: str | Path) -> StudyResults:
         replications=manifest.get("replications"),
         seed=manifest.get("seed"),
     )
+
+
+def _valid_sensitivity(sens: Any, factors: set[str]) -> bool:
+    keys = ("output", "factor", "measure", "value", "low", "high")
+    if not isinstance(sens, list):
+        return False
+    for s in sens:
+        if not isinstance(s, dict) or any(k not in s for k in keys):
+            return False
+        if s["factor"] not in factors or not isinstance(s["measure"], str):
+            return False
+        if any(type(s[k]) not in (int, float) for k in ("value", "low", "high")):
+            return False
+    return True

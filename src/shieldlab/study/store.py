@@ -8,18 +8,36 @@ Layout of ``DIR`` (docs/study.md, "Results store")::
     cells.parquet               every cell, one row each (written when the study completes)
     study.duckdb                tables cells, factors, meta, sensitivity, replications
     sensitivity.json            Sobol or Morris indices (sobol / morris designs)
+    .shieldlab-study.lock       the lock of the run writing here (store_lock)
 
 A cell is committed by writing its file to a temporary name, flushing it to disk
 (``fsync``) and renaming it into place, then syncing the directory: after a crash,
 SIGKILL or power cut a cell file is either complete or absent. Its per-replication rows
-are committed the same way *before* it, so a committed cell always has its rows. A cell
-file that cannot be read (a file system that lost the data of a rename at a power cut)
-counts as missing and is recomputed. The files derived from the cells (Parquet, DuckDB,
-sensitivity) are rebuilt from them whenever the study completes.
+are committed the same way *before* it, and the cell file records their SHA-256 and row
+count, so a committed cell always has its rows and nothing else's.
+
+**One writer.** :meth:`StudyStore.open` takes the directory's lock
+(:class:`~shieldlab.study.store_lock.DirectoryLock`); a second run stops with one line
+naming the holder. Only the lock holder removes anything: on opening, the temporary files
+a killed run can leave (``cells/.cell-*.json.*.tmp``, ``replications/.cell-*.parquet.*.tmp``,
+``.study.*.duckdb.tmp`` and its ``.wal``, ``.cells.parquet.*.tmp``, ...) -- no other
+process can be writing them while it holds the lock -- and nothing else.
+
+**Reads never write.** :meth:`StudyStore.scan` (used by ``study show`` and
+:func:`~shieldlab.study.load_results` too) only reads, so it works on a read-only store
+and never disturbs a run in progress. It validates every cell file against the manifest:
+a JSON object of this study (its hash), the index of its name and within the study's
+cells, a seed, one value per factor, one number per output and, with per-replication
+rows, a rows file of the recorded SHA-256 and row count. A file that fails counts as
+missing (the next run recomputes it, replacing the file) and is reported in one line;
+nothing is deleted. The files derived from the cells (Parquet, DuckDB, sensitivity) are
+rebuilt from the valid cells whenever the study completes.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import logging
 import os
@@ -27,6 +45,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -35,13 +54,27 @@ import numpy.typing as npt
 
 from shieldlab._optional import require
 from shieldlab.errors import InputError
+from shieldlab.study.store_lock import LOCK_NAME, DirectoryLock
 
-__all__ = ["FORMAT", "StudyStore", "read_manifest"]
+__all__ = ["FORMAT", "Scan", "StudyStore", "durable_write", "read_manifest"]
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1
+#: Results format. 2: cell files carry the study hash and their rows' SHA-256 (issue 21).
+FORMAT = 2
 _CELL = re.compile(r"^cell-(\d{8})\.json$")
+#: Temporary files of this module (``durable_write``, the DuckDB build), per directory.
+_STALE = {
+    "": re.compile(
+        r"^\.(study\.json|cells\.parquet|sensitivity\.json)\.[A-Za-z0-9_]+\.tmp$"
+        r"|^\.study\.[A-Za-z0-9_]+\.duckdb\.tmp(\.wal)?$"
+    ),
+    "cells": re.compile(r"^\.cell-\d{8}\.json\.[A-Za-z0-9_]+\.tmp$"),
+    "replications": re.compile(r"^\.cell-\d{8}\.parquet\.[A-Za-z0-9_]+\.tmp$"),
+}
+#: Keys of a cell record as returned (the file adds ``study`` and, with rows, ``rows``).
+RECORD_KEYS = ("cell", "seed", "values", "outputs")
+_SCALAR = (bool, int, float, str, type(None))
 
 
 def _fsync_dir(path: Path) -> None:
@@ -71,6 +104,34 @@ def durable_write(path: Path, data: bytes) -> None:
     _fsync_dir(path.parent)
 
 
+def _manifest_problem(data: Any) -> str | None:
+    """What is wrong with a manifest's structure (None: usable)."""
+    if not isinstance(data, dict):
+        return "not a JSON object"
+    need: dict[str, type | tuple[type, ...]] = {
+        "name": str,
+        "hash": str,
+        "design": str,
+        "n_cells": int,
+        "replications": int,
+        "per_replication": bool,
+        "factors": list,
+        "outputs": list,
+    }
+    for key, typ in need.items():
+        if key not in data:
+            return f"field '{key}' is missing"
+        if not isinstance(data[key], typ) or (typ is int and isinstance(data[key], bool)):
+            return f"field '{key}' is not a {getattr(typ, '__name__', typ)}"
+    if data["n_cells"] < 0:
+        return "field 'n_cells' is negative"
+    if not all(isinstance(f, dict) and isinstance(f.get("name"), str) for f in data["factors"]):
+        return "field 'factors' holds an entry without a name"
+    if not all(isinstance(o, str) for o in data["outputs"]):
+        return "field 'outputs' holds a non-string"
+    return None
+
+
 def read_manifest(directory: str | Path) -> dict[str, Any]:
     """The manifest of a results directory (InputError if it is not one)."""
     d = Path(directory)
@@ -86,32 +147,77 @@ def read_manifest(directory: str | Path) -> dict[str, Any]:
         ) from None
     except (OSError, ValueError) as exc:
         raise InputError(f"unreadable manifest: {exc}", file=str(p)) from None
-    if data.get("format") != FORMAT:
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        fmt = data.get("format") if isinstance(data, dict) else None
         raise InputError(
-            f"results format {data.get('format')!r}; this shieldlab reads format {FORMAT}",
+            f"results format {fmt!r}; this shieldlab reads format {FORMAT} (rerun the "
+            "study with --fresh to recompute it)",
             file=str(p),
         )
+    problem = _manifest_problem(data)
+    if problem is not None:
+        raise InputError(f"invalid manifest: {problem}", file=str(p))
     return data
 
 
-class StudyStore:
-    """A study's results directory: open (or resume), commit cells, finalise."""
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
-    def __init__(self, directory: str | Path) -> None:
+
+@dataclass
+class Scan:
+    """What a results directory holds: its valid cells, and what was set aside and why."""
+
+    records: dict[int, dict[str, Any]] = field(default_factory=dict)
+    #: (file relative to the directory, why it does not count), in file-name order.
+    problems: list[tuple[str, str]] = field(default_factory=list)
+
+    def summary(self, directory: Path, consequence: str) -> str | None:
+        """One line about the files that did not count (None when all did)."""
+        if not self.problems:
+            return None
+        name, why = self.problems[0]
+        more = len(self.problems) - 1
+        n = len(self.problems)
+        return (
+            f"{directory}: {n} stored cell file{'s' if n != 1 else ''} "
+            f"{'do' if n != 1 else 'does'} not count ({consequence}): {name}: {why}"
+            + (f" (and {more} more)" if more else "")
+        )
+
+
+class StudyStore:
+    """A study's results directory: open (or resume) under its lock, commit cells, finalise.
+
+    ``StudyStore(d)`` alone reads (``scan``, ``records``, ``committed``) without writing;
+    :meth:`open` takes the lock and makes it writable; :meth:`close` releases it.
+    """
+
+    def __init__(self, directory: str | Path, manifest: dict[str, Any] | None = None) -> None:
         self.dir = Path(directory)
         self.cells_dir = self.dir / "cells"
         self.rows_dir = self.dir / "replications"
+        self.manifest = manifest
+        self._lock = DirectoryLock(self.dir)
 
     # ---- opening ------------------------------------------------------------------------
 
     def open(self, manifest: dict[str, Any], *, fresh: bool = False) -> set[int]:
-        """Create or resume the directory for ``manifest``; return the committed cells.
+        """Lock and create or resume the directory for ``manifest``; return the valid cells.
 
         A directory holding another study (a different hash) is refused unless ``fresh``,
-        which discards its results first.
+        which discards its results first. A directory another run holds is refused,
+        naming that run. The lock is held until :meth:`close`.
         """
         if self.dir.exists() and not self.dir.is_dir():
             raise InputError("exists and is not a directory", file=str(self.dir), field="--out")
+        mpath = self.dir / "study.json"
+        if not fresh and self.dir.is_dir() and not mpath.exists() and self._foreign():
+            raise self._not_empty()  # before creating the lock: never touch such a directory
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -120,11 +226,31 @@ class StudyStore:
                 file=str(self.dir),
                 field="--out",
             ) from None
+        self._lock.acquire()
+        try:
+            return self._open_locked(manifest, fresh=fresh)
+        except BaseException:
+            self._lock.release()
+            raise
+
+    def _foreign(self) -> bool:
+        return any(p.name != LOCK_NAME for p in self.dir.iterdir())
+
+    def _not_empty(self) -> InputError:
+        return InputError(
+            "is not empty and holds no study; choose an empty or new directory",
+            file=str(self.dir),
+            field="--out",
+        )
+
+    def _open_locked(self, manifest: dict[str, Any], *, fresh: bool) -> set[int]:
         mpath = self.dir / "study.json"
         if mpath.exists():
             try:
                 old = json.loads(mpath.read_text(encoding="utf-8"))
             except (OSError, ValueError):
+                old = {}
+            if not isinstance(old, dict):
                 old = {}
             same = old.get("hash") == manifest["hash"] and old.get("format") == FORMAT
             if not same and not fresh:
@@ -138,7 +264,7 @@ class StudyStore:
                 )
             if not same or fresh:
                 self._clear()
-            elif old.get("per_replication") != manifest["per_replication"] and not fresh:
+            elif old.get("per_replication") != manifest["per_replication"]:
                 raise InputError(
                     "was started "
                     + ("with" if old.get("per_replication") else "without")
@@ -146,17 +272,25 @@ class StudyStore:
                     file=str(self.dir),
                     field="--per-replication",
                 )
-        elif any(self.dir.iterdir()) and not fresh:
-            raise InputError(
-                "is not empty and holds no study; choose an empty or new directory",
-                file=str(self.dir),
-                field="--out",
-            )
+        elif self._foreign() and not fresh:
+            raise self._not_empty()
+        self.remove_stale()
+        self.manifest = manifest
         self.cells_dir.mkdir(exist_ok=True)
         if manifest["per_replication"]:
             self.rows_dir.mkdir(exist_ok=True)
         durable_write(mpath, (json.dumps(manifest, indent=2) + "\n").encode())
-        return self.committed()
+        return set(self.scan().records)
+
+    def close(self) -> None:
+        """Release the directory's lock (the store can still be read)."""
+        self._lock.release()
+
+    def __enter__(self) -> StudyStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def _clear(self) -> None:
         for name in ("cells", "replications"):
@@ -164,25 +298,134 @@ class StudyStore:
         for name in ("cells.parquet", "study.duckdb", "sensitivity.json", "study.json"):
             (self.dir / name).unlink(missing_ok=True)
 
-    def committed(self) -> set[int]:
-        """Indices of the cells committed so far (unreadable files are dropped)."""
-        done: set[int] = set()
+    def remove_stale(self) -> list[Path]:
+        """Remove this module's temporary files left by a killed run (lock holder only).
+
+        Only names this module creates (``durable_write``'s ``.NAME.XXXX.tmp``, the DuckDB
+        build's ``.study.XXXX.duckdb.tmp`` and ``.wal``) are touched; with the lock held no
+        other run can be writing them. Also the pool job files of dead runs in the system's
+        temporary directory (:func:`shieldlab.montecarlo._pool.remove_stale_job_files`).
+        """
+        if not self._lock.held:
+            raise RuntimeError("only the holder of the directory's lock removes files")
+        from shieldlab.montecarlo._pool import remove_stale_job_files
+
+        removed: list[Path] = []
+        for sub, pattern in _STALE.items():
+            d = self.dir / sub if sub else self.dir
+            if not d.is_dir():
+                continue
+            for p in d.iterdir():
+                if pattern.match(p.name) and not p.is_dir():
+                    with contextlib.suppress(FileNotFoundError):
+                        p.unlink()
+                        removed.append(p)
+        if removed:
+            log.info("removed %d temporary files of an interrupted run", len(removed))
+        removed += remove_stale_job_files()
+        return removed
+
+    # ---- reading (never writes) ---------------------------------------------------------
+
+    def _manifest(self) -> dict[str, Any]:
+        if self.manifest is None:
+            self.manifest = read_manifest(self.dir)
+        return self.manifest
+
+    def scan(self) -> Scan:
+        """Every valid committed cell, and the files that do not count (see module doc)."""
+        manifest = self._manifest()
+        out = Scan()
         if not self.cells_dir.is_dir():
-            return done
-        for p in self.cells_dir.iterdir():
-            m = _CELL.match(p.name)
+            return out
+        try:
+            names = sorted(p.name for p in self.cells_dir.iterdir())
+        except OSError as exc:
+            raise InputError(
+                f"cannot read: {exc.strerror or exc}", file=str(self.cells_dir)
+            ) from None
+        for name in names:
+            m = _CELL.match(name)
             if m is None:
-                if p.name.endswith(".tmp"):  # left by a process killed mid-write
-                    p.unlink(missing_ok=True)
                 continue
-            try:
-                json.loads(p.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                log.warning("cell file %s is unreadable: the cell is recomputed", p)
-                p.unlink(missing_ok=True)
-                continue
-            done.add(int(m.group(1)))
-        return done
+            index = int(m.group(1))
+            rel = f"cells/{name}"
+            rec, why = self._read_cell(manifest, index, self.cells_dir / name)
+            if rec is None:
+                out.problems.append((rel, why))
+            else:
+                out.records[index] = rec
+        return out
+
+    def _read_cell(
+        self, manifest: dict[str, Any], index: int, path: Path
+    ) -> tuple[dict[str, Any] | None, str]:
+        n_cells = int(manifest["n_cells"])
+        if index >= n_cells:
+            return None, f"cell {index} is beyond the study's {n_cells:,} cells"
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            return None, f"unreadable ({type(exc).__name__})"
+        if not isinstance(data, dict):
+            return None, "not a cell record (not a JSON object)"
+        missing = [k for k in (*RECORD_KEYS, "study") if k not in data]
+        if missing:
+            return None, f"not a cell record (no {', '.join(missing)})"
+        if data["study"] != manifest["hash"]:
+            return None, f"from another study (hash {str(data['study'])[:12]})"
+        cell, seed, values, outputs = (data[k] for k in RECORD_KEYS)
+        if type(cell) is not int or cell != index:
+            return None, f"holds cell {cell!r}, not {index}"
+        if type(seed) is not int or not 0 <= seed < 2**63:
+            return None, f"invalid seed {seed!r}"
+        n_factors = len(manifest["factors"])
+        if not isinstance(values, list) or len(values) != n_factors:
+            return None, f"needs {n_factors} factor values"
+        if not all(isinstance(v, _SCALAR) for v in values):
+            return None, "a factor value is not a number, string or boolean"
+        if not isinstance(outputs, dict):
+            return None, "outputs is not an object"
+        want = manifest["outputs"]
+        lost = [o for o in want if o not in outputs]
+        if lost:
+            return None, f"output '{lost[0]}' is missing"
+        extra = [o for o in outputs if o not in want]
+        if extra:
+            return None, f"unexpected output '{extra[0]}'"
+        bad = [o for o in want if type(outputs[o]) not in (float, int)]
+        if bad:
+            return None, f"output '{bad[0]}' is not a number"
+        if manifest["per_replication"]:
+            why = self._rows_problem(manifest, index, data.get("rows"))
+            if why is not None:
+                return None, why
+        return {k: data[k] for k in RECORD_KEYS}, ""
+
+    def _rows_problem(self, manifest: dict[str, Any], index: int, rows: Any) -> str | None:
+        if not isinstance(rows, dict) or not isinstance(rows.get("sha256"), str):
+            return "no record of its per-replication rows"
+        if rows.get("n") != manifest["replications"]:
+            return f"its rows record {rows.get('n')!r} rows, not {manifest['replications']}"
+        path = self.rows_dir / f"cell-{index:08d}.parquet"
+        try:
+            digest = _sha256(path)
+        except FileNotFoundError:
+            return f"its rows file replications/{path.name} is missing"
+        except OSError as exc:
+            return f"its rows file replications/{path.name} is unreadable ({exc.strerror})"
+        if digest != rows["sha256"]:
+            return f"its rows file replications/{path.name} was changed (SHA-256 differs)"
+        return None
+
+    def committed(self) -> set[int]:
+        """Indices of the valid cells committed so far (reads only)."""
+        return set(self.scan().records)
+
+    def records(self) -> list[dict[str, Any]]:
+        """Every valid committed cell record, in cell order (reads only)."""
+        recs = self.scan().records
+        return [recs[i] for i in sorted(recs)]
 
     # ---- committing ---------------------------------------------------------------------
 
@@ -193,7 +436,11 @@ class StudyStore:
         columns: Sequence[str] = (),
     ) -> None:
         """Commit one cell (its rows first, then the cell file: the commit point)."""
+        if not self._lock.held or self.manifest is None:
+            raise RuntimeError("commit needs an open store (StudyStore.open)")
         index = int(record["cell"])
+        data = {k: record[k] for k in RECORD_KEYS}
+        data["study"] = self.manifest["hash"]
         if rows is not None:
             pa = require("pyarrow", feature="per-replication rows")
             pq = require("pyarrow.parquet", feature="per-replication rows")
@@ -206,16 +453,11 @@ class StudyStore:
             table = pa.Table.from_arrays(arrays, names=["cell", "replication", *columns])
             sink = pa.BufferOutputStream()
             pq.write_table(table, sink, compression="zstd")
-            durable_write(self.rows_dir / f"cell-{index:08d}.parquet", sink.getvalue().to_pybytes())
-        text = json.dumps(record, allow_nan=True) + "\n"
+            blob = sink.getvalue().to_pybytes()
+            durable_write(self.rows_dir / f"cell-{index:08d}.parquet", blob)
+            data["rows"] = {"n": int(n), "sha256": hashlib.sha256(blob).hexdigest()}
+        text = json.dumps(data, allow_nan=True) + "\n"
         durable_write(self.cells_dir / f"cell-{index:08d}.json", text.encode())
-
-    def records(self) -> list[dict[str, Any]]:
-        """Every committed cell record, in cell order."""
-        out = []
-        for i in sorted(self.committed()):
-            out.append(json.loads((self.cells_dir / f"cell-{i:08d}.json").read_text("utf-8")))
-        return out
 
     # ---- derived files ------------------------------------------------------------------
 
@@ -298,12 +540,14 @@ class StudyStore:
                             for s in sens
                         ],
                     )
-                if manifest["per_replication"] and any(self.rows_dir.glob("cell-*.parquet")):
-                    pattern = str(self.rows_dir / "cell-*.parquet")
+                # Exactly the rows of the (validated) cells: no glob, so a stray or
+                # orphaned file in replications/ never reaches the table.
+                files = [str(self.rows_dir / f"cell-{r['cell']:08d}.parquet") for r in records]
+                if manifest["per_replication"] and files:
                     con.execute(
                         "CREATE TABLE replications AS SELECT * FROM "
                         "read_parquet(?, union_by_name = true) ORDER BY cell, replication",
-                        [pattern],
+                        [files],
                     )
                 con.execute("CHECKPOINT")
             finally:
