@@ -17,13 +17,16 @@ Read, in list order (list order is the index order for arrays):
 - ``threat_types[k]``: ``threat_class`` (ballistic|cruise|aircraft|decoy), ``trajectory``
   (always set: ``ballistic`` = Keplerian arc, ``level`` = great circle at
   ``cruise_altitude_m`` and ``speed_mps``), ``flight_path_angle_deg`` (ballistic only;
-  ``None`` = minimum-energy arc), ``rcs_m2``, ``lethal``, ``unit_cost_usd``.
+  ``None`` = minimum-energy arc), ``ballistic_coeff_kg_m2`` (ballistic only; ``None`` = no
+  drag), ``rcs_m2``, ``lethal``, ``unit_cost_usd``.
 - ``interceptor_types[j]``: ``layer``, ``min_range_m``/``max_range_m``,
-  ``min_altitude_m``/``max_altitude_m``, ``avg_speed_mps``, ``sspk.<threat_class>``
+  ``min_altitude_m``/``max_altitude_m`` (:meth:`InterceptorType.envelope_for` per threat
+  class, with ``envelopes``), ``max_target_speed_mps``, ``avg_speed_mps``, ``sspk.<threat_class>``
   (:meth:`InterceptorType.sspk_for`), ``reliability``, ``unit_cost_usd``;
   ``lethal_radius_m``/``guidance_miss_sigma_m`` (``None`` = off; measured fidelity only).
 - ``batteries[b]``: ``position``; ``command_post.max_targets_engaged`` /
-  ``max_interceptors_guided``; ``radars[r]`` (``role``, reference-range detection
+  ``max_interceptors_guided`` (per battery; ``channels_level`` says at which level the
+  source quotes them, reported only); ``radars[r]`` (``role``, reference-range detection
   ``snr_ref_db`` at ``ref_range_m`` on ``ref_rcs_m2`` -- SNR = snr_ref_db + 10 log10(
   (rcs/ref_rcs)(ref_range/R)^4) --, ``pfa``, ``swerling``, ``instrumented_range_m``,
   ``min_elevation_deg``, ``antenna_height_m``, ``scan_period_s``, ``track_capacity``,
