@@ -3,10 +3,9 @@
 The engine's answer to "how many more missiles restore deterrence". Three stages, all on
 one seed (common random numbers, docs/attack.md):
 
-1. **Front.** A two-objective Optuna search (TPE; maximise expected lethal leakers,
-   minimise the cost) on replications ``0 .. n - 1``. Its cost-leakers front depends on
-   neither K nor P (one stored study serves every requirement), and leakers grow
-   smoothly where P(>= K) is a step, which guides the search.
+1. **Front.** A two-objective Optuna search (TPE; maximise the screening estimate of
+   P(>= K), minimise the cost) on replications ``0 .. n - 1``. Its cost-probability
+   front does not depend on P, so one stored study serves every P.
 2. **Line searches.** A *line* is a family of nested raids raid(0) <= raid(1) <= ...
    (counts never fall as t grows, so cost never falls): the "cheapest lethal rounds
    first" fill, and each front raid near P scaled down and up. Along a line the requirement
@@ -209,7 +208,7 @@ class RaidLine:
 
 
 def _front(records: list[SearchRecord]) -> list[SearchRecord]:
-    """The screening raids no other raid beats on both value (higher) and cost (lower)."""
+    """The screening raids no other raid beats on both P (higher) and cost (lower)."""
     ordered = sorted(records, key=lambda r: (r.cost_usd, -r.value, r.choice.key()))
     out: list[SearchRecord] = []
     best = -math.inf
@@ -224,7 +223,7 @@ def _lines(
     space: RaidSpace, front: list[SearchRecord], templates: list[SearchRecord]
 ) -> list[RaidLine]:
     """The fill line (cheapest lethal rounds first, each option aimed as in the front's
-    raid with the most leakers that uses it) and a scale line through each template."""
+    most probable raid that uses it) and a scale line through each template."""
     lethal = _lethal_flags(space)
     by_p = sorted(front, key=lambda r: (-r.value, r.cost_usd, r.choice.key()))
     configs = []
@@ -528,11 +527,8 @@ def cheapest_raid(
     settings = SearchSettings() if settings is None else settings
     objective = Objective(kind="p_k", k=k)
     space = RaidSpace(scenario, arsenal)
-    # The front is searched on expected lethal leakers (smooth, independent of K and P);
-    # the requirement is judged on fresh replications by a P(>= K) evaluator.
-    screen = Evaluator(space=space, objective=Objective(kind="leakers"), seed=settings.seed)
     evaluator = Evaluator(space=space, objective=objective, seed=settings.seed)
-    log = search_raids(screen, settings, with_cost=True, progress=progress, tag="cheapest")
+    log = search_raids(evaluator, settings, with_cost=True, progress=progress, tag=f"cheapest-k{k}")
     n, big_n = settings.replications, settings.final_replications
     cf = closed_form_restore(scenario, space, k, p)
 
@@ -552,12 +548,7 @@ def cheapest_raid(
 
     front = _front(log.records)
     margin = 2.0 * math.sqrt(p * (1.0 - p) / n)
-
-    def screened_p(r: SearchRecord) -> float:
-        leak = screen.evaluate(r.choice, first=0, count=n).values
-        return float((leak >= k - 1e-9).mean())
-
-    near = [r for r in front if screened_p(r) >= p - margin]
+    near = [r for r in front if r.value >= p - margin]
     lines = _lines(space, front, near[: max(settings.leaders, 1)])
     answers: list[tuple[float, float, str, RaidChoice]] = []
     line_rows: list[dict[str, Any]] = []
