@@ -502,44 +502,16 @@ def restore(
 
         emit_json(out)
         return
-    rows: list[list[Any]] = []
-    for r in results:
-        cx = r.cost_exchange
-        rows += [
-            [f"{p.label(r.attacker)} requirement", r.requirement],
-            ["  curve source", r.curve_source],
-            ["  missiles without defence", r.missiles_without_defence],
-            [
-                f"  missiles vs {r.interceptors} {p.label(r.defender)} interceptors",
-                r.missiles_with_defence,
-            ],
-            [
-                "  extra missiles (added cost)",
-                f"{r.extra_missiles} ({_money(r.extra_missiles_cost)})",
-            ],
-            ["  current force (missiles)", r.current_missiles],
-            ["  deterred now", _yes(r.deterred_now)],
-            ["  cheapest missiles + decoys (added cost)", _mix(r.cheapest_mix)],
-            ["  decoys only, at the undefended force (added cost)", _mix(r.decoys_only)],
-            [
-                "  attacker cost / penetrating warhead (missile)",
-                _money(cx.attacker_cost_per_warhead_missile),
-            ],
-            [
-                "  attacker cost / penetrating warhead (decoy)",
-                _money(cx.attacker_cost_per_warhead_decoy),
-            ],
-            ["  defender cost / warhead stopped", _money(cx.defender_cost_per_warhead_stopped)],
-            [
-                "  marginal cost-exchange ratio (missile, decoy)",
-                f"{_fmt(cx.ratio_missile)}, {_fmt(cx.ratio_decoy)}",
-            ],
-        ]
+    # Rows and notes come from the library (RestoreResult.rows / notes, issue 18).
+    rows: list[list[Any]] = [list(row) for r in results for row in r.rows()]
     _print_table(f"Restoring deterrence -- {p.name}", ["quantity", "value"], rows)
     _note(
         "reading the cost-exchange ratio: above 1 the defence is cost-effective at the "
         "margin (Nitze's criterion); below 1, more offence is the cheaper answer."
     )
+    for r in results:
+        for line in r.notes():
+            _note(line)
     _note(f"unit costs: {results[0].cost_source}")
     for f in out.get("figures", []):
         _note(f"wrote {f}")
@@ -742,11 +714,9 @@ def race(
         )
     else:
         _note(f"not converged after {n - 1} periods; last: {_forces(res.settled, p.labels)}")
-    _note(
-        f"deterred: {p.label('blue')} {_yes(res.blue_deterred)}, "
-        f"{p.label('red')} {_yes(res.red_deterred)}; "
-        f"pinned at caps: {', '.join(res.pinned_at_cap) or 'none'}"
-    )
+    for line in res.deterrence_lines(p.labels):  # who deters whom (library text, issue 18)
+        _note(line)
+    _note(f"pinned at caps: {', '.join(res.pinned_at_cap) or 'none'}")
     if rich is not None:
         xs, ys = rich.equilibrium
         _note(
