@@ -65,12 +65,16 @@ def _table_needle(cmd: str, data: dict[str, Any]) -> str:
         )
     if cmd == "restore":
         r = data["results"][0]
-        return f"missiles vs {r['interceptors']} red interceptors"
+        return f"blue missiles needed against red's {r['interceptors']} interceptors"
     if cmd == "first-strike":
         return f"range [0, 1]): {data['result']['index']:.4f}"
     if cmd == "race":
-        f = data["action_reaction"]["final"]
-        return f"settled: blue {f['blue_missiles']} missiles, {f['blue_interceptors']} interceptors"
+        # Since issue 18's detected-only default the built-in race runs out of periods
+        # before it settles; the table then reports the last forces ("last:").
+        ar = data["action_reaction"]
+        f = ar["final"]
+        word = "settled" if ar["converged"] else "last"
+        return f"{word}: blue {f['blue_missiles']} missiles, {f['blue_interceptors']} interceptors"
     m = data["map"]
     return f"{sum(map(sum, m['stable']))} of {len(m['stable']) * len(m['stable'][0])} cap pairs"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -64,16 +65,26 @@ def test_more_interceptors_never_lower_missiles_needed(
 
 
 def test_decoys_hand_case() -> None:
-    # 4 interceptors, 1 shot, Pk = 1, D = 0 (every decoy draws a shot); 1 warhead must
-    # surely penetrate: shots on it floor(4 / (1 + d)) must be 0 -> d >= 4.
-    d = DefenceModel(interceptors=4, shots_per_threat=1, sspk=1.0, discrimination=0.0)
+    # Mean-field share (the convention before issue 18, named explicitly; under the exact
+    # random-order default a decoy never makes a warhead *surely* unengaged, see
+    # test_stability_exact_decoys.py). 4 interceptors, 1 shot, Pk = 1, D = 0 (every decoy
+    # draws a shot); 1 warhead must surely penetrate: shots on it floor(4 / (1 + d)) must
+    # be 0 -> d >= 4.
+    d = DefenceModel(
+        interceptors=4,
+        shots_per_threat=1,
+        sspk=1.0,
+        discrimination=0.0,
+        engagement="pd-in-pk",
+        decoy_model="mean-field",
+    )
     req = Requirement(warheads=1, probability=1.0)
     assert decoys_needed(d, req, np.array([1]), 1).tolist() == [4]
     # Two warheads: shots on them floor(4 * 2 / (2 + d)) = 4, 2, 2 for d = 0, 1, 2 (both
     # still engaged), and 1 for d = 3 (one warhead unengaged, so it surely penetrates).
     assert decoys_needed(d, req, np.array([2]), 1).tolist() == [3]
     # Perfect discrimination: decoys never help -> -1.
-    d1 = DefenceModel(interceptors=4, shots_per_threat=1, sspk=1.0, discrimination=1.0)
+    d1 = replace(d, discrimination=1.0)
     assert decoys_needed(d1, req, np.array([1]), 1).tolist() == [-1]
     # Already met with no decoys -> 0.
     assert decoys_needed(d, req, np.array([5]), 1).tolist() == [0]

@@ -45,7 +45,12 @@ def test_agrees_with_wilkening_closed_form_without_decoys() -> None:
     # Wilkening (1999), Science & Global Security 8, as in PUBLISHED_VALUES.md: expected
     # leakers N(1 - Pk) and P(no leaker) Pk^N when every threat is engaged; with a finite
     # inventory the core's leakage_with_inventory. Our P(>= 1) must be 1 - P(no leaker).
-    d = DefenceModel(interceptors=37, shots_per_threat=3, sspk=0.6, p_detect=0.95)
+    # Wilkening's leakage_with_inventory charges a salvo to every warhead, detected or not
+    # (Pd inside Pk): the ``pd-in-pk`` convention, named since issue 18 made detected-only
+    # the default (test_stability_exact_decoys.py checks that one).
+    d = DefenceModel(
+        interceptors=37, shots_per_threat=3, sspk=0.6, p_detect=0.95, engagement="pd-in-pk"
+    )
     n = np.arange(0, 40)
     pen = penetration(d, n, 1)
     ref = leakage_with_inventory(n, 3, 0.6, 37, 0.95)
@@ -59,7 +64,16 @@ def test_agrees_with_wilkening_closed_form_without_decoys() -> None:
 def test_decoys_hand_case() -> None:
     # I = 10, n = 2, D = 0.5, d = 4 decoys -> 2 unrecognised. 8 warheads get
     # floor(10 * 8 / 10) = 8 shots -> 4 engaged, 4 leak for sure.
-    d = DefenceModel(interceptors=10, shots_per_threat=2, sspk=0.5, discrimination=0.5)
+    # The mean-field share (the convention before issue 18, named explicitly; the exact
+    # random-order model is tested in test_stability_exact_decoys.py).
+    d = DefenceModel(
+        interceptors=10,
+        shots_per_threat=2,
+        sspk=0.5,
+        discrimination=0.5,
+        engagement="pd-in-pk",
+        decoy_model="mean-field",
+    )
     pen = penetration(d, 8, 1, 4)
     assert float(pen.shots_on_warheads) == 8.0
     assert float(pen.engaged) == 4.0
@@ -95,10 +109,9 @@ def test_more_interceptors_never_more_penetration_more_decoys_never_less(
     d: DefenceModel, n: int, k: int, decoys: int
 ) -> None:
     inv = np.arange(0, 80)
-    e = np.array([float(penetration(d.with_interceptors(i), n, k, decoys).expected) for i in inv])
-    p = np.array(
-        [float(penetration(d.with_interceptors(i), n, k, decoys).p_at_least_k) for i in inv]
-    )
+    pens = [penetration(d.with_interceptors(i), n, k, decoys) for i in inv]
+    e = np.array([float(x.expected) for x in pens])
+    p = np.array([float(x.p_at_least_k) for x in pens])
     assert np.all(np.diff(e) <= 1e-12) and np.all(np.diff(p) <= 1e-12)
     dd = np.arange(0, 60)
     pd = penetration(d, n, k, dd)

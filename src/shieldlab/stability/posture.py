@@ -192,6 +192,16 @@ class DefencePosture(_Model):
         le=1.0,
         description="Share of interceptors defending launchers (the rest defend value).",
     )
+    engagement: Literal["detected-only", "pd-in-pk"] = Field(
+        default="detected-only",
+        description="detected-only: undetected warheads draw no shots (Pd decides who is "
+        "engaged); pd-in-pk: every warhead draws a salvo killing with Pd (1 - (1 - SSPK)^n).",
+    )
+    decoy_model: Literal["exact", "mean-field"] = Field(
+        default="exact",
+        description="exact: binomial unrecognised decoys and hypergeometric engagement "
+        "order; mean-field: the expected share of the inventory (before issue 18).",
+    )
 
     @model_validator(mode="before")
     @classmethod

@@ -37,6 +37,7 @@ from shieldlab.core.richardson import (
 from shieldlab.stability.engine_curves import EngineCurveCache, EngineRuns, EngineSource
 from shieldlab.stability.penetration import CurveCache, DefenceModel, Requirement
 from shieldlab.stability.posture import SIDE_PAIRS, Posture, Richardson, SideName
+from shieldlab.stability.text import deterred_line
 
 __all__ = [
     "LinearRaceResult",
@@ -193,6 +194,23 @@ class RaceResult:
     blue_deterred: bool
     red_deterred: bool
     pinned_at_cap: tuple[str, ...]
+    blue_needed: int = 0
+    red_needed: int = 0
+
+    def deterrence_lines(self, labels: dict[str, str] | None = None) -> list[str]:
+        """Who is deterred by what at the settled forces, one line per side's deterrent."""
+        names = labels or {"blue": "blue", "red": "red"}
+        st = self.settled
+        return [
+            deterred_line(
+                names[o],
+                names[s],
+                st[f"{s}_missiles"],
+                self.blue_needed if s == "blue" else self.red_needed,
+                st[f"{o}_interceptors"],
+            )
+            for s, o in SIDE_PAIRS
+        ]
 
     def final(self) -> dict[str, int]:
         """Settled forces (last period; the larger values over a two-period cycle)."""
@@ -208,6 +226,8 @@ class RaceResult:
             "blue_deterred": self.blue_deterred,
             "red_deterred": self.red_deterred,
             "pinned_at_cap": list(self.pinned_at_cap),
+            "missiles_needed_at_settled": {"blue": self.blue_needed, "red": self.red_needed},
+            "deterrence": self.deterrence_lines(),
             "total_spending": {
                 "blue": float(self.blue_spending.sum()),
                 "red": float(self.red_spending.sum()),
@@ -337,4 +357,6 @@ def action_reaction(
         blue_deterred=bool(settled["blue_missiles"] >= last["blue"]),
         red_deterred=bool(settled["red_missiles"] >= last["red"]),
         pinned_at_cap=pinned,
+        blue_needed=int(last["blue"]),
+        red_needed=int(last["red"]),
     )

@@ -417,45 +417,12 @@ class RestoreStudy:
         }
 
     def rows(self) -> list[list[Any]]:
-        """The restore table: one block of (quantity, value) rows per attacker."""
-        p = self.posture
-        rows: list[list[Any]] = []
-        for r in self.results:
-            cx = r.cost_exchange
-            rows += [
-                [f"{p.label(r.attacker)} requirement", r.requirement],
-                ["  curve source", r.curve_source],
-                ["  missiles without defence", r.missiles_without_defence],
-                [
-                    f"  missiles vs {r.interceptors} {p.label(r.defender)} interceptors",
-                    r.missiles_with_defence,
-                ],
-                [
-                    "  extra missiles (added cost)",
-                    f"{r.extra_missiles} ({money(r.extra_missiles_cost)})",
-                ],
-                ["  current force (missiles)", r.current_missiles],
-                ["  deterred now", yes(r.deterred_now)],
-                ["  cheapest missiles + decoys (added cost)", _mix(r.cheapest_mix)],
-                ["  decoys only, at the undefended force (added cost)", _mix(r.decoys_only)],
-                [
-                    "  attacker cost / penetrating warhead (missile)",
-                    money(cx.attacker_cost_per_warhead_missile),
-                ],
-                [
-                    "  attacker cost / penetrating warhead (decoy)",
-                    money(cx.attacker_cost_per_warhead_decoy),
-                ],
-                [
-                    "  defender cost / warhead stopped",
-                    money(cx.defender_cost_per_warhead_stopped),
-                ],
-                [
-                    "  marginal cost-exchange ratio (missile, decoy)",
-                    f"{number(cx.ratio_missile)}, {number(cx.ratio_decoy)}",
-                ],
-            ]
-        return rows
+        """The restore table: one block of (quantity, value) rows per attacker.
+
+        The rows are the library's (:meth:`RestoreResult.rows`): each names whose force,
+        cost or deterrent it is.
+        """
+        return [list(row) for r in self.results for row in r.rows()]
 
     def report(self) -> Report:
         return [
@@ -464,6 +431,7 @@ class RestoreStudy:
             ),
             "reading the cost-exchange ratio: above 1 the defence is cost-effective at the "
             "margin (Nitze's criterion); below 1, more offence is the cheaper answer.",
+            *[line for r in self.results for line in r.notes()],
             f"unit costs: {self.results[0].cost_source}",
         ]
 
@@ -694,10 +662,8 @@ class RaceStudy:
                 f"not converged after {res.blue_missiles.size - 1} periods; "
                 f"last: {forces_text(res.settled, p.labels)}"
             )
-        out.append(
-            f"deterred: {b} {yes(res.blue_deterred)}, {r} {yes(res.red_deterred)}; "
-            f"pinned at caps: {', '.join(res.pinned_at_cap) or 'none'}"
-        )
+        out += res.deterrence_lines(p.labels)  # who deters whom, in words (issue 18)
+        out.append(f"pinned at caps: {', '.join(res.pinned_at_cap) or 'none'}")
         if self.richardson is not None:
             xs, ys = self.richardson.equilibrium
             out.append(
