@@ -243,7 +243,8 @@ def test_cli_tables_show_money_with_units_and_no_raw_booleans(
         outs.append(out)
         assert re.search(r"\b(True|False)\b", out) is None, out
     restore, race = outs[0], outs[1]
-    assert "million USD" in restore and "deterred now" in restore
+    # issue 18: the deterrence row names who is deterred by what
+    assert "million USD" in restore and "red deterred by blue's current 200 missiles" in restore
     assert "USD" in race  # the spending columns say their unit
 
 
