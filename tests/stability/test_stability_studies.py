@@ -78,8 +78,8 @@ def test_restore_study_is_restore_deterrence_per_side(capsys: pytest.CaptureFixt
     rows = st.rows()
     blue = st.results[0]
     assert [
-        f"  missiles vs {blue.interceptors} red interceptors",
-        blue.missiles_with_defence,
+        f"  blue missiles needed against red's {blue.interceptors} interceptors",
+        str(blue.missiles_with_defence),
     ] in rows
 
 
