@@ -32,12 +32,10 @@ from shieldlab.core.ballistic import EARTH_RADIUS_M
 from shieldlab.core.kinematics import (
     LocalFrame,
     Track,
-    ballistic_track,
     central_angle_rad,
-    waypoint_track,
 )
 from shieldlab.core.sensing import apparent_elevation_rad, visible
-from shieldlab.engine.compiled import _offset_lat_lon, launch_point_offsets
+from shieldlab.engine.compiled import _offset_lat_lon, launch_point_offsets, wave_threat_track
 from shieldlab.errors import Location
 from shieldlab.scenario.model import Scenario, Wave
 
@@ -114,25 +112,9 @@ def _wave_tracks(sc: Scenario, wave: Wave) -> _WaveTracks:
     tracks = []
     for k in range(wave.count):
         ap = sc.assets[sc.asset_index(wave.aimpoints[k % len(wave.aimpoints)])].position
-        alat, alon = math.radians(ap.lat_deg), math.radians(ap.lon_deg)
-        if tt.trajectory == "ballistic":
-            tr = ballistic_track(
-                launch_lat_rad=float(lats[k]),
-                launch_lon_rad=float(lons[k]),
-                aim_lat_rad=alat,
-                aim_lon_rad=alon,
-                dt_s=COVERAGE_DT_S,
-                flight_path_angle_rad=tt.flight_path_angle_rad,
-            )
-        else:
-            assert tt.speed_mps is not None and tt.cruise_altitude_m is not None
-            tr = waypoint_track(
-                lat_rad=np.array([lats[k], *route_lat, alat]),
-                lon_rad=np.array([lons[k], *route_lon, alon]),
-                alt_m=tt.cruise_altitude_m,
-                speed_mps=tt.speed_mps,
-                dt_s=COVERAGE_DT_S,
-            )
+        tr = wave_threat_track(
+            tt, float(lats[k]), float(lons[k]), route_lat, route_lon, ap, COVERAGE_DT_S
+        )
         tracks.append(tr)
     return _WaveTracks(
         launch_lat=np.asarray(lats),

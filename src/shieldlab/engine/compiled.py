@@ -41,7 +41,7 @@ from shieldlab.core.sensing import (
 )
 from shieldlab.engine.doctrine import engagement_plan
 from shieldlab.engine.windows import cycle_intercepts
-from shieldlab.scenario.model import THREAT_CLASSES, Scenario
+from shieldlab.scenario.model import THREAT_CLASSES, GeoPoint, Scenario, ThreatType
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
@@ -285,26 +285,9 @@ def compile_scenario(scenario: Scenario, *, dt_traj_s: float = 1.0) -> CompiledS
         for k in range(wave.count):
             a = sc.asset_index(wave.aimpoints[k % len(wave.aimpoints)])
             ap = sc.assets[a].position
-            alat, alon = math.radians(ap.lat_deg), math.radians(ap.lon_deg)
-            if tt.trajectory == "ballistic":
-                tr = ballistic_track(
-                    launch_lat_rad=float(lats[k]),
-                    launch_lon_rad=float(lons[k]),
-                    aim_lat_rad=alat,
-                    aim_lon_rad=alon,
-                    dt_s=dt_traj_s,
-                    flight_path_angle_rad=tt.flight_path_angle_rad,
-                    ballistic_coeff_kg_m2=tt.ballistic_coeff_kg_m2,
-                )
-            else:
-                assert tt.speed_mps is not None and tt.cruise_altitude_m is not None
-                tr = waypoint_track(
-                    lat_rad=np.array([lats[k], *route_lat, alat]),
-                    lon_rad=np.array([lons[k], *route_lon, alon]),
-                    alt_m=tt.cruise_altitude_m,
-                    speed_mps=tt.speed_mps,
-                    dt_s=dt_traj_s,
-                )
+            tr = wave_threat_track(
+                tt, float(lats[k]), float(lons[k]), route_lat, route_lon, ap, dt_traj_s
+            )
             tracks.append(tr)
             rng_id.append((w << WAVE_ID_SHIFT) | k)
             ttype.append(k_type)
@@ -669,3 +652,39 @@ def _intercept_table(
             it_time[it_off[i] : it_off[i] + it_nc[i], w] = t_hit
             it_launch[it_off[i] : it_off[i] + it_nc[i], w] = t_launch
     return it_time, it_launch
+
+
+def wave_threat_track(
+    tt: ThreatType,
+    lat_rad: float,
+    lon_rad: float,
+    route_lat: list[float],
+    route_lon: list[float],
+    aim: GeoPoint,
+    dt_s: float,
+) -> Track:
+    """One threat's trajectory from its launch point to the aimpoint ``aim`` (a position).
+
+    Ballistic types fly their arc (with drag when the type has a ballistic coefficient),
+    the others the wave's waypoints at cruise altitude. The engine's tables and
+    ``engine.checks`` both build trajectories here, so they never disagree.
+    """
+    alat, alon = math.radians(aim.lat_deg), math.radians(aim.lon_deg)
+    if tt.trajectory == "ballistic":
+        return ballistic_track(
+            launch_lat_rad=lat_rad,
+            launch_lon_rad=lon_rad,
+            aim_lat_rad=alat,
+            aim_lon_rad=alon,
+            dt_s=dt_s,
+            flight_path_angle_rad=tt.flight_path_angle_rad,
+            ballistic_coeff_kg_m2=tt.ballistic_coeff_kg_m2,
+        )
+    assert tt.speed_mps is not None and tt.cruise_altitude_m is not None
+    return waypoint_track(
+        lat_rad=np.array([lat_rad, *route_lat, alat]),
+        lon_rad=np.array([lon_rad, *route_lon, alon]),
+        alt_m=tt.cruise_altitude_m,
+        speed_mps=tt.speed_mps,
+        dt_s=dt_s,
+    )
