@@ -64,8 +64,8 @@ class AssignmentProblem:
     # (c2.wta_assigners); None: unknown, taken as the free ones (nothing busy).
     battery_max_targets: I64 | None = None
     battery_max_guided: I64 | None = None
-    # (m, n) pairs the ``layered`` doctrine holds fire on this cycle (a better weapon will
-    # still reach the threat and would lose an engagement; engine.oracle.hold_mask); None:
+    # (m, n) pairs the ``layered`` doctrine holds fire on this cycle (waiting, or another
+    # weapon, does better with the rounds and channels at hand; engine.oracle.hold_mask); None:
     # nothing held. The greedy assigner skips them; other assigners may ignore them.
     hold: B8 | None = None
 

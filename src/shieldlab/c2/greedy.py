@@ -11,8 +11,8 @@ and weapon index):
   and leave time for shoot-look-shoot with inner layers (a layered-defence rule; the
   pure marginal-return rule would always pick the highest-SSPK inner layer);
 - ``layered`` (the default): the keys of ``time_to_impact``, over the pairs the doctrine
-  does not hold fire on (``AssignmentProblem.hold``: a weapon waits while a better one
-  will still reach the threat and would lose an engagement; docs/engine.md);
+  does not hold fire on (``AssignmentProblem.hold``: a weapon waits while waiting or
+  another weapon does better with the rounds and channels at hand; docs/engine.md);
 - ``asset_value``: (value · survive · P_salvo, -impact time, -intercept time) -- the
   largest expected value destroyed first (marginal return, den Broeder, Ellison &
   Emerling 1959, Operations Research 7:322).

@@ -22,8 +22,8 @@ written as a plain Python loop and must give identical outcomes):
    the feasible pair with the largest marginal return first; ``time_to_impact`` takes
    the most urgent threat first and gives it the weapon that intercepts earliest;
    ``layered`` (the default) orders like ``time_to_impact`` but first drops the salvos
-   the engagement plan (``engine.doctrine``) holds fire on: a weapon waits while a better
-   one with ready rounds will still reach the threat and would lose an engagement.
+   the engagement plan (``engine.doctrine``), run with the rounds and channels at hand,
+   holds fire on: a weapon waits while waiting (or another weapon) does better.
 3. A salvo of min(salvo_size, ready rounds, free guidance channels) interceptors flies to
    the pre-computed earliest intercept; each interceptor kills with SSPK x reliability.
    With shoot-look-shoot a surviving threat is re-engaged after the salvo is assessed
@@ -48,6 +48,7 @@ from shieldlab.core.rng import (
     stream_key,
     uniform_at,
 )
+from shieldlab.engine.doctrine import ceil_cycle, salvo_pk, threat_values, worth_bits
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
@@ -80,18 +81,8 @@ EV_RELOAD = 10  # a launcher is reloaded: unit weapon, aux rounds
 N_EVENT_KINDS = 11
 
 
-@njit(cache=True)
-def _ceil_cycle(t: float, cycle_s: float) -> int:
-    c = int(np.ceil(t / cycle_s - 1e-9))
-    return c if c > 0 else 0
-
-
-@njit(cache=True)
-def _salvo_pk(pk: float, rounds: int) -> float:
-    q = 1.0
-    for _ in range(rounds):
-        q *= 1.0 - pk
-    return 1.0 - q
+_ceil_cycle = ceil_cycle
+_salvo_pk = salvo_pk
 
 
 @njit(cache=True)
@@ -198,35 +189,62 @@ def _keys(
 
 
 @njit(cache=True)
-def _holds_fire(
+def _worth_now(
     i: int,
-    w: int,
     row: int,
-    left: int,
     g: int,
     centralised: bool,
     salvo_size: int,
     pk: F64,
     weapon_battery: I64,
     ready: I64,
+    free_guided: I64,
+    target_free: npt.NDArray[np.bool_],
+    it_time: npt.NDArray[np.float32],
+    off: int,
+    c0: int,
+    nc: int,
     it_plan: npt.NDArray[np.uint16],
     it_last: I64,
-) -> bool:
-    """The ``layered`` doctrine's hold-fire test for a salvo of weapon w at threat i now.
+    cycle_s: float,
+    max_eng: int,
+    sls: bool,
+    scratch: Any,
+    worth: npt.NDArray[np.uint16],
+) -> None:
+    """The ``layered`` doctrine's plan bits for threat i at table row ``row``, node g.
 
-    Hold when the plan (``engine.doctrine``) says w is not worth firing at this cycle
-    with ``left`` engagements left, while some better weapon of the node (larger salvo
-    kill probability) has ready rounds and can still intercept the threat later.
+    ``worth[w]`` (bit L - 1: weapon w is worth firing now with L engagements left) from
+    the engagement programme (``engine.doctrine``) over the node's weapons *as they
+    could fire now*, projected over the threat's remaining window: a weapon whose battery
+    has no free target channel for the threat (``target_free[b]``) or that has no ready
+    round is no option; one whose salvo is cut short by its ready rounds or its battery's
+    free guidance channels (``free_guided[b]``) counts with the rounds it can fire. While
+    every node weapon that can still reach the threat could fire a full salvo this is the
+    pre-computed plan (``it_plan``); otherwise the programme is rerun from this row on.
     """
-    if (np.int64(it_plan[row, w]) >> (left - 1)) & 1:
-        return False
-    q = _salvo_pk(pk[w, i], salvo_size)
-    for w2 in range(weapon_battery.shape[0]):
-        if w2 == w or (not centralised and weapon_battery[w2] != g):
-            continue
-        if ready[w2] > 0 and it_last[i, w2] >= row and _salvo_pk(pk[w2, i], salvo_size) > q:
-            return True
-    return False
+    q, use, v, f, n_fire = scratch
+    degraded = False
+    for w in range(weapon_battery.shape[0]):
+        use[w] = centralised or weapon_battery[w] == g
+        b = weapon_battery[w]
+        n_fire[w] = min(salvo_size, ready[w], free_guided[b]) if target_free[b] else 0
+        if use[w] and it_last[i, w] >= row and n_fire[w] < salvo_size:
+            degraded = True
+    if not degraded:
+        for w in range(weapon_battery.shape[0]):
+            worth[w] = it_plan[row, w]
+        return
+    for w in range(weapon_battery.shape[0]):
+        if use[w] and n_fire[w] > 0:
+            q[w] = _salvo_pk(pk[w, i], n_fire[w])
+        else:
+            use[w] = False
+            q[w] = 0.0
+    k = row - off
+    threat_values(it_time, off, c0, nc, k, q, use, cycle_s, max_eng, sls, v, f)
+    for w in range(weapon_battery.shape[0]):
+        worth[w] = worth_bits(v, f, k, w, max_eng) if use[w] else 0
 
 
 @njit(cache=True)
@@ -458,6 +476,22 @@ def simulate_one(
     h2 = np.empty(n_t * n_w, dtype=np.float64)
     h3 = np.empty(n_t * n_w, dtype=np.float64)
 
+    # ``layered``: the engagement programme's scratch (engine.doctrine.threat_values).
+    nc_max = 1
+    if priority == 2:
+        for i in range(n_t):
+            nc_max = max(nc_max, it_nc[i])
+    scratch = (
+        np.zeros(n_w),
+        np.zeros(n_w, dtype=np.bool_),
+        np.zeros((nc_max + 1, max_eng + 1)),
+        np.zeros((nc_max, n_w, max_eng + 1)),
+        np.zeros(n_w, dtype=np.int64),
+    )
+    worth = np.zeros(n_w, dtype=np.uint16)
+    free_guided = np.zeros(n_b, dtype=np.int64)
+    target_free = np.zeros(n_b, dtype=np.bool_)
+
     leakers = 0
     first_leak = np.inf
     imp_ptr = 0
@@ -635,6 +669,8 @@ def simulate_one(
                 col = it_off[i] + ci
                 if not it_any[col]:
                     continue
+                left = max_eng - eng_count[g, i]
+                planned = False
                 for w in range(n_w):
                     if not centralised and weapon_battery[w] != g:
                         continue
@@ -646,22 +682,40 @@ def simulate_one(
                     tint = np.float64(it_time[col, w])
                     if tint < 0.0:
                         continue
-                    if priority == 2 and _holds_fire(
-                        i,
-                        w,
-                        col,
-                        max_eng - eng_count[g, i],
-                        g,
-                        centralised,
-                        salvo_size,
-                        pk,
-                        weapon_battery,
-                        ready,
-                        it_plan,
-                        it_last,
-                    ):
-                        held = True
-                        continue
+                    if priority == 2:
+                        if not planned:  # once per threat and node: nothing fired meanwhile
+                            for b2 in range(n_b):
+                                free_guided[b2] = battery_max_guided[b2] - msl_busy[b2]
+                                target_free[b2] = (
+                                    inflight_bt[b2, i] > 0 or tgt_busy[b2] < battery_max_targets[b2]
+                                )
+                            _worth_now(
+                                i,
+                                col,
+                                g,
+                                centralised,
+                                salvo_size,
+                                pk,
+                                weapon_battery,
+                                ready,
+                                free_guided,
+                                target_free,
+                                it_time,
+                                it_off[i],
+                                it_c0[i],
+                                it_nc[i],
+                                it_plan,
+                                it_last,
+                                cycle_s,
+                                max_eng,
+                                sls,
+                                scratch,
+                                worth,
+                            )
+                            planned = True
+                        if not (np.int64(worth[w]) >> (left - 1)) & 1:
+                            held = True
+                            continue
                     cand_i[n_cand] = i
                     cand_w[n_cand] = w
                     cand_t[n_cand] = tint

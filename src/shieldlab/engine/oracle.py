@@ -23,6 +23,7 @@ from shieldlab.c2.base import AssignmentProblem, WeaponAssigner, check_salvos, s
 from shieldlab.c2.greedy import GreedyAssigner
 from shieldlab.core.rng import KIND_DETECT, KIND_KILL, KIND_TRACK_NOISE, rep_key_py, uniform_py
 from shieldlab.engine.compiled import PRIORITY_LAYERED, CompiledScenario
+from shieldlab.engine.doctrine import PLAN_TOL
 from shieldlab.engine.outcomes import layout_of
 
 F64 = npt.NDArray[np.float64]
@@ -97,6 +98,36 @@ def look_chances(cs: CompiledScenario) -> npt.NDArray[np.int64]:
     return out
 
 
+def plan_values_py(
+    cs: CompiledScenario, i: int, k_from: int, q: dict[int, float]
+) -> tuple[list[list[float]], dict[tuple[int, int, int], float]]:
+    """The engagement programme (``engine.doctrine``) of threat i from its row k_from on.
+
+    ``q[w]``: salvo kill probability of each weapon that is an option. Returns ``V[k][L]``
+    (k relative to the threat's first row, k_from .. nc) and ``F[(k, w, L)]`` where w can
+    fire at k.
+    """
+    c0, nc, off = int(cs.it_c0[i]), int(cs.it_nc[i]), int(cs.it_off[i])
+    m = cs.max_engagements
+    v = [[0.0] * (m + 1) for _ in range(nc + 1)]
+    f: dict[tuple[int, int, int], float] = {}
+    for k in range(nc - 1, k_from - 1, -1):
+        for ell in range(1, m + 1):
+            best = v[k + 1][ell]
+            for w, qw in q.items():
+                tint = float(cs.it_time[off + k, w])
+                if tint < 0.0 or qw <= 0.0:
+                    continue
+                nxt = k
+                if cs.shoot_look_shoot:
+                    nxt = min(nc, max(k + 1, _cycle_of(tint, cs.cycle_s) - c0))
+                val = 1.0 - (1.0 - qw) * (1.0 - v[nxt][ell - 1])
+                f[(k, w, ell)] = val
+                best = max(best, val)
+            v[k][ell] = best
+    return v, f
+
+
 def hold_mask(
     cs: CompiledScenario,
     *,
@@ -106,28 +137,43 @@ def hold_mask(
     intercept_s: F64,
     left: list[int],
     ready: npt.NDArray[np.int64],
+    free_guided: list[int],
+    target_free: npt.NDArray[np.bool_],
 ) -> npt.NDArray[np.bool_]:
     """The ``layered`` doctrine's held pairs (rows x cols) at one decision cycle.
 
-    Pair (threat i, weapon w), feasible now, is held when the engagement plan
-    (``engine.doctrine``: ``it_plan``) says w is not worth firing now with ``left[a]``
-    engagements left, and a better weapon of the node (larger salvo kill probability with
-    ``salvo_size`` rounds) has ready rounds and can still intercept i (``it_last``).
-    docs/engine.md, "Doctrine".
+    Pair (threat i, weapon w), feasible now, is held when the engagement programme
+    (``engine.doctrine``) over the node's weapons (``cols``) *as they could fire now*
+    says w is not worth firing now with ``left[a]`` engagements left: a weapon whose
+    battery has no free target channel for i (``target_free[b, a]``) or no ready round is
+    no option; one whose salvo is cut short by its ready rounds or its battery's free
+    guidance channels (``free_guided[b]``) counts with the rounds it can fire. With a full
+    salvo possible on every weapon that can still reach i, that is the pre-computed plan
+    ``it_plan``. docs/engine.md, "Doctrine".
     """
     hold = np.zeros((len(rows), len(cols)), dtype=bool)
+    tol = 1.0 - PLAN_TOL
     for a, i in enumerate(rows):
-        row = int(cs.it_off[i]) + cycle - int(cs.it_c0[i])
-        q = [salvo_pk(float(cs.pk[w, i]), cs.salvo_size) for w in cols]
+        off = int(cs.it_off[i])
+        row = off + cycle - int(cs.it_c0[i])
+        n_fire = {}
+        for w in cols:
+            b = int(cs.weapon_battery[w])
+            n_fire[w] = (
+                min(cs.salvo_size, int(ready[w]), free_guided[b]) if target_free[b, a] else 0
+            )
+        full = all(n_fire[w] >= cs.salvo_size for w in cols if int(cs.it_last[i, w]) >= row)
+        if not full:
+            q = {w: salvo_pk(float(cs.pk[w, i]), n) for w, n in n_fire.items() if n > 0}
+            v, f = plan_values_py(cs, i, row - off, q)
         for b, w in enumerate(cols):
             if intercept_s[a, b] < 0.0 or left[a] < 1:
                 continue
-            if (int(cs.it_plan[row, w]) >> (left[a] - 1)) & 1:
-                continue
-            hold[a, b] = any(
-                q[b2] > q[b] and ready[w2] > 0 and int(cs.it_last[i, w2]) >= row
-                for b2, w2 in enumerate(cols)
-            )
+            if full:
+                hold[a, b] = not (int(cs.it_plan[row, w]) >> (left[a] - 1)) & 1
+            else:
+                val = f.get((row - off, w, left[a]), -1.0)
+                hold[a, b] = not (val >= 0.0 and val >= v[row - off][left[a]] * tol)
     return hold
 
 
@@ -323,6 +369,9 @@ def simulate_replication(
                     intercept_s=it,
                     left=[cs.max_engagements - int(eng_count[g, i]) for i in rows],
                     ready=ready,
+                    free_guided=[int(cs.battery_max_guided[b]) - msl_busy[b] for b in range(n_b)],
+                    target_free=(inflight[:, rows] > 0)
+                    | (np.array(tgt_busy) < cs.battery_max_targets)[:, None],
                 )
             looks: npt.NDArray[np.int64] | None = None
             if cs.shoot_look_shoot:
