@@ -8,7 +8,7 @@ thread, which the dying workers wake.
 * The runner cancelled its queued futures, then the workers were killed and only then
   the executor shut down. When the manager thread saw the dead workers first, CPython
   3.11's ``terminate_broken`` called ``set_exception`` on the cancelled futures and died
-  on ``InvalidStateError`` ("Exception in thread ...", CPython gh-107219, fixed in 3.12).
+  on ``InvalidStateError`` ("Exception in thread ...", CPython gh-107219; 3.11 has no fix).
 * It closed the executor's call-queue read end from the calling thread, while the
   manager thread (gh-94777) and the queue's feeder thread close the same connection:
   ``Connection.close`` is check-then-act, and the loser's ``EBADF`` was printed (or a

@@ -1,15 +1,19 @@
-"""The reusable worker-process pool behind ``simulate(workers=N)`` and its signal contract.
+"""The package's one worker-process pool and its signal contract.
 
-One pool per process, kept across :func:`~shieldlab.montecarlo.simulate` calls: its
-workers import numba and load the compiled kernel once, not once per run. Tasks are
-plain functions of ``(job, key, first, count)``; the job (compiled scenario, seed, path)
-travels pickled with each task and each worker keeps the last few it unpickled, so any
-``concurrent.futures`` executor -- this pool, a Dask client -- runs the same tasks.
+:class:`WorkerPool` is a :class:`concurrent.futures.Executor` over a spawn
+``ProcessPoolExecutor``; ``simulate(workers=N)`` runs its chunks on the process's
+reusable one (:func:`shared_pool`: kept across calls, so its workers import numba and
+load the compiled kernel once, not once per run) and ``study run --workers N`` its cells
+on its own (:func:`shieldlab.study.process_pool`). This module knows no task: what a
+worker runs is :mod:`shieldlab.montecarlo.chunks` (a job travels pickled, or as the path
+of a :func:`job_file`, and each worker keeps the last few it unpickled,
+:func:`cached_job`) or a study's ``run_cell``.
 
 Signals and process hygiene (docs/architecture.md, "Signal contract"):
 
 * Workers ignore SIGINT: a Ctrl-C reaches the whole foreground process group, and only
-  the parent acts on it (it cancels the run and ends the workers). SIGINT stays blocked
+  the parent acts on it (it ends the workers, :func:`end_pool_on_interrupt`, and
+  cancels the run). SIGINT stays blocked
   from the moment a worker is forked until its initializer has set it to ignored, so
   not even a worker still importing can print a ``KeyboardInterrupt`` traceback.
 * Workers die with their parent: on Linux ``prctl(PR_SET_PDEATHSIG, SIGKILL)``; on
@@ -429,7 +433,7 @@ class WorkerPool(Executor):
            still live: its manager thread then drops every cancelled future before it
            can see a worker die. CPython 3.11's ``terminate_broken`` calls
            ``set_exception`` on each pending future, which raises ``InvalidStateError``
-           in the manager thread for one already cancelled (gh-107219, fixed in 3.12).
+           in the manager thread for one already cancelled (CPython gh-107219; 3.11 has no fix).
         2. Terminate the workers. The manager thread sees them die, fails the running
            tasks' futures, closes its call queue's read end -- its feeder thread, if
            blocked writing to the dead workers, gets an ignored EPIPE -- and ends.
