@@ -124,7 +124,7 @@ def test_a_pool_broken_between_two_results_is_a_worker_error(reference: str) -> 
     there: ``submit`` raises BrokenProcessPool. Found by CI (1 run in many): it must be
     the same WorkerStartError as a death seen in a result, and the pool is replaced."""
     pool = _pool.shared_pool(2)
-    real_submit = pool.executor.submit
+    real_submit = pool._executor.submit
     calls = 0
 
     def submit(fn: Any, /, *args: Any) -> Any:
@@ -134,7 +134,7 @@ def test_a_pool_broken_between_two_results_is_a_worker_error(reference: str) -> 
             raise BrokenProcessPool("A child process terminated abruptly")
         return real_submit(fn, *args)
 
-    pool.executor.submit = submit  # type: ignore[method-assign]
+    pool._executor.submit = submit  # type: ignore[method-assign]
     with pytest.raises(_pool.WorkerStartError, match="worker process died"):
         simulate(SCENARIO, replications=8 * CHUNK, seed=11, workers=2)
     assert _pool.shared_pool(2) is not pool  # discarded, a new one started
@@ -208,7 +208,7 @@ def test_chunks_run_here_while_workers_start_change_nothing(
         return real(job, first, count)
 
     monkeypatch.setattr(runner, "run_job_chunk", spy)
-    monkeypatch.setattr(_pool.SharedPool, "warm", lambda self: False)  # never warm
+    monkeypatch.setattr(_pool.WorkerPool, "warm", lambda self: False)  # never warm
     got = simulate(SCENARIO, replications=6 * CHUNK + 5, seed=11, workers=2)
     assert ran_here and ran_here[0] == 6 * CHUNK  # from the end of the run
     monkeypatch.undo()

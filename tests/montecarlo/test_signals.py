@@ -7,7 +7,6 @@ Linux only: the tests find a process's children through /proc.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import subprocess
@@ -17,7 +16,13 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc (Linux)")
+sys.path.insert(0, str(Path(__file__).parents[1]))
+from _procs import HANG_S, HAS_PROC, pool_ready
+from _procs import children as _children
+from _procs import kill_all as _cleanup
+from _procs import wait_gone as _wait_gone
+
+pytestmark = pytest.mark.skipif(not HAS_PROC, reason="needs /proc (Linux)")
 
 # The real command, run by tests/_child.py, which writes a marker file once a chunk of
 # replications has been computed: the tests wait on that state, never on a clock (issue
@@ -25,40 +30,6 @@ pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="ne
 CHILD = str(Path(__file__).resolve().parent.parent / "_child.py")
 # Far longer than any test waits: the run is still going when the signal arrives.
 RUN = ["run", "--workers", "2", "-n", "20000000", "--json"]
-# Guards against a hang, not synchronisation: each wait ends as soon as its state is seen.
-HANG_S = 600.0
-
-
-def _stat(pid: int) -> tuple[int, str] | None:
-    """(parent pid, state) of ``pid``, or None once it is gone."""
-    try:
-        text = Path(f"/proc/{pid}/stat").read_text()
-    except (FileNotFoundError, ProcessLookupError):
-        return None
-    fields = text[text.rindex(")") + 2 :].split()
-    return int(fields[1]), fields[0]
-
-
-def _children(pid: int) -> dict[int, str]:
-    """Live children of ``pid`` and their command lines."""
-    out: dict[int, str] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        st = _stat(int(entry.name))
-        if st is None or st[0] != pid or st[1] == "Z":
-            continue
-        try:
-            cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except OSError:
-            continue
-        out[int(entry.name)] = cmd
-    return out
-
-
-def _alive(pid: int) -> bool:
-    st = _stat(pid)
-    return st is not None and st[1] != "Z"
 
 
 def _start_run(*extra: str, tmp: Path) -> tuple[subprocess.Popen[bytes], dict[int, str]]:
@@ -82,8 +53,7 @@ def _start_run(*extra: str, tmp: Path) -> tuple[subprocess.Popen[bytes], dict[in
     while True:
         if marker.exists():
             kids = _children(proc.pid)
-            workers = [p for p, cmd in kids.items() if "spawn_main" in cmd]
-            if len(workers) == 2 and any("resource_tracker" in c for c in kids.values()):
+            if pool_ready(kids, 2):
                 return proc, kids
         if proc.poll() is not None:
             pytest.fail(f"run ended early: {proc.communicate()}")
@@ -91,22 +61,6 @@ def _start_run(*extra: str, tmp: Path) -> tuple[subprocess.Popen[bytes], dict[in
             proc.kill()
             pytest.fail(f"no computing workers after {HANG_S:.0f} s: {_children(proc.pid)}")
         time.sleep(0.05)
-
-
-def _wait_gone(pids: list[int], timeout_s: float) -> list[int]:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        left = [p for p in pids if _alive(p)]
-        if not left:
-            return []
-        time.sleep(0.2)
-    return [p for p in pids if _alive(p)]
-
-
-def _cleanup(pids: list[int]) -> None:
-    for p in pids:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(p, signal.SIGKILL)
 
 
 @pytest.mark.parametrize(

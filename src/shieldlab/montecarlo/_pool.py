@@ -1,15 +1,19 @@
-"""The reusable worker-process pool behind ``simulate(workers=N)`` and its signal contract.
+"""The package's one worker-process pool and its signal contract.
 
-One pool per process, kept across :func:`~shieldlab.montecarlo.simulate` calls: its
-workers import numba and load the compiled kernel once, not once per run. Tasks are
-plain functions of ``(job, key, first, count)``; the job (compiled scenario, seed, path)
-travels pickled with each task and each worker keeps the last few it unpickled, so any
-``concurrent.futures`` executor -- this pool, a Dask client -- runs the same tasks.
+:class:`WorkerPool` is a :class:`concurrent.futures.Executor` over a spawn
+``ProcessPoolExecutor``; ``simulate(workers=N)`` runs its chunks on the process's
+reusable one (:func:`shared_pool`: kept across calls, so its workers import numba and
+load the compiled kernel once, not once per run) and ``study run --workers N`` its cells
+on its own (:func:`shieldlab.study.process_pool`). This module knows no task: what a
+worker runs is :mod:`shieldlab.montecarlo.chunks` (a job travels pickled, or as the path
+of a :func:`job_file`, and each worker keeps the last few it unpickled,
+:func:`cached_job`) or a study's ``run_cell``.
 
 Signals and process hygiene (docs/architecture.md, "Signal contract"):
 
 * Workers ignore SIGINT: a Ctrl-C reaches the whole foreground process group, and only
-  the parent acts on it (it cancels the run and ends the workers). SIGINT stays blocked
+  the parent acts on it (it ends the workers, :func:`end_pool_on_interrupt`, and
+  cancels the run). SIGINT stays blocked
   from the moment a worker is forked until its initializer has set it to ignored, so
   not even a worker still importing can print a ``KeyboardInterrupt`` traceback.
 * Workers die with their parent: on Linux ``prctl(PR_SET_PDEATHSIG, SIGKILL)``; on
@@ -44,16 +48,17 @@ import threading
 import time
 import types
 from collections import OrderedDict
-from collections.abc import Iterator
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import Any
-
-from shieldlab.montecarlo.aggregate import BlockSummary
+from typing import Any, ParamSpec, TypeVar
 
 log = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 _PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 _WATCHDOG_PERIOD_S = 0.5
@@ -71,7 +76,8 @@ _JOBS: OrderedDict[str, Any] = OrderedDict()
 _THREADS_SET = False
 
 
-def _single_thread_numba() -> None:
+def single_thread_numba() -> None:
+    """One numba compute thread in this (worker) process: the pool gives the parallelism."""
     global _THREADS_SET
     if _THREADS_SET:
         return
@@ -111,7 +117,7 @@ def worker_init(parent_pid: int, pdeathsig: bool) -> None:
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     _die_with_parent(parent_pid, pdeathsig)
-    _single_thread_numba()
+    single_thread_numba()
     # Import the kernels now, while the parent compiles the scenario, not in the first task.
     import shieldlab.engine.batch  # noqa: F401
 
@@ -121,7 +127,8 @@ def warm() -> int:
     return os.getpid()
 
 
-def _job(key: str, payload: bytes | str) -> Any:
+def cached_job(key: str, payload: bytes | str) -> Any:
+    """The job of ``key``: unpickled from ``payload`` (bytes, or a file's path) once per worker."""
     job = _JOBS.get(key)
     if job is None:
         if isinstance(payload, str):  # the reusable pool: a file written once per run
@@ -134,20 +141,6 @@ def _job(key: str, payload: bytes | str) -> Any:
     else:
         _JOBS.move_to_end(key)
     return job
-
-
-def run_task(key: str, payload: bytes | str, first: int, count: int) -> list[BlockSummary]:
-    """Replications ``first .. first + count - 1`` of a pickled job, as block summaries.
-
-    Called in a worker (process pool or Dask); the job (pickled bytes, or the path of a
-    file holding them) is unpickled once per worker.
-    """
-    if getattr(mp.current_process(), "_inheriting", False):  # pragma: no cover - safety net
-        raise WorkerStartError("run_task called while a worker process was starting")
-    _single_thread_numba()
-    from shieldlab.montecarlo.runner import run_job_chunk
-
-    return run_job_chunk(_job(key, payload), first, count)
 
 
 _JOB_PREFIX = "shieldlab-job-"
@@ -360,24 +353,48 @@ def spawned_children_ignore_sigint() -> Iterator[None]:
 # --------------------------------------------------------------------------- parent side
 
 
-class SharedPool:
-    """A spawn process pool kept for the life of the process, warmed once."""
+class WorkerPool(Executor):
+    """The package's one process pool: spawn workers with the signal contract above.
 
-    def __init__(self, workers: int, *, hide_main: bool) -> None:
+    A :class:`concurrent.futures.Executor` (``submit``, ``shutdown``, a context manager),
+    so a study's cells and ``simulate``'s chunks run on the same implementation: the
+    process's reusable pool (:func:`shared_pool`) and a study's own
+    (:func:`shieldlab.study.process_pool`) are both instances. Runners that find one
+    (:func:`pool_of`) also never wait forever on a dead worker (:func:`wait_result`,
+    :func:`wait_any`) and end the workers at once on Ctrl-C or SIGTERM
+    (:func:`end_pool_on_interrupt`).
+    """
+
+    def __init__(self, workers: int, *, hide_main: bool | None = None) -> None:
+        if hide_main is None:
+            hide_main = not main_module_rerun_is_safe()
         self.workers = workers
         self.hide_main = hide_main
+        self._ended = False
+        self._end_lock = threading.Lock()
+        self._last_processes: list[Any] = []
         ctx = mp.get_context("spawn")
-        self.executor = ProcessPoolExecutor(
+        self._executor = ProcessPoolExecutor(
             max_workers=workers,
             mp_context=ctx,
             initializer=worker_init,
+            # PR_SET_PDEATHSIG fires when the *thread* that started the child ends: only
+            # from the main thread is that the parent's death (else: the watchdog alone).
             initargs=(os.getpid(), threading.current_thread() is threading.main_thread()),
         )
         # Python starts spawn workers on submit, one per task while none is idle: one
         # no-op task per worker starts them all now, with SIGINT blocked and (when
         # re-running it is unsafe) without the main module.
         with sigint_blocked(), main_hidden(hide_main):
-            self._warm = [self.executor.submit(warm) for _ in range(workers)]
+            self._warm = [self._executor.submit(warm) for _ in range(workers)]
+
+    def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
+        """Run ``fn(*args, **kwargs)`` in a worker; a pool broken by a dead worker raises
+        :class:`WorkerStartError` (not the executor's ``BrokenProcessPool``)."""
+        try:
+            return self._executor.submit(fn, *args, **kwargs)
+        except BrokenProcessPool as exc:
+            raise WorkerStartError(f"a worker process died: {exc}") from None
 
     def warm(self) -> bool:
         """Whether every worker has started (imports done, ready for tasks)."""
@@ -385,13 +402,17 @@ class SharedPool:
 
     def processes(self) -> list[Any]:
         # A private attribute of ProcessPoolExecutor (a dict, None after shutdown): the
-        # public API can neither tell whether a worker died nor end one.
-        return list((getattr(self.executor, "_processes", None) or {}).values())
+        # public API can neither tell whether a worker died nor end one. Kept from the
+        # last look once the executor has dropped it (after shutdown).
+        procs = getattr(self._executor, "_processes", None)
+        if procs is not None:
+            self._last_processes = list(procs.values())
+        return list(self._last_processes)
 
     def healthy(self) -> bool:
-        if getattr(self.executor, "_broken", False) or getattr(
-            self.executor, "_shutdown_thread", False
-        ):
+        if self._ended or getattr(self._executor, "_broken", False):
+            return False
+        if getattr(self._executor, "_shutdown_thread", False):
             return False
         return all(p.exitcode is None for p in self.processes())
 
@@ -403,36 +424,64 @@ class SharedPool:
         return None
 
     def terminate(self) -> None:
-        """End the workers now (Ctrl-C, SIGTERM, a dead worker) and drop the pool."""
+        """End the workers now (Ctrl-C, SIGTERM, a dead worker); nothing waits for a task.
+
+        In this order, each step for a race that printed a traceback after the one line
+        of the signal contract (the rare SIGTERM test failure under load):
+
+        1. Shut the executor down (no wait, queued tasks cancelled) while the workers
+           still live: its manager thread then drops every cancelled future before it
+           can see a worker die. CPython 3.11's ``terminate_broken`` calls
+           ``set_exception`` on each pending future, which raises ``InvalidStateError``
+           in the manager thread for one already cancelled (CPython gh-107219; 3.11 has no fix).
+        2. Terminate the workers. The manager thread sees them die, fails the running
+           tasks' futures, closes its call queue's read end -- its feeder thread, if
+           blocked writing to the dead workers, gets an ignored EPIPE -- and ends.
+        3. Wait for that thread. Nothing here closes the executor's pipes: doing so from
+           this thread (as this method once did) raced the manager and feeder threads
+           closing them too, and the loser's ``EBADF`` reached stderr.
+        """
+        with self._end_lock:
+            if self._ended:
+                return
+            self._ended = True
         procs = self.processes()
+        manager = getattr(self._executor, "_executor_manager_thread", None)
+        with contextlib.suppress(Exception):
+            self._executor.shutdown(wait=False, cancel_futures=True)
         for p in procs:
             with contextlib.suppress(Exception):
                 p.terminate()
-        # The call queue's feeder thread may be blocked writing into a pipe that only the
-        # dead workers read: close this process's read end too, so it gets EPIPE (which
-        # the executor ignores) and ends, instead of hanging the exit that joins it.
-        queue = getattr(self.executor, "_call_queue", None)
-        if queue is not None:
-            with contextlib.suppress(Exception):
-                queue.cancel_join_thread()
-            with contextlib.suppress(Exception):
-                queue._reader.close()
-        with contextlib.suppress(Exception):
-            self.executor.shutdown(wait=False, cancel_futures=True)
         for p in procs:
             with contextlib.suppress(Exception):
-                p.join(timeout=5.0)
+                p.join(timeout=_END_TIMEOUT_S)
+                if p.exitcode is None:  # pragma: no cover - SIGTERM ignored or stopped
+                    p.kill()
+                    p.join(timeout=_END_TIMEOUT_S)
+        if manager is not None:
+            manager.join(timeout=_END_TIMEOUT_S)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """As :meth:`Executor.shutdown`; a no-op once :meth:`terminate` has run."""
+        with self._end_lock:
+            if self._ended:
+                return
+            if wait:
+                self._ended = True
+        self._executor.shutdown(wait=wait, cancel_futures=cancel_futures)
 
     def close(self) -> None:
+        """Finish the running tasks, drop the queued ones, end the workers."""
         with contextlib.suppress(Exception):
-            self.executor.shutdown(wait=True, cancel_futures=True)
+            self.shutdown(wait=True, cancel_futures=True)
 
 
+_END_TIMEOUT_S = 5.0  # a bound on ending a worker (SIGTERM, then SIGKILL), not a sync
 _LOCK = threading.Lock()
-_SHARED: SharedPool | None = None
+_SHARED: WorkerPool | None = None
 
 
-def shared_pool(workers: int) -> SharedPool:
+def shared_pool(workers: int) -> WorkerPool:
     """The process's reusable pool with ``workers`` workers (created or replaced as needed)."""
     global _SHARED
     hide = not main_module_rerun_is_safe()
@@ -449,12 +498,12 @@ def shared_pool(workers: int) -> SharedPool:
                     "'if __name__ == \"__main__\":' guard, or read from stdin): workers "
                     "start without it"
                 )
-            pool = SharedPool(workers, hide_main=hide)
+            pool = WorkerPool(workers, hide_main=hide)
             _SHARED = pool
         return pool
 
 
-def discard_shared_pool(pool: SharedPool) -> None:
+def discard_pool(pool: WorkerPool) -> None:
     """Terminate ``pool`` and forget it if it is the shared one."""
     global _SHARED
     with _LOCK:
@@ -463,10 +512,17 @@ def discard_shared_pool(pool: SharedPool) -> None:
     pool.terminate()
 
 
-def pool_of(executor: Executor) -> SharedPool | None:
-    """The :class:`SharedPool` wrapping ``executor``, if it is the shared pool."""
-    pool = _SHARED
-    return pool if pool is not None and pool.executor is executor else None
+def pool_of(executor: Executor | None) -> WorkerPool | None:
+    """``executor`` if it is a :class:`WorkerPool` (the shared one or another)."""
+    return executor if isinstance(executor, WorkerPool) else None
+
+
+def end_pool_on_interrupt(pool: WorkerPool | None, exc: BaseException) -> None:
+    """Ctrl-C, SIGTERM turned into an exception, a dead worker: end the workers now instead
+    of waiting for their tasks; the next shared-pool call starts a new pool. (A task's own
+    error, e.g. a bad plugin assigner, leaves the pool as is.)"""
+    if pool is not None and (not isinstance(exc, Exception) or isinstance(exc, WorkerStartError)):
+        discard_pool(pool)
 
 
 @atexit.register
@@ -477,7 +533,14 @@ def _close_shared() -> None:
         pool.close()
 
 
-def wait_result(fut: Future[Any], pool: SharedPool | None) -> Any:
+def _dead(pool: WorkerPool) -> WorkerStartError | None:
+    code = pool.dead_worker()
+    if code is None:
+        return None
+    return WorkerStartError(f"a worker process exited (status {code}) before finishing its task")
+
+
+def wait_result(fut: Future[Any], pool: WorkerPool | None) -> Any:
     """``fut.result()``, but never waits forever on a pool whose worker has died."""
     if pool is None:
         return fut.result()
@@ -485,10 +548,25 @@ def wait_result(fut: Future[Any], pool: SharedPool | None) -> Any:
         try:
             return fut.result(timeout=_POLL_S)
         except FutureTimeout:
-            code = pool.dead_worker()
-            if code is not None and not fut.done():
-                raise WorkerStartError(
-                    f"a worker process exited (status {code}) before finishing its task"
-                ) from None
+            err = _dead(pool)
+            if err is not None and not fut.done():
+                raise err from None
         except BrokenProcessPool as exc:
             raise WorkerStartError(f"a worker process died: {exc}") from None
+
+
+def wait_any(
+    pending: set[Future[Any]], pool: WorkerPool | None
+) -> tuple[set[Future[Any]], set[Future[Any]]]:
+    """``concurrent.futures.wait(pending, return_when=FIRST_COMPLETED)`` as (done, not done),
+    but never forever on a pool whose worker has died (:class:`WorkerStartError`)."""
+    if pool is None:
+        done, rest = wait(pending, return_when=FIRST_COMPLETED)
+        return set(done), set(rest)
+    while True:
+        done, rest = wait(pending, timeout=_POLL_S, return_when=FIRST_COMPLETED)
+        if done:
+            return set(done), set(rest)
+        err = _dead(pool)
+        if err is not None:
+            raise err

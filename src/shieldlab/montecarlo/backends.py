@@ -229,7 +229,7 @@ def open_executor(scheduler: str | None = None, workers: int = 1) -> Iterator[Ex
         if workers == 1:
             yield InlineExecutor()
         else:
-            yield shared_pool(workers).executor
+            yield shared_pool(workers)
         return
     scheduler = scheduler.strip()
     if not scheduler:

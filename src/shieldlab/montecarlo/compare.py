@@ -19,6 +19,7 @@ through". ``time_of_first_leak_s`` is paired over the replications where both le
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,6 +32,8 @@ from shieldlab.core.stats import t_half_width
 from shieldlab.engine.compiled import CompiledScenario, compile_scenario
 from shieldlab.engine.outcomes import layout_of
 from shieldlab.montecarlo.aggregate import Accumulator, summarise
+from shieldlab.montecarlo.chunks import CHUNK, check_run_options, run_chunk
+from shieldlab.montecarlo.display import num
 from shieldlab.scenario.model import Scenario
 
 F64 = npt.NDArray[np.float64]
@@ -138,8 +141,6 @@ class Comparison:
         return frame
 
     def _repr_html_(self) -> str:
-        from shieldlab.montecarlo.display import comparison_html
-
         return comparison_html(self)
 
 
@@ -186,8 +187,6 @@ def compare(
     """
     import time
 
-    from shieldlab.montecarlo.runner import CHUNK, _run_chunk, check_run_options
-
     check_run_options(replications=replications, seed=seed, workers=1, precision=None)
     t0 = time.perf_counter()
     cs_a, py_a, meas_a, waves_a = _prepare(a)
@@ -205,8 +204,8 @@ def compare(
     done = 0
     while done < replications:
         count = min(CHUNK, replications - done)
-        ra = _run_chunk(cs_a, seed, done, count, py_a, meas_a, not py_a)
-        rb = _run_chunk(cs_b, seed, done, count, py_b, meas_b, not py_b)
+        ra = run_chunk(cs_a, seed, done, count, py_a, meas_a, not py_a)
+        rb = run_chunk(cs_b, seed, done, count, py_b, meas_b, not py_b)
         xa = np.column_stack([ra[:, ja], (ra[:, leak_a] > 0).astype(np.float64)])
         xb = np.column_stack([rb[:, jb], (rb[:, leak_b] > 0).astype(np.float64)])
         # Time of first leak: paired over replications where both leak (else both NaN).
@@ -249,4 +248,26 @@ def compare(
         only_a=tuple(k for k in names_a if k not in names_b),
         only_b=tuple(k for k in names_b if k not in names_a),
         timing={"run_s": time.perf_counter() - t0},
+    )
+
+
+def comparison_html(cmp: Comparison) -> str:
+    """A comparison as the notebook shows it: one row per outcome, B − A with its interval."""
+    head = (
+        "<tr><th>outcome</th><th>A</th><th>B</th><th>B − A</th><th>95 % interval</th>"
+        "<th>variance reduction</th></tr>"
+    )
+    body = []
+    for name, d in cmp.differences.items():
+        ci = "" if d.ci95[0] == d.ci95[1] else f"[{num(d.ci95[0])}, {num(d.ci95[1])}]"
+        cells = (name, num(d.mean_a), num(d.mean_b), num(d.diff), ci, num(d.variance_reduction))
+        style = " style='font-weight:bold'" if d.significant else ""
+        body.append(f"<tr{style}>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
+    caption = (
+        f"{cmp.b} − {cmp.a}: {cmp.replications:,} paired replications, seed {cmp.seed} "
+        "(common random numbers; bold: interval excludes 0)"
+    )
+    return (
+        f"<table><caption style='text-align:left'>{html.escape(caption)}</caption>"
+        f"<thead>{head}</thead><tbody>{''.join(body)}</tbody></table>"
     )

@@ -10,6 +10,7 @@ JSON (``std``: the standard deviation over replications, ddof = 1).
 
 from __future__ import annotations
 
+import html
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +23,7 @@ from shieldlab.engine.compiled import PRIORITY_CODES, CompiledScenario
 from shieldlab.engine.outcomes import layout_of
 from shieldlab.errors import InputError
 from shieldlab.montecarlo.aggregate import Accumulator
+from shieldlab.montecarlo.display import num, table_html
 from shieldlab.scenario.model import THREAT_CLASSES
 
 #: How each kind of metric's ``ci95`` is computed (reported in ``--json`` and tables).
@@ -152,8 +154,6 @@ class Results:
 
     def _repr_html_(self) -> str:
         """A notebook shows the headline and the metrics as a table."""
-        from shieldlab.montecarlo.display import results_html
-
         return results_html(self)
 
     def rows(self) -> list[dict[str, Any]]:
@@ -504,3 +504,23 @@ def write_table(results: Results, path: str) -> None:
     sink = io.BytesIO()
     pq.write_table(table, sink)
     atomic_write_bytes(path, sink.getvalue())
+
+
+def metric_cells(m: Metric) -> tuple[str, str]:
+    """(mean, 95 % interval) as text; no interval for a constant outcome."""
+    if m.is_constant or not math.isfinite(m.ci95[0]):
+        return num(m.mean), ""
+    return num(m.mean), f"[{num(m.ci95[0])}, {num(m.ci95[1])}]"
+
+
+def results_html(res: Results) -> str:
+    """The results as the notebook shows them: headline, then every metric in a table."""
+    rows: list[tuple[str, str, str, str]] = []
+    for name, m in res.metrics.items():
+        rows.append(("", name, *metric_cells(m)))
+    for group, items in res.by_type.items():
+        for name, m in items.items():
+            rows.append((group, name, *metric_cells(m)))
+    caption = f"{res.scenario}: {res.replications:,} replications, seed {res.seed}"
+    head = f"<p><b>{html.escape(res.headline)}</b></p>" if res.headline else ""
+    return f"<div>{head}{table_html(rows, caption)}</div>"

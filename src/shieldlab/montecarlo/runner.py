@@ -29,113 +29,56 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future
-from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Any
-
-import numpy as np
-import numpy.typing as npt
 
 from shieldlab.engine.compiled import CompiledScenario, compile_scenario
 from shieldlab.engine.outcomes import layout_of
-from shieldlab.errors import InputError
 from shieldlab.montecarlo._pool import (
-    SharedPool,
-    WorkerStartError,
-    discard_shared_pool,
+    WorkerPool,
+    end_pool_on_interrupt,
     job_file,
     pack_job,
     pool_of,
-    run_task,
     shared_pool,
     wait_result,
 )
-from shieldlab.montecarlo.aggregate import BLOCK, Accumulator, BlockSummary, summarise
+from shieldlab.montecarlo.aggregate import Accumulator, BlockSummary, summarise
 from shieldlab.montecarlo.backends import InlineExecutor, describe_executor
+from shieldlab.montecarlo.chunks import (
+    CHUNK,
+    MAX_REPLICATIONS,
+    Job,
+    check_run_options,
+    run_chunk,
+    run_job_chunk,
+    run_task,
+)
 from shieldlab.montecarlo.results import Results, build_results
 from shieldlab.scenario.model import Scenario
 
 if TYPE_CHECKING:
     from shieldlab.engine.measured import MeasuredTables
 
+__all__ = [
+    "CHUNK",
+    "MAX_REPLICATIONS",
+    "PRECISION_DEFAULT_MAX",
+    "check_run_options",
+    "default_workers",
+    "run_job_chunk",
+    "simulate",
+]
+
 log = logging.getLogger(__name__)
 
-F64 = npt.NDArray[np.float64]
-
-CHUNK = 16 * BLOCK  # replications per task handed to a worker
 MAX_IN_FLIGHT = 64  # tasks submitted ahead of the one being merged (other executors)
-MAX_REPLICATIONS = 100_000_000
 PRECISION_DEFAULT_MAX = 1_000_000  # replication cap with --precision unless given
 ProgressFn = Callable[[int, int], None]
-#: What a worker needs to run replications: compiled scenario, seed, Python path?, tables,
-#: breakdown columns? (``engine.breakdown``: by threat class, wave, weapon; compiled path).
-Job = tuple[CompiledScenario, int, bool, "MeasuredTables | None", bool]
-
-
-def _run_chunk(
-    cs: CompiledScenario,
-    seed: int,
-    first: int,
-    count: int,
-    python: bool,
-    measured: MeasuredTables | None = None,
-    breakdown: bool = False,
-) -> F64:
-    if measured is not None:
-        # Fidelity "measured": per replication, tracks from the tracker decide when the
-        # engine's tracks form (engine.measured); the engine path below runs unchanged.
-        from shieldlab.engine.measured import run_measured
-
-        return run_measured(
-            cs,
-            measured,
-            seed=seed,
-            first=first,
-            count=count,
-            run=lambda cs_k, f, n: _run_chunk(cs_k, seed, f, n, python, breakdown=breakdown),
-        )
-    if python:
-        from shieldlab.c2.registry import make_assigner
-        from shieldlab.engine.oracle import run_replications_py
-
-        return run_replications_py(
-            cs, seed=seed, first=first, count=count, assigner=make_assigner(cs.assigner)
-        )
-    if breakdown:
-        from shieldlab.engine.breakdown import run_breakdown
-
-        return run_breakdown(cs, seed=seed, first=first, count=count)
-    from shieldlab.engine.batch import run_replications
-
-    return run_replications(cs, seed=seed, first=first, count=count)
-
-
-def run_job_chunk(job: Job, first: int, count: int) -> list[BlockSummary]:
-    """Block summaries of replications ``first .. first + count - 1`` of ``job``."""
-    cs, seed, python, measured, breakdown = job
-    rows = _run_chunk(cs, seed, first, count, python, measured, breakdown)
-    return summarise(rows, first=first, leak_col=layout_of(cs).columns()["leakers"])
 
 
 def _chunks(start: int, stop: int) -> Iterator[tuple[int, int]]:
     for a in range(start, stop, CHUNK):
         yield a, min(CHUNK, stop - a)
-
-
-def check_run_options(
-    *, replications: int, seed: int, workers: int, precision: float | None
-) -> None:
-    """Raise :class:`InputError` (naming the option) for out-of-range run options."""
-    if not 1 <= replications <= MAX_REPLICATIONS:
-        raise InputError(
-            f"must be between 1 and {MAX_REPLICATIONS:,}, got {replications}",
-            field="--replications",
-        )
-    if not 0 <= seed < 2**63:
-        raise InputError(f"must be between 0 and 2**63 - 1, got {seed}", field="--seed")
-    if not 1 <= workers <= 256:
-        raise InputError(f"must be between 1 and 256, got {workers}", field="--workers")
-    if precision is not None and not (precision > 0.0 and math.isfinite(precision)):
-        raise InputError(f"must be a positive number, got {precision}", field="--precision")
 
 
 def simulate(
@@ -178,11 +121,11 @@ def simulate(
             "shieldlab.simulate() called while a worker process was starting: put the "
             "script's top-level code under 'if __name__ == \"__main__\":'"
         )
-    pool: SharedPool | None = None
+    pool: WorkerPool | None = None
     if executor is None and workers > 1:
         # Before compiling: new workers import numba while this process compiles.
         pool = shared_pool(workers)
-        executor = pool.executor
+        executor = pool
     elif executor is not None:
         pool = pool_of(executor)
     in_process = executor is None or isinstance(executor, InlineExecutor)
@@ -237,7 +180,7 @@ def simulate(
         t1 = time.perf_counter()
         if not python:
             summarise(
-                _run_chunk(cs, seed, 0, 1, python, breakdown=bd is not None),
+                run_chunk(cs, seed, 0, 1, python, breakdown=bd is not None),
                 first=0,
                 leak_col=leak_col,
             )
@@ -245,7 +188,7 @@ def simulate(
         if progress is not None:
             progress(0, replications)  # compiled and warm: the front end's "compiling" ends here
     except BaseException as exc:
-        _end_pool_on_interrupt(pool, exc)
+        end_pool_on_interrupt(pool, exc)
         raise
 
     target_met: bool | None = None
@@ -294,7 +237,7 @@ def simulate(
 
 def _run_on(
     executor: Executor,
-    pool: SharedPool | None,
+    pool: WorkerPool | None,
     job: Job,
     key: str,
     payload: bytes,
@@ -326,7 +269,7 @@ def _run_on(
 
 def _run_tasks(
     executor: Executor,
-    pool: SharedPool | None,
+    pool: WorkerPool | None,
     job: Job,
     key: str,
     data: Any,
@@ -343,14 +286,8 @@ def _run_tasks(
     def submit_more() -> None:
         nonlocal head
         while head <= tail and len(futures) < ahead:
-            try:
-                futures[head] = executor.submit(run_task, key, data, *tasks[head])
-            except BrokenProcessPool as exc:
-                # A worker died between two results: the pool refuses new tasks. Same
-                # error as when the death shows in a result (wait_result).
-                if pool is None:
-                    raise
-                raise WorkerStartError(f"a worker process died: {exc}") from None
+            # The pool raises WorkerStartError if a worker died between two results.
+            futures[head] = executor.submit(run_task, key, data, *tasks[head])
             head += 1
 
     try:
@@ -376,18 +313,12 @@ def _run_tasks(
             if progress is not None:
                 progress(first + count, total)
     except BaseException as exc:
+        # The pool first: its end settles every future it holds; a cancel racing its
+        # manager thread's failing of them raised there (WorkerPool.terminate).
+        end_pool_on_interrupt(pool, exc)
         for fut in futures.values():
             fut.cancel()
-        _end_pool_on_interrupt(pool, exc)
         raise
-
-
-def _end_pool_on_interrupt(pool: SharedPool | None, exc: BaseException) -> None:
-    """Ctrl-C, SIGTERM turned into an exception, a dead worker: end the workers now instead
-    of waiting for their chunks; the next call starts a new pool. (A chunk's own error,
-    e.g. a bad plugin assigner, leaves the pool as is.)"""
-    if pool is not None and (not isinstance(exc, Exception) or isinstance(exc, WorkerStartError)):
-        discard_shared_pool(pool)
 
 
 def _leak_half_width(acc: Accumulator, leak_col: int) -> float:

@@ -19,10 +19,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from shieldlab._html import html_table
 from shieldlab.core.stats import mean_interval, t_half_width, wilson_interval
 from shieldlab.engine import CompiledScenario, compile_scenario, layout_of, run_replications
 from shieldlab.errors import InputError
-from shieldlab.montecarlo.results import Metric
+from shieldlab.montecarlo.display import num
+from shieldlab.montecarlo.results import Metric, metric_cells
 from shieldlab.montecarlo.runner import simulate
 from shieldlab.scenario.model import MAX_THREATS, Raid, Scenario, Wave
 
@@ -112,8 +114,6 @@ class PenetrationCurvePoints(list[PenetrationPoint]):
     """The points of :func:`penetration_curve`: a plain list that a notebook shows as a table."""
 
     def _repr_html_(self) -> str:
-        from shieldlab.montecarlo.display import penetration_html
-
         return penetration_html(self)
 
 
@@ -308,8 +308,6 @@ class PenetrationStudy:
     seed: int
 
     def _repr_html_(self) -> str:
-        from shieldlab.montecarlo.display import penetration_study_html
-
         return penetration_study_html(self)
 
     def mean(self) -> npt.NDArray[np.float64]:
@@ -421,3 +419,61 @@ def penetration_study(
         replications=replications,
         seed=seed,
     )
+
+
+def _with_interval(m: Metric) -> str:
+    mean, ci = metric_cells(m)
+    return f"{mean} {ci}".strip()
+
+
+def penetration_html(points: Sequence[PenetrationPoint]) -> str:
+    """A penetration curve (:func:`~shieldlab.montecarlo.penetration_curve`): one row per
+    raid size, leakers, P(no leaker) and interceptors fired with their 95 % intervals."""
+    header = (
+        "raid size",
+        "leakers [95 %]",
+        "leak fraction",
+        "P(no leaker) [95 %]",
+        "interceptors fired [95 %]",
+    )
+    rows = [
+        [
+            f"{p.raid_size:,}",
+            _with_interval(p.leakers),
+            num(p.leak_fraction),
+            _with_interval(p.p_zero_leakers),
+            _with_interval(p.interceptors_fired),
+        ]
+        for p in points
+    ]
+    caption = (
+        f"Penetration curve: {len(rows)} raid sizes "
+        "(same seed at every size: common random numbers)"
+    )
+    return html_table(header, rows, caption=caption, right=(0, 1, 2, 3, 4))
+
+
+def penetration_study_html(study: PenetrationStudy) -> str:
+    """A penetration study: mean penetrating warheads [95 %] and P(at least 1), one row per
+    (inventory, raid size)."""
+    mean, ci = study.mean(), study.interval()
+    p1, p1_ci = study.p_at_least(1), study.p_at_least_interval(1)
+    rows = []
+    for i, inv in enumerate(study.interceptors):
+        for j, n in enumerate(study.raid_sizes):
+            rows.append(
+                [
+                    "scenario's own" if inv is None else f"{inv:,}",
+                    f"{int(n):,}",
+                    f"{num(float(mean[i, j]))} [{num(float(ci[i, j, 0]))}, "
+                    f"{num(float(ci[i, j, 1]))}]",
+                    f"{num(float(p1[i, j]))} [{num(float(p1_ci[i, j, 0]))}, "
+                    f"{num(float(p1_ci[i, j, 1]))}]",
+                ]
+            )
+    caption = (
+        f"Penetration study: {study.replications:,} replications per point, seed {study.seed} "
+        "(common random numbers)"
+    )
+    header = ("interceptors", "raid size", "penetrating [95 %]", "P(at least 1) [95 % Wilson]")
+    return html_table(header, rows, caption=caption, right=(0, 1, 2, 3))

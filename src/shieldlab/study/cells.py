@@ -98,8 +98,8 @@ def _simulate_rows(scenario: Scenario, replications: int, seed: int) -> tuple[An
     """``simulate``'s results, plus the rows it reduced and their column names."""
     from shieldlab.engine import compile_scenario, layout_of, run_replications
     from shieldlab.montecarlo.aggregate import Accumulator, summarise
+    from shieldlab.montecarlo.chunks import CHUNK
     from shieldlab.montecarlo.results import build_results
-    from shieldlab.montecarlo.runner import CHUNK
 
     cs = compile_scenario(scenario)
     lay = layout_of(cs)

@@ -9,14 +9,46 @@ from __future__ import annotations
 
 import html
 import math
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any, Protocol
 
 from shieldlab._html import html_table
 
-if TYPE_CHECKING:
-    from shieldlab.study.runner import StudyResults
+__all__ = [
+    "MAIN_OUTPUTS",
+    "StudyView",
+    "cells_table_html",
+    "fmt",
+    "sensitivity_tables_html",
+    "study_html",
+]
 
-__all__ = ["MAIN_OUTPUTS", "cells_table_html", "fmt", "sensitivity_tables_html", "study_html"]
+
+class StudyView(Protocol):
+    """What the tables read of a study; :class:`shieldlab.study.StudyResults` is one.
+
+    Declared here, below the runner that defines the results class and whose
+    ``_repr_html_`` calls :func:`study_html`: this module imports no module of the study
+    package above it (docs/architecture.md, "No import cycles").
+    """
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def design(self) -> str: ...
+    @property
+    def factors(self) -> tuple[str, ...]: ...
+    @property
+    def outputs(self) -> tuple[str, ...]: ...
+    @property
+    def records(self) -> list[dict[str, Any]]: ...
+    @property
+    def sensitivity(self) -> list[dict[str, Any]] | None: ...
+    @property
+    def n_cells(self) -> int: ...
+    @property
+    def directory(self) -> Path | None: ...
+
 
 #: The outputs shown in the table of cells (when the study has them), in this order.
 MAIN_OUTPUTS = ("leakers", "p_any_leak", "interceptors_fired", "stability_index")
@@ -41,12 +73,12 @@ def fmt(v: Any, digits: int = 3) -> str:
     return str(v)
 
 
-def main_outputs(res: StudyResults) -> list[str]:
+def main_outputs(res: StudyView) -> list[str]:
     """The outputs of :data:`MAIN_OUTPUTS` that the study has."""
     return [o for o in MAIN_OUTPUTS if o in res.outputs]
 
 
-def cells_table_html(res: StudyResults, max_rows: int | None = HTML_ROWS) -> str:
+def cells_table_html(res: StudyView, max_rows: int | None = HTML_ROWS) -> str:
     """The cells (the first ``max_rows``; ``None``: all): cell, factor values, outputs."""
     shown = res.records if max_rows is None else res.records[:max_rows]
     outs = main_outputs(res)
@@ -68,7 +100,7 @@ def cells_table_html(res: StudyResults, max_rows: int | None = HTML_ROWS) -> str
     return html_table(header, rows, caption=caption, right=tuple(range(len(header)))[1:])
 
 
-def sensitivity_by_output(res: StudyResults) -> dict[str, list[tuple[str, dict[str, Any]]]]:
+def sensitivity_by_output(res: StudyView) -> dict[str, list[tuple[str, dict[str, Any]]]]:
     """output -> [(factor, {measure: index dict})], factors in the study's order."""
     by: dict[tuple[str, str], dict[str, Any]] = {}
     for s in res.sensitivity or []:
@@ -77,7 +109,7 @@ def sensitivity_by_output(res: StudyResults) -> dict[str, list[tuple[str, dict[s
     return {o: [(f, by[(o, f)]) for f in res.factors if (o, f) in by] for o in outputs}
 
 
-def sensitivity_tables_html(res: StudyResults) -> str:
+def sensitivity_tables_html(res: StudyView) -> str:
     """One table per output: Sobol S1/ST or Morris mu*/mu/sigma with 95 % intervals,
     factors by decreasing total index (Sobol) or mu* (Morris)."""
     sobol = res.design == "sobol"
@@ -105,7 +137,7 @@ def sensitivity_tables_html(res: StudyResults) -> str:
     return "".join(parts)
 
 
-def study_html(res: StudyResults) -> str:
+def study_html(res: StudyView) -> str:
     """What a notebook shows for a study: a summary line, the cells, the indices."""
     done = len(res.records)
     summary = f"Study {res.name}: {res.design} design over {', '.join(res.factors)}; "

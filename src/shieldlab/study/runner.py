@@ -11,7 +11,11 @@ gives bit-identical cells.
 Executors: ``executor=None`` runs cells one after another in this process (the kernel
 uses numba's threads). Any :class:`concurrent.futures.Executor` (a process pool, a Dask
 ``Client.get_executor()``, ...) scales out over cells; :func:`process_pool` is the one
-``shieldlab study run --workers N`` uses.
+``shieldlab study run --workers N`` uses: the package's one worker pool
+(:class:`shieldlab.montecarlo._pool.WorkerPool`, the same as ``simulate(workers=N)``'s),
+whose workers ignore Ctrl-C and die with their parent. On such a pool a dead worker is
+an error, not a hang, and a Ctrl-C or SIGTERM ends the workers at once instead of
+waiting for their cells (docs/architecture.md, "Signal contract").
 """
 
 from __future__ import annotations
@@ -19,10 +23,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import multiprocessing as mp
 import time
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +33,13 @@ from typing import Any
 import numpy as np
 
 from shieldlab.errors import InputError
+from shieldlab.montecarlo._pool import (
+    WorkerPool,
+    end_pool_on_interrupt,
+    pool_of,
+    wait_any,
+    wait_result,
+)
 from shieldlab.scenario.model import Scenario
 from shieldlab.study.cells import (
     SCENARIO_OUTPUTS,
@@ -197,20 +207,14 @@ def _record(res: CellResult, values: tuple[Any, ...]) -> dict[str, Any]:
     return {"cell": res.index, "seed": res.seed, "values": list(values), "outputs": res.outputs}
 
 
-def _init_worker() -> None:
-    try:  # one compute thread per worker process; the pool gives the parallelism
-        import numba
+def process_pool(workers: int) -> WorkerPool:
+    """A pool of ``workers`` spawned processes, one numba thread each, for cells.
 
-        numba.set_num_threads(1)
-    except (ImportError, ValueError):  # pragma: no cover
-        pass
-
-
-def process_pool(workers: int) -> ProcessPoolExecutor:
-    """A pool of ``workers`` spawned processes, one numba thread each, for cells."""
-    return ProcessPoolExecutor(
-        max_workers=workers, mp_context=mp.get_context("spawn"), initializer=_init_worker
-    )
+    The package's one pool implementation (the same as ``simulate(workers=N)``'s): its
+    workers ignore SIGINT and die with this process (``PR_SET_PDEATHSIG`` on Linux, a
+    parent watchdog everywhere). Use it as a context manager, or ``shutdown()`` it.
+    """
+    return WorkerPool(workers)
 
 
 def sensitivity_of(
@@ -375,6 +379,7 @@ def _run(
         for i in todo:
             finish(run_cell(task(i)))
     else:
+        pool = pool_of(executor)
         pending: set[Future[CellResult]] = set()
         queue = iter(todo)
         try:
@@ -385,12 +390,17 @@ def _run(
                         break
                 if not pending:
                     break
-                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                finished, pending = wait_any(pending, pool)
                 for fut in finished:
-                    finish(fut.result())
-        finally:
+                    finish(wait_result(fut, pool))
+        except BaseException as exc:
+            # Ctrl-C, SIGTERM, a dead worker: the cells running on the pool are thrown
+            # away (the finished ones are stored), its workers ended now.
+            # (The pool first: its end settles every future it holds.)
+            end_pool_on_interrupt(pool, exc)
             for fut in pending:
                 fut.cancel()
+            raise
     t_cells = time.perf_counter() - t1
     if store is not None:
         all_records = store.records()
