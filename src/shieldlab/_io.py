@@ -16,18 +16,197 @@
 - a block device or a socket: refused with an ``OSError`` (EPERM) that says which.
 
 Callers turn ``OSError`` into an :class:`~shieldlab.errors.InputError` naming their option
-(exit status 2).
+(exit status 2): :func:`output_error` words the line (what failed and what to do), and
+:func:`check_output_path` finds the usual problems *before* a long run -- a directory
+where a file is wanted, a parent that is a file, a name too long for the file system, a
+directory that cannot be written (read-only, no permission, no space: a small probe file
+is written, synced and removed).
+
+Temporary names are short (``.NAME.XXXXXXXX.tmp`` with at most the first
+:data:`TEMP_NAME_CHARS` characters of ``NAME``), so that a legal 250-character file name
+still has a legal temporary twin (issue 21).
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import stat
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["atomic_write_bytes", "atomic_write_text"]
+from shieldlab.errors import InputError
+
+__all__ = [
+    "OUTPUT_ERRNOS",
+    "TEMP_NAME_CHARS",
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "check_output_path",
+    "output_error",
+    "output_errors",
+    "probe_directory",
+    "temp_prefix",
+]
+
+#: Characters of the target's name kept in its temporary twin's name.
+TEMP_NAME_CHARS = 40
+
+#: ``errno`` values of a failed write that are the environment's, not a bug: the CLI
+#: reports them as bad output (exit 2), naming the path and what to do.
+OUTPUT_ERRNOS = frozenset(
+    {
+        errno.ENOSPC,
+        errno.EDQUOT,
+        errno.EFBIG,
+        errno.EROFS,
+        errno.EACCES,
+        errno.EPERM,
+        errno.ENAMETOOLONG,
+        errno.EISDIR,
+        errno.ENOTDIR,
+        errno.EEXIST,
+        errno.ELOOP,
+    }
+)
+
+_FIX = {
+    errno.ENOSPC: "no space left on the device: free some space or write elsewhere",
+    errno.EDQUOT: "disk quota exceeded: free some space or write elsewhere",
+    errno.EFBIG: "file too large for this file system or for the file-size limit "
+    "(ulimit -f): write elsewhere or raise the limit",
+    errno.EROFS: "read-only file system: write elsewhere",
+    errno.EACCES: "permission denied: choose a directory you can write to",
+    errno.EPERM: "operation not permitted: choose a directory you can write to",
+    errno.ENAMETOOLONG: "file name too long for this file system: choose a shorter name",
+    errno.EISDIR: "is a directory: give a file name",
+    errno.ENOTDIR: "a part of the path is a file, not a directory: fix the path",
+    errno.EEXIST: "a part of the path exists and is not a directory: fix the path",
+    errno.ELOOP: "too many levels of symbolic links: fix the path",
+}
+
+
+def temp_prefix(name: str) -> str:
+    """The hidden prefix of ``name``'s temporary twin (short, see the module)."""
+    return f".{name[:TEMP_NAME_CHARS]}."
+
+
+def _shown(path: str | os.PathLike[str]) -> str:
+    """``path`` for a one-line message: quoted, control characters and bad bytes escaped."""
+    text = os.fspath(path)
+    return repr(text) if not text.isprintable() or "'" in text else f"'{text}'"
+
+
+def output_error(exc: OSError, path: str | os.PathLike[str], option: str | None) -> InputError:
+    """The one-line :class:`InputError` for a failed write of ``path`` (exit status 2)."""
+    reason = _FIX.get(exc.errno or 0) or exc.strerror or str(exc)
+    return InputError(f"cannot write {_shown(path)}: {reason}", field=option)
+
+
+@contextlib.contextmanager
+def output_errors(path: str | os.PathLike[str], option: str | None) -> Iterator[None]:
+    """Turn an ``OSError`` of the writes inside into :func:`output_error` (exit 2).
+
+    Only the environment's errors (:data:`OUTPUT_ERRNOS`, a device's ENOSPC, ...) are
+    turned; another ``OSError`` is left to be what it is.
+    """
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno in OUTPUT_ERRNOS or isinstance(exc, IsADirectoryError | NotADirectoryError):
+            raise output_error(exc, path, option) from None
+        raise
+
+
+def _name_max(directory: Path) -> int:
+    try:
+        return int(os.pathconf(directory, "PC_NAME_MAX"))
+    except (OSError, ValueError):  # pragma: no cover - no pathconf here
+        return 255
+
+
+def _probe(directory: Path) -> None:
+    """Write, sync and remove a small file in ``directory`` (raises what writing would)."""
+    fd, tmp = tempfile.mkstemp(prefix=".shieldlab-probe.", suffix=".tmp", dir=directory)
+    try:
+        os.write(fd, b"\0" * 4096)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+
+
+def _check_name_lengths(p: Path, text: str, option: str) -> None:
+    """Refuse a path component longer than the file system it would be created on allows."""
+    ancestor = p.absolute()
+    while not os.path.isdir(ancestor) and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    limit = _name_max(ancestor)
+    for part in p.absolute().parts:
+        if len(os.fsencode(part)) > limit:
+            raise InputError(
+                f"cannot write {_shown(text[:60] + '...')}: the name "
+                f"{_shown(part[:40] + '...')} is longer than this file system allows "
+                f"({limit} bytes): choose a shorter name",
+                field=option,
+            )
+
+
+def probe_directory(directory: Path, shown: str | os.PathLike[str], option: str) -> None:
+    """Raise :func:`output_error` (naming ``shown``) if ``directory`` cannot be written."""
+    try:
+        _probe(directory)
+    except OSError as exc:
+        raise output_error(exc, shown, option) from None
+
+
+def check_output_path(
+    path: str | os.PathLike[str], option: str, *, directory: bool = False
+) -> Path:
+    """Check, before any work, that ``path`` can be written; return it as a ``Path``.
+
+    ``directory``: the output is a directory (created if missing) rather than a file.
+    Raises :class:`InputError` naming ``option`` and the path, with what to fix: a
+    directory given for a file (or a file for a directory), a name ending in ``/`` for a
+    file, a parent that is a file, a name longer than the file system allows, and a
+    directory that cannot be written into (read-only, no permission, full). Devices and
+    FIFOs are written through and not probed (``/dev/full`` fails when written).
+    """
+    text = os.fspath(path)
+    p = Path(text)
+    if not text:
+        raise InputError("an empty path: give a file name", field=option)
+    _check_name_lengths(p, text, option)  # first: a too-long name makes stat() raise
+    try:
+        if _through_special(p):
+            return p
+    except OSError as exc:
+        raise InputError(f"{_shown(text)} {exc.strerror}", field=option) from None
+    if not directory:
+        if p.is_dir():
+            raise InputError(f"{_shown(text)} is a directory: give a file name", field=option)
+        if text.endswith(os.sep):
+            raise InputError(f"{_shown(text)} ends in '/': give a file name", field=option)
+    elif p.exists() and not p.is_dir():
+        raise InputError(
+            f"{_shown(text)} exists and is not a directory: give a directory", field=option
+        )
+    if p.is_symlink():
+        p = Path(os.path.realpath(p))  # what is written is the link's target
+    ancestor = p.absolute().parent
+    if directory and p.is_dir():
+        ancestor = p.absolute()
+    while not ancestor.exists() and not ancestor.is_symlink():
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise InputError(
+            f"cannot write {_shown(text)}: {_shown(ancestor)} is not a directory", field=option
+        )
+    probe_directory(ancestor, text, option)
+    return Path(text)
 
 
 def _umask_mode() -> int:
@@ -48,6 +227,10 @@ def _through_special(path: Path) -> bool:
         return False
     except NotADirectoryError:
         return False  # the caller's write raises the useful error
+    except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            return False  # ditto (check_output_path words it)
+        raise
     mode = st.st_mode
     if stat.S_ISBLK(mode):
         raise OSError(errno.EPERM, "is a block device; refusing to write to it", str(path))
@@ -98,7 +281,7 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
     if path.is_symlink():
         path = Path(os.path.realpath(path))  # replace the file the link names, keep the link
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path.name), suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)

@@ -114,6 +114,12 @@ def _input_error(exc: InputError, debug: bool) -> NoReturn:
 
 
 def _internal_error(exc: Exception, debug: bool) -> NoReturn:
+    from shieldlab._io import OUTPUT_ERRNOS, output_error
+
+    if isinstance(exc, OSError) and exc.errno in OUTPUT_ERRNOS and exc.filename:
+        # The environment, not a bug: a full disk, a file-size limit, a read-only file
+        # system under a writer that did not name its option. One line, exit 2.
+        _input_error(output_error(exc, exc.filename, None), debug)
     if debug:
         import traceback
 

@@ -28,8 +28,14 @@ def _figure_path(value: Path | None, option: str) -> Path | None:
 
 
 def _check_dir(value: Path | None, option: str) -> None:
-    if value is not None and not value.parent.resolve().is_dir():
+    """Fail before the replay if ``value`` cannot be written (shieldlab._io)."""
+    if value is None:
+        return
+    from shieldlab._io import check_output_path
+
+    if not value.parent.resolve().is_dir() and not value.parent.is_symlink():
         raise InputError(f"no such directory: '{value.parent}'", field=option)
+    check_output_path(value, option)
 
 
 def replay_cmd(
@@ -98,35 +104,59 @@ def replay_cmd(
     trace = record_replication(sc, seed=seed, replication=replication)
     status.update("writing the replay files and figures")
     written: list[str] = []
+    _write_all(sc, trace, written, czml_p, kml_p, map_p, timeline_p, animate_p)
+    status.stop()
+    _report(trace, picked, written, json_out)
+
+
+def _write_all(
+    sc: Any,
+    trace: Any,
+    written: list[str],
+    czml_p: Path | None,
+    kml_p: Path | None,
+    map_p: Path | None,
+    timeline_p: Path | None,
+    animate_p: Path | None,
+) -> None:
+    """Write the files asked for; a failed write is one line naming its option (exit 2)."""
+    from shieldlab._io import output_errors
+
     if czml_p is not None or kml_p is not None:
         from shieldlab.viz.replay import write_czml, write_kml
 
         if czml_p is not None:
-            written.append(str(write_czml(trace, sc, czml_p)))
+            with output_errors(czml_p, "--czml"):
+                written.append(str(write_czml(trace, sc, czml_p)))
         if kml_p is not None:
-            written.append(str(write_kml(trace, sc, kml_p)))
+            with output_errors(kml_p, "--kml"):
+                written.append(str(write_kml(trace, sc, kml_p)))
     if map_p is not None or timeline_p is not None:
         from shieldlab.viz import theatre
 
         if map_p is not None:
-            if map_p.suffix.lower() == ".png":
-                theatre.map_png(sc, map_p, trace)
-            else:
-                theatre.write_html(theatre.map_figure(sc, trace), map_p)
+            with output_errors(map_p, "--map"):
+                if map_p.suffix.lower() == ".png":
+                    theatre.map_png(sc, map_p, trace)
+                else:
+                    theatre.write_html(theatre.map_figure(sc, trace), map_p)
             written.append(str(map_p))
         if timeline_p is not None:
-            if timeline_p.suffix.lower() == ".png":
-                theatre.timeline_png(trace, timeline_p)
-            else:
-                theatre.write_html(theatre.timeline_figure(trace), timeline_p)
+            with output_errors(timeline_p, "--timeline"):
+                if timeline_p.suffix.lower() == ".png":
+                    theatre.timeline_png(trace, timeline_p)
+                else:
+                    theatre.write_html(theatre.timeline_figure(trace), timeline_p)
             written.append(str(timeline_p))
 
     if animate_p is not None:
         from shieldlab.viz.animation import write_animation
 
-        written.append(str(write_animation(sc, trace, animate_p)))
+        with output_errors(animate_p, "--animate"):
+            written.append(str(write_animation(sc, trace, animate_p)))
 
-    status.stop()
+
+def _report(trace: Any, picked: Any, written: list[str], json_out: bool) -> None:
     cols = trace.outcome_columns
     outcome = {name: float(trace.outcome[c]) for name, c in cols.items()}
     if json_out:

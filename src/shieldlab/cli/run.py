@@ -375,9 +375,11 @@ def run_cmd(
         require("matplotlib", feature="--report")
         check_report_dir(report)
     if out_path is not None:
+        from shieldlab._io import check_output_path
         from shieldlab.montecarlo.results import table_format
 
         table_format(out_path)  # a bad suffix or a missing pyarrow fails before the run
+        check_output_path(out_path, "--out")  # ... and so does a path that cannot be written
     t0 = time.perf_counter()
     sc = scenario_by_name_or_path(scenario)
     # Without --scheduler, simulate() uses the process's reusable pool itself.
@@ -412,9 +414,11 @@ def run_cmd(
         written = rep.write(report)
         status.stop()
     if out_path is not None:
+        from shieldlab._io import output_errors
         from shieldlab.montecarlo.results import write_table
 
-        write_table(res, out_path)
+        with output_errors(out_path, "--out"):
+            write_table(res, out_path)
     if json_out:
         d = res.to_dict()
         d["timing"]["wall_s"] = wall

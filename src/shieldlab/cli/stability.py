@@ -155,6 +155,9 @@ def _plot_dir(plot: Path | None) -> None:
     require("plotly", feature="--plot")
     if plot.exists() and not plot.is_dir():
         raise InputError(f"{str(plot)!r} exists and is not a directory", field="--plot")
+    from shieldlab._io import check_output_path
+
+    check_output_path(plot, "--plot", directory=True)  # read-only, full, name too long
     try:
         plot.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -194,7 +197,10 @@ def _print_report(study: Any, as_json: bool, plot: Path | None) -> None:
     """Write the study's figures (with ``--plot``), then print its JSON or its report."""
     out = study.to_dict()
     if plot is not None:
-        out["figures"] = study.write_figures(plot)
+        from shieldlab._io import output_errors
+
+        with output_errors(plot, "--plot"):
+            out["figures"] = study.write_figures(plot)
     if as_json:
         from shieldlab.cli._output import emit_json
 

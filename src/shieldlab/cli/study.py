@@ -260,6 +260,9 @@ def _plot_dir(plot: Path | None) -> None:
     require("plotly", feature="study show --plot")
     if plot.exists() and not plot.is_dir():
         raise InputError(f"{str(plot)!r} exists and is not a directory", field="--plot")
+    from shieldlab._io import check_output_path
+
+    check_output_path(plot, "--plot", directory=True)  # read-only, full, name too long
     try:
         plot.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -283,9 +286,11 @@ def show_cmd(
     _plot_dir(plot)
     figures: list[str] = []
     if plot is not None:
+        from shieldlab._io import output_errors
         from shieldlab.study.figures import write_study_figures
 
-        figures = [str(p) for p in write_study_figures(res, plot)]
+        with output_errors(plot, "--plot"):
+            figures = [str(p) for p in write_study_figures(res, plot)]
     if as_json:
         summary = _summary(res)
         if plot is not None:

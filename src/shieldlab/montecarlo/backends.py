@@ -234,5 +234,13 @@ def open_executor(scheduler: str | None = None, workers: int = 1) -> Iterator[Ex
     scheduler = scheduler.strip()
     if not scheduler:
         raise InputError("must be 'local' or a scheduler address", field="--scheduler")
+    from shieldlab.montecarlo._dask_guard import GuardedExecutor, wait_s
+
+    wait = wait_s()  # a bad SHIELDLAB_DASK_WAIT_S fails before the cluster starts
     with _dask_client(scheduler, workers) as client:
-        yield client.get_executor()
+        # Faults (scheduler lost, no worker left) end in one line, never a hang.
+        guard = GuardedExecutor(client, getattr(client.scheduler, "address", scheduler), wait=wait)
+        try:
+            yield guard
+        finally:
+            guard.shutdown(wait=False)

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from shieldlab._io import output_errors, probe_directory, temp_prefix
 from shieldlab._optional import require
 from shieldlab.errors import InputError
 
@@ -321,8 +322,14 @@ class Report:
         """
         target = check_report_dir(directory)
         page, files = self.render(plotlyjs=plotlyjs)
+        with output_errors(directory, "--report"):  # a full disk: one line, exit 2
+            return self._write(target, page, files)
+
+    def _write(self, target: Path, page: str, files: dict[str, bytes]) -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+        tmp = Path(
+            tempfile.mkdtemp(prefix=temp_prefix(target.name), suffix=".tmp", dir=target.parent)
+        )
         old: Path | None = None
         try:
             (tmp / "figures").mkdir()
@@ -333,7 +340,9 @@ class Report:
             os.chmod(tmp, mode)
             if target.exists():
                 old = Path(
-                    tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent)
+                    tempfile.mkdtemp(
+                        prefix=temp_prefix(target.name), suffix=".old", dir=target.parent
+                    )
                 )
                 old.rmdir()
                 os.replace(target, old)
@@ -401,8 +410,12 @@ def check_report_dir(directory: str | Path) -> Path:
     probe = parent
     while not probe.exists():
         probe = probe.parent
-    if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
-        raise InputError(f"cannot write into {str(probe)!r}", field="--report")
+    if not probe.is_dir():
+        raise InputError(
+            f"cannot write {str(given)!r}: {str(probe)!r} is not a directory", field="--report"
+        )
+    # Permissions, read-only file systems, full disks: a small file tells (root included).
+    probe_directory(probe, given, "--report")
     return d
 
 

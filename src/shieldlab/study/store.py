@@ -52,6 +52,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from shieldlab._io import check_output_path, output_errors
 from shieldlab._optional import require
 from shieldlab.errors import InputError
 from shieldlab.study.store_lock import LOCK_NAME, DirectoryLock
@@ -68,9 +69,19 @@ _STALE = {
     "": re.compile(
         r"^\.(study\.json|cells\.parquet|sensitivity\.json)\.[A-Za-z0-9_]+\.tmp$"
         r"|^\.study\.[A-Za-z0-9_]+\.duckdb\.tmp(\.wal)?$"
+        r"|^\.shieldlab-probe\.[A-Za-z0-9_]+\.tmp$"  # shieldlab._io's write probe
     ),
     "cells": re.compile(r"^\.cell-\d{8}\.json\.[A-Za-z0-9_]+\.tmp$"),
     "replications": re.compile(r"^\.cell-\d{8}\.parquet\.[A-Za-z0-9_]+\.tmp$"),
+}
+#: The store's own names, and whether each is a directory (True) or a regular file.
+_KINDS = {
+    "study.json": False,
+    "cells": True,
+    "replications": True,
+    "cells.parquet": False,
+    "study.duckdb": False,
+    "sensitivity.json": False,
 }
 #: Keys of a cell record as returned (the file adds ``study`` and, with rows, ``rows``).
 RECORD_KEYS = ("cell", "seed", "values", "outputs")
@@ -89,7 +100,17 @@ def _fsync_dir(path: Path) -> None:
 
 
 def durable_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically and durably (temp file, fsync, rename)."""
+    """Write ``data`` to ``path`` atomically and durably (temp file, fsync, rename).
+
+    A full disk, a file-size limit or a read-only file system (the environment's errors,
+    :data:`shieldlab._io.OUTPUT_ERRNOS`) is an :class:`InputError` naming ``path`` and
+    option ``--out`` (exit status 2); the temporary file is removed, the old file kept.
+    """
+    with output_errors(path, "--out"):
+        _durable_write(path, data)
+
+
+def _durable_write(path: Path, data: bytes) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -218,6 +239,9 @@ class StudyStore:
         mpath = self.dir / "study.json"
         if not fresh and self.dir.is_dir() and not mpath.exists() and self._foreign():
             raise self._not_empty()  # before creating the lock: never touch such a directory
+        self._check_kinds()
+        # Read-only, full, no permission: say so now (creating nothing), not after the cells.
+        check_output_path(self.dir, "--out", directory=True)
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -226,15 +250,42 @@ class StudyStore:
                 file=str(self.dir),
                 field="--out",
             ) from None
-        self._lock.acquire()
+        with output_errors(self.dir, "--out"):
+            self._lock.acquire()
         try:
             return self._open_locked(manifest, fresh=fresh)
         except BaseException:
             self._lock.release()
             raise
 
+    def _check_kinds(self) -> None:
+        """Refuse a store whose own names are of the wrong kind (a file ``cells``, ...)."""
+        for name, want_dir in _KINDS.items():
+            p = self.dir / name
+            if p.is_symlink() or not p.exists():
+                if p.is_symlink():
+                    raise InputError(
+                        f"'{name}' is a symbolic link, not the store's own "
+                        f"{'directory' if want_dir else 'file'}: remove it or choose another "
+                        "--out",
+                        file=str(self.dir),
+                        field="--out",
+                    )
+                continue
+            if p.is_dir() != want_dir or not (p.is_dir() or p.is_file()):
+                raise InputError(
+                    f"'{name}' is not the store's own {'directory' if want_dir else 'file'} "
+                    f"(it is a {'directory' if p.is_dir() else 'file'} here): remove it or "
+                    "choose another --out",
+                    file=str(self.dir),
+                    field="--out",
+                )
+
     def _foreign(self) -> bool:
-        return any(p.name != LOCK_NAME for p in self.dir.iterdir())
+        return any(
+            p.name != LOCK_NAME and not p.name.startswith(".shieldlab-probe.")
+            for p in self.dir.iterdir()
+        )
 
     def _not_empty(self) -> InputError:
         return InputError(
@@ -493,6 +544,25 @@ class StudyStore:
             durable_write(
                 self.dir / "sensitivity.json", (json.dumps(sens, indent=2) + "\n").encode()
             )
+        target = self.dir / "study.duckdb"
+        try:
+            with output_errors(target, "--out"):
+                self._write_duckdb(duckdb, manifest, table, sens, records)
+        except duckdb.IOException as exc:  # a full disk or a file-size limit, in DuckDB's words
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise InputError(
+                f"cannot write {str(target)!r}: {first}: free some space or write elsewhere",
+                field="--out",
+            ) from None
+
+    def _write_duckdb(
+        self,
+        duckdb: Any,
+        manifest: dict[str, Any],
+        table: Any,
+        sens: list[dict[str, Any]],
+        records: list[dict[str, Any]],
+    ) -> None:
         fd, tmp = tempfile.mkstemp(prefix=".study.", suffix=".duckdb.tmp", dir=self.dir)
         os.close(fd)
         os.unlink(tmp)  # duckdb creates the file itself
