@@ -40,8 +40,9 @@ from shieldlab.core.sensing import (
     visible,
 )
 from shieldlab.engine.doctrine import engagement_plan
+from shieldlab.engine.jamming import scan_jnr_db
 from shieldlab.engine.windows import cycle_intercepts
-from shieldlab.scenario.model import THREAT_CLASSES, GeoPoint, Scenario, ThreatType
+from shieldlab.scenario.model import THREAT_CLASSES, GeoPoint, Radar, Scenario, ThreatType
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
@@ -249,6 +250,32 @@ def _scan_samples(
     return _ScanSamples(s_first=s_first, off=off, pos=pos, alt=alt)
 
 
+def _scan_jnr(
+    sc: Scenario,
+    frame: LocalFrame,
+    radar: Radar,
+    r_pos: F64,
+    r_height: float,
+    period: float,
+    samples: _ScanSamples,
+    threat_type: I64,
+) -> F64 | None:
+    """Jammer-to-noise ratio (dB) at each scan sample of one radar (``engine.jamming``)."""
+    return scan_jnr_db(
+        sc,
+        frame,
+        radar,
+        r_pos,
+        r_height,
+        period_s=period,
+        s_first=samples.s_first,
+        off=samples.off,
+        pos=samples.pos,
+        alt=samples.alt,
+        threat_type=threat_type,
+    )
+
+
 def _empty_row(off: list[int], s0: list[int], n: list[int], offset: int) -> None:
     off.append(offset)
     s0.append(0)
@@ -364,6 +391,7 @@ def compile_scenario(scenario: Scenario, *, dt_traj_s: float = 1.0) -> CompiledS
                 ref_range_m=radar.ref_range_m,
                 ref_rcs_m2=radar.ref_rcs_m2,
                 mask=mask,
+                jnr_db=_scan_jnr(sc, frame, radar, r_pos, r_height, period, samples, threat_type),
             )
             pd = np.where(pd >= PD_FLOOR, pd, 0.0)
             row_off: list[int] = []

@@ -46,6 +46,11 @@ Read, in list order (list order is the index order for arrays):
   ``track_initiation.m``/``.n`` (M-of-N), ``track_position_noise_m``,
   ``track_velocity_noise_mps``.
 - ``fidelity``: ``ideal`` | ``measured``.
+- ``jammers[j]`` (default none): ``kind`` (``stand_off`` at ``position`` from ``start_s``
+  to ``end_s``, or ``self_screening`` on every threat of type ``carried_by``), ``erp_w``,
+  ``bandwidth_hz``, ``center_freq_hz`` (``None`` = every band; :meth:`Jammer.covers`),
+  ``loss_db``. With jammers every radar has a ``receiver`` (``freq_hz``, ``gain_db``,
+  ``sidelobe_db``, ``beamwidth_deg``, ``noise_temp_k``).
 
 Index helpers: :meth:`Scenario.asset_index`, :meth:`Scenario.threat_type_index`,
 :meth:`Scenario.interceptor_type_index`. Models are frozen; make variants with
@@ -172,6 +177,23 @@ class Asset(_Model):
     value: PositiveFloat = Field(description="relative value used by threat evaluation")
 
 
+class RadarReceiver(_Model):
+    """What a noise jammer's power is compared with: the radar's band, antenna and noise.
+
+    A jammer at range Rj seen through antenna gain G(theta) adds the noise density
+    J0 = ERP G(theta) lambda^2 / ((4 pi)^2 Rj^2 Lj Bj) to k Ts, lambda = c / ``freq_hz``
+    (``core.jamming``; Richards 2014, ch. 2). G(theta) is ``gain_db`` within half the
+    ``beamwidth_deg`` of the target's direction (main lobe), else ``gain_db +
+    sidelobe_db`` (a constant average sidelobe level).
+    """
+
+    freq_hz: Annotated[float, Field(ge=1.0e8, le=1.0e11, allow_inf_nan=False)]
+    gain_db: Annotated[float, Field(ge=0.0, le=60.0, allow_inf_nan=False)]
+    sidelobe_db: Annotated[float, Field(ge=-80.0, le=0.0, allow_inf_nan=False)]
+    beamwidth_deg: Annotated[float, Field(gt=0.0, le=90.0, allow_inf_nan=False)]
+    noise_temp_k: Annotated[float, Field(gt=0.0, le=1.0e5, allow_inf_nan=False)] = 290.0
+
+
 class Radar(_Model):
     """A radar described by its reference-range detection performance.
 
@@ -219,6 +241,12 @@ class Radar(_Model):
         default=None,
         description="mean false plots per scan, Pfa x resolution cells searched (measured "
         "fidelity); null = engine default",
+    )
+
+    receiver: RadarReceiver | None = Field(
+        default=None,
+        description="absolute receiver terms for jamming (J/S); needed when the scenario "
+        "has jammers, unused otherwise",
     )
 
     @property
@@ -504,6 +532,72 @@ class ThreatType(_Model):
         return None if d is None else math.radians(d)
 
 
+class Jammer(_Model):
+    """A Red barrage noise jammer: stand-off (a fixed point) or self-screening (carried).
+
+    ``stand_off``: radiates from ``position`` (its altitude is the platform's) from
+    ``start_s`` to ``end_s`` (``None``: to the end). ``self_screening``: every threat of
+    type ``carried_by`` carries one while it flies; each radar meets it in the main lobe
+    when looking at its carrier, and in the sidelobes (or main lobe, within half a
+    beamwidth) when looking at another target. ``erp_w`` is the effective radiated power
+    Pj Gj towards the radar, spread evenly over ``bandwidth_hz`` centred on
+    ``center_freq_hz`` (``None``: covers every radar's band); a radar whose frequency lies
+    outside the band is not jammed. ``loss_db`` is the jammer's own loss Lj.
+    """
+
+    name: Name
+    kind: Literal["stand_off", "self_screening"]
+    erp_w: Annotated[float, Field(gt=0.0, le=1.0e9, allow_inf_nan=False)]
+    bandwidth_hz: Annotated[float, Field(gt=0.0, le=1.0e11, allow_inf_nan=False)]
+    center_freq_hz: Annotated[float, Field(gt=0.0, le=1.0e11, allow_inf_nan=False)] | None = None
+    loss_db: NonNegFloat = 0.0
+    position: GeoPoint | None = Field(
+        default=None, description="stand_off only: the jammer's position (altitude = platform's)"
+    )
+    carried_by: Name | None = Field(
+        default=None, description="self_screening only: the threat type that carries it"
+    )
+    start_s: LaunchTime = 0.0
+    end_s: LaunchTime | None = None
+
+    @model_validator(mode="after")
+    def _placement(self) -> Jammer:
+        if self.kind == "stand_off":
+            if self.position is None:
+                raise PathValueError("a stand_off jammer needs a position", path=("position",))
+            if self.carried_by is not None:
+                raise PathValueError(
+                    "carried_by applies to self_screening jammers only", path=("carried_by",)
+                )
+            if self.end_s is not None and self.end_s < self.start_s:
+                raise PathValueError(
+                    f"end_s ({self.end_s:g}) is before start_s ({self.start_s:g})",
+                    path=("end_s",),
+                )
+        else:
+            if self.carried_by is None:
+                raise PathValueError(
+                    "a self_screening jammer needs carried_by (a threat type name)",
+                    path=("carried_by",),
+                )
+            for f in ("position", "end_s"):
+                if getattr(self, f) is not None:
+                    raise PathValueError(
+                        f"{f} applies to stand_off jammers only (a self-screening jammer "
+                        "flies with its carrier)",
+                        path=(f,),
+                    )
+            if self.start_s != 0.0:
+                raise PathValueError("start_s applies to stand_off jammers only", path=("start_s",))
+        return self
+
+    def covers(self, freq_hz: float) -> bool:
+        """The radar frequency lies inside the jammer's band."""
+        if self.center_freq_hz is None:
+            return True
+        return abs(freq_hz - self.center_freq_hz) <= self.bandwidth_hz / 2.0
+
+
 class LaunchArea(_Model):
     """A disc on the ground from which a wave launches: centre and radius."""
 
@@ -677,6 +771,9 @@ class Scenario(_Model):
     batteries: Annotated[list[Battery], Field(min_length=1)]
     raid: Raid
     doctrine: Doctrine = Doctrine()
+    jammers: list[Jammer] = Field(
+        default=[], description="Red noise jammers (stand-off or self-screening); none by default"
+    )
 
     # Cards used to build this scenario (set by the card resolver; not part of the schema).
     _card_uses: tuple[Any, ...] = PrivateAttr(default=())
@@ -745,6 +842,7 @@ class Scenario(_Model):
                         "circumference: near the antipode the arc has no defined plane)",
                         path=("raid", "waves", w, "launch_area"),
                     )
+        self._check_jammers(threats)
         for b, bat in enumerate(self.batteries):
             for li, launcher in enumerate(bat.launchers):
                 for k, item in enumerate(launcher.loadout):
@@ -755,6 +853,27 @@ class Scenario(_Model):
                             path=("batteries", b, "launchers", li, "loadout", k, "interceptor"),
                         )
         return self
+
+    def _check_jammers(self, threats: set[str]) -> None:
+        """Jammers name known carriers, and every radar then has a receiver to jam."""
+        if not self.jammers:
+            return
+        _unique(self.jammers, "jammer", "jammers")
+        for j, jam in enumerate(self.jammers):
+            if jam.carried_by is not None and jam.carried_by not in threats:
+                raise PathValueError(
+                    f"jammer carried_by '{jam.carried_by}' names no threat type; known: "
+                    f"{', '.join(sorted(threats))}",
+                    path=("jammers", j, "carried_by"),
+                )
+        for b, bat in enumerate(self.batteries):
+            for r, radar in enumerate(bat.radars):
+                if radar.receiver is None:
+                    raise PathValueError(
+                        f"radar '{radar.name}' has no receiver (freq_hz, gain_db, sidelobe_db, "
+                        "beamwidth_deg): the scenario has jammers, and their J/S needs it",
+                        path=("batteries", b, "radars", r, "receiver"),
+                    )
 
     def _check_route(self, w: int, wave: Wave, aim: str, aim_pos: GeoPoint) -> None:
         """A level route (launch centre, waypoints, aimpoint) must last at most a day."""
