@@ -113,7 +113,7 @@ def _wave_tracks(sc: Scenario, wave: Wave) -> _WaveTracks:
     for k in range(wave.count):
         ap = sc.assets[sc.asset_index(wave.aimpoints[k % len(wave.aimpoints)])].position
         tr = wave_threat_track(
-            tt, float(lats[k]), float(lons[k]), route_lat, route_lon, ap, COVERAGE_DT_S
+            tt, float(lats[k]), float(lons[k]), route_lat, route_lon, ap, COVERAGE_DT_S, wave
         )
         tracks.append(tr)
     return _WaveTracks(

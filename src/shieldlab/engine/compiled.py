@@ -42,7 +42,14 @@ from shieldlab.core.sensing import (
 from shieldlab.engine.doctrine import engagement_plan
 from shieldlab.engine.jamming import scan_jnr_db
 from shieldlab.engine.windows import cycle_intercepts
-from shieldlab.scenario.model import THREAT_CLASSES, GeoPoint, Radar, Scenario, ThreatType
+from shieldlab.scenario.model import (
+    THREAT_CLASSES,
+    GeoPoint,
+    Radar,
+    Scenario,
+    ThreatType,
+    Wave,
+)
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
@@ -313,7 +320,7 @@ def compile_scenario(scenario: Scenario, *, dt_traj_s: float = 1.0) -> CompiledS
             a = sc.asset_index(wave.aimpoints[k % len(wave.aimpoints)])
             ap = sc.assets[a].position
             tr = wave_threat_track(
-                tt, float(lats[k]), float(lons[k]), route_lat, route_lon, ap, dt_traj_s
+                tt, float(lats[k]), float(lons[k]), route_lat, route_lon, ap, dt_traj_s, wave
             )
             tracks.append(tr)
             rng_id.append((w << WAVE_ID_SHIFT) | k)
@@ -690,23 +697,29 @@ def wave_threat_track(
     route_lon: list[float],
     aim: GeoPoint,
     dt_s: float,
+    wave: Wave | None = None,
 ) -> Track:
     """One threat's trajectory from its launch point to the aimpoint ``aim`` (a position).
 
-    Ballistic types fly their arc (with drag when the type has a ballistic coefficient),
-    the others the wave's waypoints at cruise altitude. The engine's tables and
-    ``engine.checks`` both build trajectories here, so they never disagree.
+    Ballistic types fly their arc (with drag when the type has a ballistic coefficient):
+    the ``wave``'s burnout angle or apogee when it gives one, else the type's angle, else
+    minimum energy; the others the wave's waypoints at cruise altitude. The engine's
+    tables and ``engine.checks`` both build trajectories here, so they never disagree.
     """
     alat, alon = math.radians(aim.lat_deg), math.radians(aim.lon_deg)
     if tt.trajectory == "ballistic":
+        gamma, apogee = tt.flight_path_angle_rad, None
+        if wave is not None and (wave.flight_path_angle_deg, wave.apogee_m) != (None, None):
+            gamma, apogee = wave.flight_path_angle_rad, wave.apogee_m
         return ballistic_track(
             launch_lat_rad=lat_rad,
             launch_lon_rad=lon_rad,
             aim_lat_rad=alat,
             aim_lon_rad=alon,
             dt_s=dt_s,
-            flight_path_angle_rad=tt.flight_path_angle_rad,
+            flight_path_angle_rad=gamma,
             ballistic_coeff_kg_m2=tt.ballistic_coeff_kg_m2,
+            apogee_m=apogee,
         )
     assert tt.speed_mps is not None and tt.cruise_altitude_m is not None
     return waypoint_track(

@@ -40,7 +40,9 @@ Read, in list order (list order is the index order for arrays):
   ``lat_deg``/``lon_deg``, ``radius_m``), :meth:`Wave.launch_times_s`, ``aimpoints``
   (asset names; threat ``i`` of the wave aims at ``aimpoints[i % len(aimpoints)]``),
   optional ``waypoints`` (cruise missiles and aircraft: great-circle legs from the launch
-  point through each waypoint in order to the aimpoint).
+  point through each waypoint in order to the aimpoint); ballistic waves: optional
+  ``flight_path_angle_deg`` or ``apogee_m`` for every arc of the wave (lofted or
+  depressed; ``None`` = the threat type's angle, else minimum energy).
 - ``doctrine``: ``salvo_size``, ``shoot_look_shoot``, ``max_engagements_per_threat``,
   ``engagement_priority``, ``c2_mode``, ``decision_cycle_s``, ``assigner``,
   ``track_initiation.m``/``.n`` (M-of-N), ``track_position_noise_m``,
@@ -631,6 +633,17 @@ class Wave(_Model):
     times_s: list[LaunchTime] | None = None
     aimpoints: Annotated[list[Name], Field(min_length=1)]
     waypoints: Annotated[list[Waypoint], Field(max_length=MAX_WAYPOINTS)] = []
+    flight_path_angle_deg: Annotated[float, Field(gt=0.0, lt=90.0)] | None = Field(
+        default=None,
+        description="ballistic waves: burnout flight-path angle of every arc of the wave "
+        "(above the minimum-energy angle: lofted; below: depressed); overrides the threat "
+        "type's",
+    )
+    apogee_m: Annotated[float, Field(ge=10_000.0, le=5_000_000.0)] | None = Field(
+        default=None,
+        description="ballistic waves: apogee of every arc of the wave (the burnout angle "
+        "follows per launch point); overrides the threat type's angle",
+    )
     # Launch points are laid out over the launch area as for this many threats (default:
     # ``count``); set by montecarlo.scale_raid so a resized wave keeps its launch points.
     launch_pattern_count: Annotated[int, Field(ge=1, le=MAX_THREATS)] | None = None
@@ -639,6 +652,20 @@ class Wave(_Model):
     def pattern_count(self) -> int:
         """Number of threats the launch-point pattern is laid out for."""
         return self.count if self.launch_pattern_count is None else self.launch_pattern_count
+
+    @model_validator(mode="after")
+    def _arc_fields(self) -> Wave:
+        if self.flight_path_angle_deg is not None and self.apogee_m is not None:
+            raise PathValueError(
+                "give either flight_path_angle_deg or apogee_m for the wave's arcs, not both",
+                path=("apogee_m",),
+            )
+        return self
+
+    @property
+    def flight_path_angle_rad(self) -> float | None:
+        d = self.flight_path_angle_deg
+        return None if d is None else math.radians(d)
 
     @model_validator(mode="after")
     def _times(self) -> Wave:
@@ -808,6 +835,13 @@ class Scenario(_Model):
                 )
             area = wave.launch_area
             trajectory = self.threat_types[self.threat_type_index(wave.threat)].trajectory
+            for f in ("flight_path_angle_deg", "apogee_m"):
+                if getattr(wave, f) is not None and trajectory != "ballistic":
+                    raise PathValueError(
+                        f"{f} applies to ballistic waves; threat type '{wave.threat}' flies "
+                        f"a {trajectory} trajectory",
+                        path=("raid", "waves", w, f),
+                    )
             if wave.waypoints and trajectory != "level":
                 raise PathValueError(
                     f"waypoints apply to cruise missiles and aircraft (level flight); "
@@ -834,6 +868,8 @@ class Scenario(_Model):
                     )
                 if trajectory == "level":
                     self._check_route(w, wave, aim, pos)
+                if trajectory == "ballistic":
+                    self._check_arc(w, wave, dist, area.radius_m)
                 if trajectory == "ballistic" and dist + area.radius_m > MAX_BALLISTIC_RANGE_M:
                     raise PathValueError(
                         f"ballistic range to aimpoint '{aim}' reaches "
@@ -853,6 +889,30 @@ class Scenario(_Model):
                             path=("batteries", b, "launchers", li, "loadout", k, "interceptor"),
                         )
         return self
+
+    def _check_arc(self, w: int, wave: Wave, dist_m: float, radius_m: float) -> None:
+        """A burnout angle (the wave's, else its type's) must not need escape speed on any
+        range the launch area gives: nu = sin(psi/2) / (cos g sin(g + psi/2)) < 2 (Bate,
+        Mueller & White 1971, sec. 6.2); nu grows with range at a fixed angle."""
+        tt = self.threat_types[self.threat_type_index(wave.threat)]
+        gamma = wave.flight_path_angle_rad
+        field = "flight_path_angle_deg"
+        if gamma is None and wave.apogee_m is None:
+            gamma = tt.flight_path_angle_rad
+        if gamma is None:
+            return
+        psi = min(dist_m + radius_m, MAX_BALLISTIC_RANGE_M) / MEAN_EARTH_RADIUS_M
+        nu = math.sin(psi / 2.0) / (math.cos(gamma) * math.sin(gamma + psi / 2.0))
+        if not nu < 2.0:
+            where: tuple[str | int, ...] = ("raid", "waves", w, field)
+            if wave.flight_path_angle_rad is None:
+                where = ("threat_types", self.threat_type_index(wave.threat), field)
+            raise PathValueError(
+                f"a burnout angle of {math.degrees(gamma):g} deg over "
+                f"{(dist_m + radius_m) / 1000:,.0f} km needs escape speed (v^2 R / mu = "
+                f"{nu:.2f} >= 2); use a flatter angle",
+                path=where,
+            )
 
     def _check_jammers(self, threats: set[str]) -> None:
         """Jammers name known carriers, and every radar then has a receiver to jam."""
