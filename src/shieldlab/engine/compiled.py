@@ -41,6 +41,8 @@ from shieldlab.core.sensing import (
 )
 from shieldlab.engine.doctrine import engagement_plan
 from shieldlab.engine.jamming import scan_jnr_db
+from shieldlab.engine.routing import wave_route
+from shieldlab.engine.terrain import terrain_masked
 from shieldlab.engine.windows import cycle_intercepts
 from shieldlab.scenario.model import (
     THREAT_CLASSES,
@@ -314,11 +316,13 @@ def compile_scenario(scenario: Scenario, *, dt_traj_s: float = 1.0) -> CompiledS
             math.radians(wave.launch_area.lat_deg), math.radians(wave.launch_area.lon_deg), de, dn
         )
         times = wave.launch_times_s()
-        route_lat = [math.radians(p.lat_deg) for p in wave.waypoints]
-        route_lon = [math.radians(p.lon_deg) for p in wave.waypoints]
+        routes: dict[int, tuple[list[float], list[float]]] = {}
         for k in range(wave.count):
             a = sc.asset_index(wave.aimpoints[k % len(wave.aimpoints)])
             ap = sc.assets[a].position
+            if a not in routes:
+                routes[a] = wave_route(sc, wave, ap)
+            route_lat, route_lon = routes[a]
             tr = wave_threat_track(
                 tt, float(lats[k]), float(lons[k]), route_lat, route_lon, ap, dt_traj_s, wave
             )
@@ -362,6 +366,16 @@ def compile_scenario(scenario: Scenario, *, dt_traj_s: float = 1.0) -> CompiledS
     # radar then evaluates its geometry and Pd over all threats' scans in one array
     # operation (element-wise, so the values are the ones a per-threat loop gives).
     by_period: dict[float, _ScanSamples] = {}
+    hidden_by_period: dict[float, B8 | None] = {}
+    threat_wave = np.asarray(rng_id, dtype=np.int64) >> WAVE_ID_SHIFT
+    aim_local = np.asarray(
+        [
+            frame.to_local(
+                math.radians(a.position.lat_deg), math.radians(a.position.lon_deg), a.position.alt_m
+            )
+            for a in sc.assets
+        ]
+    )[threat_asset]
     for b, bat in enumerate(sc.batteries):
         for radar in bat.radars:
             pos = radar.position if radar.position is not None else bat.position
@@ -379,6 +393,16 @@ def compile_scenario(scenario: Scenario, *, dt_traj_s: float = 1.0) -> CompiledS
                     period, threat_launch, threat_impact, t_abs, pos_all, alt_all, tr_off, tr_n
                 )
                 by_period[period] = samples
+            if period not in hidden_by_period:
+                hidden_by_period[period] = terrain_masked(
+                    sc,
+                    off=samples.off,
+                    pos=samples.pos,
+                    alt=samples.alt,
+                    threat_wave=threat_wave,
+                    aim_pos=aim_local,
+                )
+            hidden = hidden_by_period[period]
             rng = np.linalg.norm(samples.pos - r_pos, axis=-1)
             mask = visible(
                 range_m=rng,
@@ -390,6 +414,8 @@ def compile_scenario(scenario: Scenario, *, dt_traj_s: float = 1.0) -> CompiledS
                 instrumented_range_m=radar.instrumented_range_m,
                 min_elevation_rad=radar.min_elevation_rad,
             )
+            if hidden is not None:
+                mask = mask & ~hidden
             pd = detection_probability(
                 table=table,  # type: ignore[arg-type]
                 range_m=rng,

@@ -42,7 +42,9 @@ Read, in list order (list order is the index order for arrays):
   optional ``waypoints`` (cruise missiles and aircraft: great-circle legs from the launch
   point through each waypoint in order to the aimpoint); ballistic waves: optional
   ``flight_path_angle_deg`` or ``apogee_m`` for every arc of the wave (lofted or
-  depressed; ``None`` = the threat type's angle, else minimum energy).
+  depressed; ``None`` = the threat type's angle, else minimum energy); optional
+  ``terrain_masking`` (``engine.terrain``) and, for level waves, ``avoid_batteries``
+  (a route planned around the batteries, ``engine.routing``; not with ``waypoints``).
 - ``doctrine``: ``salvo_size``, ``shoot_look_shoot``, ``max_engagements_per_threat``,
   ``engagement_priority``, ``c2_mode``, ``decision_cycle_s``, ``assigner``,
   ``track_initiation.m``/``.n`` (M-of-N), ``track_position_noise_m``,
@@ -615,6 +617,33 @@ class Waypoint(_Model):
     lon_deg: Annotated[float, Field(ge=-180.0, le=180.0)]
 
 
+class TerrainMasking(_Model):
+    """Notional terrain along a wave's approach that hides low fliers from every radar.
+
+    The ground under the approach is cut into rings of ``cell_length_m`` by distance to
+    the aimpoint; in a fraction ``fraction`` of each ring (its near part) the terrain
+    blocks the line of sight to a threat flying below ``below_altitude_m``. Masked
+    stretches are contiguous, so M-of-N track formation sees them as gaps, not as a
+    uniform loss of Pd.
+    """
+
+    fraction: Probability
+    cell_length_m: Annotated[float, Field(ge=100.0, le=1.0e6, allow_inf_nan=False)] = 5_000.0
+    below_altitude_m: Annotated[float, Field(gt=0.0, le=10_000.0, allow_inf_nan=False)] = 300.0
+
+
+class AvoidBatteries(_Model):
+    """Plan a level wave's route around the Blue batteries' positions (known to Red).
+
+    Each threat flies the shortest route (on a polygon of ``points_per_circle`` points
+    around each circle) that keeps ``clearance_m`` from every battery, except batteries
+    within ``clearance_m`` of its launch point or aimpoint (it must start or end there).
+    """
+
+    clearance_m: Annotated[float, Field(ge=1_000.0, le=1.0e6, allow_inf_nan=False)]
+    points_per_circle: Annotated[int, Field(ge=8, le=128)] = 32
+
+
 class Wave(_Model):
     """``count`` threats of one type, launched from an area at given times at named assets.
 
@@ -643,6 +672,13 @@ class Wave(_Model):
         default=None,
         description="ballistic waves: apogee of every arc of the wave (the burnout angle "
         "follows per launch point); overrides the threat type's angle",
+    )
+    terrain_masking: TerrainMasking | None = Field(
+        default=None, description="notional terrain hiding low fliers on this approach"
+    )
+    avoid_batteries: AvoidBatteries | None = Field(
+        default=None,
+        description="level waves: route around the batteries' positions (not with waypoints)",
     )
     # Launch points are laid out over the launch area as for this many threats (default:
     # ``count``); set by montecarlo.scale_raid so a resized wave keeps its launch points.
@@ -841,6 +877,18 @@ class Scenario(_Model):
                         f"{f} applies to ballistic waves; threat type '{wave.threat}' flies "
                         f"a {trajectory} trajectory",
                         path=("raid", "waves", w, f),
+                    )
+            if wave.avoid_batteries is not None:
+                if trajectory != "level":
+                    raise PathValueError(
+                        f"avoid_batteries applies to level (cruise/aircraft) waves; threat "
+                        f"type '{wave.threat}' flies a {trajectory} arc",
+                        path=("raid", "waves", w, "avoid_batteries"),
+                    )
+                if wave.waypoints:
+                    raise PathValueError(
+                        "give either waypoints or avoid_batteries (a planned route), not both",
+                        path=("raid", "waves", w, "avoid_batteries"),
                     )
             if wave.waypoints and trajectory != "level":
                 raise PathValueError(
