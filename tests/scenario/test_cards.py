@@ -29,6 +29,7 @@ def test_catalog_has_the_s400_class_battery_and_generic_threats() -> None:
         "generic-decoy",
         "generic-mrbm",
         "generic-irbm",
+        "generic-hgv",
     }
     jammers = {n for n, k in kinds.items() if k == "jammer"}
     assert jammers == {"generic-stand-off-jammer", "generic-self-screening-jammer"}

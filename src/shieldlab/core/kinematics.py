@@ -30,6 +30,7 @@ from shieldlab.core.ballistic import (
     flight_path_angle_for_apogee,
     minimum_energy,
 )
+from shieldlab.core.glide import glide_final_speed_mps, glide_profile
 from shieldlab.core.reentry import DESCENT_STEP_S, drag_descent, interface_state
 
 FloatArray = npt.NDArray[np.float64]
@@ -240,6 +241,62 @@ def drag_flight(
     angle[late] = np.interp(t[late] - t_e, t_d, phi_d)
     alt[late] = np.interp(t[late] - t_e, t_d, r_d - EARTH_RADIUS_M)
     return t, angle, alt
+
+
+def glide_track(
+    *,
+    launch_lat_rad: float,
+    launch_lon_rad: float,
+    aim_lat_rad: float,
+    aim_lon_rad: float,
+    dt_s: float,
+    initial_speed_mps: float,
+    lift_to_drag: float,
+    wing_loading_kg_m2: float,
+    lift_coeff: float,
+    boost_range_m: float,
+    boost_time_s: float,
+    dive_range_m: float,
+) -> Track:
+    """A boost-glide vehicle along the great circle from launch point to aimpoint.
+
+    Three legs (generic, notional kinematics): a boost climbing linearly over
+    ``boost_range_m`` and ``boost_time_s`` to the equilibrium-glide altitude of v0; an
+    equilibrium glide (``core.glide.glide_profile``: speed, range, altitude in closed
+    form) from v0 down to the speed v1 at which it has covered the ground left before the
+    dive, v1 from ``core.glide.glide_final_speed_mps``; a straight dive at v1 over
+    ``dive_range_m`` to the aimpoint. The caller checks the glide reaches (v1 real).
+    """
+    psi = float(central_angle_rad(launch_lat_rad, launch_lon_rad, aim_lat_rad, aim_lon_rad))
+    ground_m = psi * EARTH_RADIUS_M
+    glide_m = ground_m - boost_range_m - dive_range_m
+    v1 = float(
+        glide_final_speed_mps(
+            initial_speed_mps=initial_speed_mps, range_m=glide_m, lift_to_drag=lift_to_drag
+        )
+    )
+    if not (glide_m > 0.0 and np.isfinite(v1) and v1 > 0.0):
+        raise ValueError("the glide does not reach the aimpoint")
+    tg, sg, hg, _ = glide_profile(
+        initial_speed_mps=initial_speed_mps,
+        final_speed_mps=v1,
+        lift_to_drag=lift_to_drag,
+        wing_loading_kg_m2=wing_loading_kg_m2,
+        lift_coeff=lift_coeff,
+    )
+    t_dive = float(np.hypot(dive_range_m, hg[-1])) / v1
+    knots_t = np.concatenate([[0.0], boost_time_s + tg, [boost_time_s + tg[-1] + t_dive]])
+    knots_s = np.concatenate([[0.0], boost_range_m + sg, [ground_m]])
+    knots_h = np.concatenate([[0.0], hg, [0.0]])
+    t = _grid(float(knots_t[-1]), dt_s)
+    angle = np.interp(t, knots_t, knots_s) / EARTH_RADIUS_M
+    alt = np.maximum(np.interp(t, knots_t, knots_h), 0.0)
+    alt[-1] = 0.0
+    u = slerp(
+        unit_vector(launch_lat_rad, launch_lon_rad), unit_vector(aim_lat_rad, aim_lon_rad), angle
+    )
+    lat, lon = lat_lon_of(u)
+    return Track(t_s=t, lat_rad=lat, lon_rad=lon, alt_m=alt)
 
 
 def waypoint_track(

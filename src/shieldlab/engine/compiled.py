@@ -31,6 +31,7 @@ from shieldlab.core.kinematics import (
     Track,
     ballistic_track,
     central_angle_rad,
+    glide_track,
     waypoint_track,
 )
 from shieldlab.core.sensing import (
@@ -729,7 +730,8 @@ def wave_threat_track(
 
     Ballistic types fly their arc (with drag when the type has a ballistic coefficient):
     the ``wave``'s burnout angle or apogee when it gives one, else the type's angle, else
-    minimum energy; the others the wave's waypoints at cruise altitude. The engine's
+    minimum energy; glide types boost, glide and dive (``core.kinematics.glide_track``);
+    the others the wave's waypoints at cruise altitude. The engine's
     tables and ``engine.checks`` both build trajectories here, so they never disagree.
     """
     alat, alon = math.radians(aim.lat_deg), math.radians(aim.lon_deg)
@@ -746,6 +748,17 @@ def wave_threat_track(
             flight_path_angle_rad=gamma,
             ballistic_coeff_kg_m2=tt.ballistic_coeff_kg_m2,
             apogee_m=apogee,
+        )
+    if tt.trajectory == "glide":
+        gp = tt.glide
+        assert gp is not None  # ThreatType validates it
+        return glide_track(
+            launch_lat_rad=lat_rad,
+            launch_lon_rad=lon_rad,
+            aim_lat_rad=alat,
+            aim_lon_rad=alon,
+            dt_s=dt_s,
+            **gp.model_dump(),
         )
     assert tt.speed_mps is not None and tt.cruise_altitude_m is not None
     return waypoint_track(

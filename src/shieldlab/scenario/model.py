@@ -16,7 +16,8 @@ Read, in list order (list order is the index order for arrays):
 - ``assets[i]``: ``name``, ``position``, ``value`` (relative value, > 0).
 - ``threat_types[k]``: ``threat_class`` (ballistic|cruise|aircraft|decoy), ``trajectory``
   (always set: ``ballistic`` = Keplerian arc, ``level`` = great circle at
-  ``cruise_altitude_m`` and ``speed_mps``), ``flight_path_angle_deg`` (ballistic only;
+  ``cruise_altitude_m`` and ``speed_mps``, ``glide`` = boost, equilibrium glide and dive
+  with the ``glide`` parameters), ``flight_path_angle_deg`` (ballistic only;
   ``None`` = minimum-energy arc), ``ballistic_coeff_kg_m2`` (ballistic only; ``None`` = no
   drag), ``rcs_m2``, ``lethal``, ``unit_cost_usd``.
 - ``interceptor_types[j]``: ``layer``, ``min_range_m``/``max_range_m``,
@@ -84,6 +85,7 @@ from pydantic import (
 )
 
 from shieldlab.core.geodesy import MEAN_EARTH_RADIUS_M, great_circle_distance_m
+from shieldlab.core.glide import glide_final_speed_mps
 from shieldlab.scenario.yamlio import PathValueError
 
 SCHEMA_VERSION = 1
@@ -464,6 +466,29 @@ class InterceptorType(_Model):
         return float(getattr(self.sspk, threat_class))
 
 
+#: A glide that would end below this speed (m/s) is refused: below about Mach 3 the
+#: vehicle is no longer hypersonic and the equilibrium-glide model stops applying.
+MIN_GLIDE_END_SPEED_MPS = 1_000.0
+
+
+class GlideParams(_Model):
+    """A hypersonic boost-glide vehicle (``trajectory: glide``; ``core.kinematics.glide_track``).
+
+    Boost over ``boost_range_m`` in ``boost_time_s`` up to the equilibrium-glide altitude
+    of ``initial_speed_mps``, equilibrium glide (lift + centrifugal relief = weight) with
+    constant ``lift_to_drag`` and ``lift_coeff`` at ``wing_loading_kg_m2`` (m / S), then a
+    straight dive over ``dive_range_m`` (``core.glide``; Vinh, Busemann & Culp 1980).
+    """
+
+    initial_speed_mps: Annotated[float, Field(ge=1_500.0, le=7_800.0, allow_inf_nan=False)]
+    lift_to_drag: Annotated[float, Field(gt=0.0, le=10.0, allow_inf_nan=False)]
+    wing_loading_kg_m2: Annotated[float, Field(ge=10.0, le=1.0e5, allow_inf_nan=False)]
+    lift_coeff: Annotated[float, Field(gt=0.0, le=3.0, allow_inf_nan=False)]
+    boost_range_m: Annotated[float, Field(ge=0.0, le=5.0e6, allow_inf_nan=False)]
+    boost_time_s: Annotated[float, Field(gt=0.0, le=3_600.0, allow_inf_nan=False)]
+    dive_range_m: Annotated[float, Field(gt=0.0, le=1.0e6, allow_inf_nan=False)]
+
+
 class ThreatType(_Model):
     """A Red threat: class, trajectory, signature, cost, lethal or not.
 
@@ -478,9 +503,10 @@ class ThreatType(_Model):
     threat_class: ThreatClass
     # The defaults below are placeholders: a missing trajectory or lethal flag is filled
     # from threat_class before validation (see _defaults_from_class).
-    trajectory: Literal["ballistic", "level"] = Field(
+    trajectory: Literal["ballistic", "level", "glide"] = Field(
         default="ballistic",
-        description="default from threat_class: ballistic for ballistic and decoy, else level",
+        description="default from threat_class: ballistic for ballistic and decoy, else "
+        "level; glide (a boost-glide vehicle) must be given",
     )
     rcs_m2: PositiveFloat
     lethal: bool = Field(default=True, description="default from threat_class: false for decoy")
@@ -499,6 +525,10 @@ class ThreatType(_Model):
         "exponential atmosphere; null = no drag (Keplerian to the ground)",
     )
 
+    glide: GlideParams | None = Field(
+        default=None, description="boost-glide parameters (trajectory: glide only)"
+    )
+
     @model_validator(mode="before")
     @classmethod
     def _defaults_from_class(cls, data: Any) -> Any:
@@ -511,6 +541,24 @@ class ThreatType(_Model):
 
     @model_validator(mode="after")
     def _trajectory_fields(self) -> ThreatType:
+        if self.trajectory == "glide":
+            if self.glide is None:
+                raise PathValueError("a glide trajectory needs glide parameters", path=("glide",))
+            for f in (
+                "speed_mps",
+                "cruise_altitude_m",
+                "flight_path_angle_deg",
+                "ballistic_coeff_kg_m2",
+            ):
+                if getattr(self, f) is not None:
+                    raise PathValueError(
+                        f"{f} does not apply to a glide trajectory (the glide parameters "
+                        "set its speed and altitude)",
+                        path=(f,),
+                    )
+            return self
+        if self.glide is not None:
+            raise PathValueError("glide applies to glide trajectories only", path=("glide",))
         if self.trajectory == "level":
             for f in ("speed_mps", "cruise_altitude_m"):
                 if getattr(self, f) is None:
@@ -918,7 +966,10 @@ class Scenario(_Model):
                     self._check_route(w, wave, aim, pos)
                 if trajectory == "ballistic":
                     self._check_arc(w, wave, dist, area.radius_m)
-                if trajectory == "ballistic" and dist + area.radius_m > MAX_BALLISTIC_RANGE_M:
+                if trajectory == "glide":
+                    self._check_glide(w, wave, aim, dist, area.radius_m)
+                too_far = dist + area.radius_m > MAX_BALLISTIC_RANGE_M
+                if trajectory in ("ballistic", "glide") and too_far:
                     raise PathValueError(
                         f"ballistic range to aimpoint '{aim}' reaches "
                         f"{(dist + area.radius_m) / 1000:,.0f} km; at most "
@@ -960,6 +1011,35 @@ class Scenario(_Model):
                 f"{(dist_m + radius_m) / 1000:,.0f} km needs escape speed (v^2 R / mu = "
                 f"{nu:.2f} >= 2); use a flatter angle",
                 path=where,
+            )
+
+    def _check_glide(self, w: int, wave: Wave, aim: str, dist_m: float, radius_m: float) -> None:
+        """Every launch point must leave a glide that ends above MIN_GLIDE_END_SPEED_MPS."""
+        tt = self.threat_types[self.threat_type_index(wave.threat)]
+        gp = tt.glide
+        assert gp is not None  # ThreatType validates it
+        shortest = dist_m - radius_m - gp.boost_range_m - gp.dive_range_m
+        if shortest <= 0.0:
+            raise PathValueError(
+                f"aimpoint '{aim}' is {max(dist_m - radius_m, 0.0) / 1000:,.0f} km from the "
+                f"nearest launch point, inside the glide type's boost and dive "
+                f"({(gp.boost_range_m + gp.dive_range_m) / 1000:,.0f} km)",
+                path=("raid", "waves", w, "launch_area"),
+            )
+        longest = dist_m + radius_m - gp.boost_range_m - gp.dive_range_m
+        v1 = float(
+            glide_final_speed_mps(
+                initial_speed_mps=gp.initial_speed_mps,
+                range_m=longest,
+                lift_to_drag=gp.lift_to_drag,
+            )
+        )
+        if not v1 >= MIN_GLIDE_END_SPEED_MPS:
+            raise PathValueError(
+                f"aimpoint '{aim}' is out of the glide's reach: {longest / 1000:,.0f} km of "
+                f"glide from {gp.initial_speed_mps:g} m/s at L/D {gp.lift_to_drag:g} would end "
+                f"below {MIN_GLIDE_END_SPEED_MPS:g} m/s",
+                path=("raid", "waves", w, "launch_area"),
             )
 
     def _check_jammers(self, threats: set[str]) -> None:
