@@ -27,7 +27,12 @@ def test_catalog_has_the_s400_class_battery_and_generic_threats() -> None:
         "generic-cruise-missile",
         "generic-strike-aircraft",
         "generic-decoy",
+        "generic-mrbm",
+        "generic-irbm",
+        "generic-hgv",
     }
+    jammers = {n for n, k in kinds.items() if k == "jammer"}
+    assert jammers == {"generic-stand-off-jammer", "generic-self-screening-jammer"}
     assert set(kinds.values()) <= set(CARD_KINDS)
 
 

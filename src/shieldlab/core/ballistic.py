@@ -152,6 +152,25 @@ def arc_for_flight_path_angle(range_m: ArrayLike, flight_path_angle_rad: ArrayLi
     )
 
 
+def flight_path_angle_for_apogee(range_m: ArrayLike, apogee_m: ArrayLike) -> FloatArray:
+    """Burnout flight-path angle of the arc reaching a ground range with a given apogee.
+
+    Burnout and impact on the surface put burnout at true anomaly pi - psi/2, so
+    R = p / (1 - e cos(psi/2)) and the apogee radius r_a = p / (1 - e) give
+    e = (r_a - R) / (r_a - R cos(psi/2)), and tan(gamma) = e sin(theta) / (1 + e cos(theta))
+    at theta = pi - psi/2 gives tan(gamma) = e sin(psi/2) / (1 - e cos(psi/2)) (Bate,
+    Mueller & White 1971, sections 2.5 and 6.2). Every apogee above 0 has one such arc: a
+    high one lofted, a low one depressed.
+    """
+    psi = _range_angle(range_m)
+    r_a = EARTH_RADIUS_M + np.asarray(apogee_m, dtype=np.float64)
+    if np.any(~(r_a > EARTH_RADIUS_M)):
+        raise ValueError("apogee_m must be positive")
+    c, s = np.cos(psi / 2.0), np.sin(psi / 2.0)
+    e = (r_a - EARTH_RADIUS_M) / (r_a - EARTH_RADIUS_M * c)
+    return np.asarray(np.arctan2(e * s, 1.0 - e * c), dtype=np.float64)
+
+
 def solve_kepler(mean_anomaly_rad: ArrayLike, eccentricity: ArrayLike) -> FloatArray:
     """Eccentric anomaly E solving Kepler's equation M = E - e sin E for 0 <= e < 1.
 

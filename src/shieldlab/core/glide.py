@@ -114,3 +114,45 @@ def glide_time_s(
     vc = np.sqrt(g * r)
     span = np.arctanh(_f(initial_speed_mps) / vc) - np.arctanh(_f(final_speed_mps) / vc)
     return np.asarray(_f(lift_to_drag) * np.sqrt(r / g) * span)
+
+
+def glide_final_speed_mps(
+    *,
+    initial_speed_mps: ArrayLike,
+    range_m: ArrayLike,
+    lift_to_drag: ArrayLike,
+    gravity_mps2: ArrayLike = STANDARD_GRAVITY_MPS2,
+    radius_m: ArrayLike = EARTH_RADIUS_M,
+) -> FloatArray:
+    """Speed (m/s) left after gliding ``range_m``: the glide-range formula solved for v1,
+    v1^2 = g r - (g r - v0^2) exp(2 R / ((L/D) r)); NaN when the glide cannot reach."""
+    g, r = _f(gravity_mps2), _f(radius_m)
+    gr = g * r
+    v1_sq = gr - (gr - _f(initial_speed_mps) ** 2) * np.exp(
+        2.0 * _f(range_m) / (_f(lift_to_drag) * r)
+    )
+    with np.errstate(invalid="ignore"):
+        return np.asarray(np.where(v1_sq > 0.0, np.sqrt(np.maximum(v1_sq, 0.0)), np.nan))
+
+
+def glide_profile(
+    *,
+    initial_speed_mps: float,
+    final_speed_mps: float,
+    lift_to_drag: float,
+    wing_loading_kg_m2: float,
+    lift_coeff: float,
+    samples: int = 4001,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Time (s), ground range (m), equilibrium altitude (m) and speed along a glide from
+    v0 down to v1, at ``samples`` speeds evenly spaced from v0 to v1 (closed forms of the
+    module docstring; the altitude falls as the glider slows)."""
+    v = np.linspace(initial_speed_mps, final_speed_mps, samples)
+    t = glide_time_s(
+        initial_speed_mps=initial_speed_mps, final_speed_mps=v, lift_to_drag=lift_to_drag
+    )
+    s = glide_range_m(
+        initial_speed_mps=initial_speed_mps, final_speed_mps=v, lift_to_drag=lift_to_drag
+    )
+    h = equilibrium_altitude_m(v, wing_loading_kg_m2=wing_loading_kg_m2, lift_coeff=lift_coeff)
+    return t, s, h, v

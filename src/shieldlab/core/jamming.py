@@ -153,3 +153,18 @@ def stand_off_detection_range_m(detection_range_m: ArrayLike, jnr_db: ArrayLike)
     return np.asarray(
         _f(detection_range_m) * (1.0 + db_to_linear(jnr_db)) ** -0.25, dtype=np.float64
     )
+
+
+def antenna_gain_db(
+    off_axis_rad: ArrayLike, *, gain_db: ArrayLike, sidelobe_db: ArrayLike, beamwidth_rad: ArrayLike
+) -> FloatArray:
+    """Two-level antenna pattern: ``gain_db`` within half a beamwidth of the boresight,
+    ``gain_db + sidelobe_db`` outside it (a constant average sidelobe level, the usual
+    simplification of jamming budgets; Adamy 2001, ch. 9; Skolnik 2001, ch. 9)."""
+    main = np.abs(_f(off_axis_rad)) <= 0.5 * _f(beamwidth_rad)
+    return np.asarray(np.where(main, _f(gain_db), _f(gain_db) + _f(sidelobe_db)), dtype=np.float64)
+
+
+def sum_jnr_db(jnr_db: ArrayLike, axis: int = 0) -> FloatArray:
+    """Total JNR (dB) of several jammers: their noise densities add (linear sum)."""
+    return linear_to_db(np.sum(db_to_linear(jnr_db), axis=axis))

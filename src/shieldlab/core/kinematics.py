@@ -27,8 +27,10 @@ from shieldlab.core.ballistic import (
     BallisticArc,
     arc_for_flight_path_angle,
     arc_state,
+    flight_path_angle_for_apogee,
     minimum_energy,
 )
+from shieldlab.core.glide import glide_final_speed_mps, glide_profile
 from shieldlab.core.reentry import DESCENT_STEP_S, drag_descent, interface_state
 
 FloatArray = npt.NDArray[np.float64]
@@ -134,12 +136,15 @@ def ballistic_track(
     dt_s: float,
     flight_path_angle_rad: float | None = None,
     ballistic_coeff_kg_m2: float | None = None,
+    apogee_m: float | None = None,
 ) -> Track:
     """Ballistic arc from launch point to aimpoint, sampled every ``dt_s`` until impact.
 
-    Minimum-energy arc when ``flight_path_angle_rad`` is None, else lofted (steeper) or
-    depressed (flatter) by burnout flight-path angle; Kepler's equation gives the position
-    along the arc (``core.ballistic.arc_state``). Burnout is taken at the launch point.
+    Minimum-energy arc when ``flight_path_angle_rad`` and ``apogee_m`` are None, else lofted
+    (steeper) or depressed (flatter) by burnout flight-path angle, or the arc with apogee
+    ``apogee_m`` (``core.ballistic.flight_path_angle_for_apogee``; with drag, the apogee of
+    the arc re-aimed long, so the flown apogee is ``apogee_m``). Kepler's equation gives
+    the position along the arc (``core.ballistic.arc_state``). Burnout is taken at the launch point.
     With ``ballistic_coeff_kg_m2`` the descent below ``core.reentry.REENTRY_INTERFACE_M``
     is integrated with drag in the exponential atmosphere (:func:`drag_flight`), and the
     arc is aimed long so that the drag-shortened flight lands on the aimpoint.
@@ -147,13 +152,17 @@ def ballistic_track(
     psi = float(central_angle_rad(launch_lat_rad, launch_lon_rad, aim_lat_rad, aim_lon_rad))
     range_m = psi * EARTH_RADIUS_M
     if ballistic_coeff_kg_m2 is None:
-        arc = _arc(range_m, flight_path_angle_rad)
+        arc = _arc(range_m, flight_path_angle_rad, apogee_m)
         tf = float(np.asarray(arc.flight_time_s))
         t = _grid(tf, dt_s)
         angle, alt = arc_state(arc, t)
     else:
         t, angle, alt = drag_flight(
-            range_m, dt_s, ballistic_coeff_kg_m2, flight_path_angle_rad=flight_path_angle_rad
+            range_m,
+            dt_s,
+            ballistic_coeff_kg_m2,
+            flight_path_angle_rad=flight_path_angle_rad,
+            apogee_m=apogee_m,
         )
         angle = angle * (psi / float(angle[-1]))  # lands on the aimpoint (|error| < 1 m)
     angle = np.asarray(angle, dtype=np.float64) * np.ones_like(t)
@@ -166,7 +175,11 @@ def ballistic_track(
     return Track(t_s=t, lat_rad=lat, lon_rad=lon, alt_m=alt)
 
 
-def _arc(range_m: float, flight_path_angle_rad: float | None) -> BallisticArc:
+def _arc(
+    range_m: float, flight_path_angle_rad: float | None, apogee_m: float | None = None
+) -> BallisticArc:
+    if apogee_m is not None:
+        flight_path_angle_rad = float(flight_path_angle_for_apogee(range_m, apogee_m))
     return (
         minimum_energy(range_m)
         if flight_path_angle_rad is None
@@ -175,10 +188,10 @@ def _arc(range_m: float, flight_path_angle_rad: float | None) -> BallisticArc:
 
 
 def _drag_impact(
-    aim_m: float, beta: float, flight_path_angle_rad: float | None
+    aim_m: float, beta: float, flight_path_angle_rad: float | None, apogee_m: float | None = None
 ) -> tuple[BallisticArc, float, FloatArray, FloatArray, FloatArray]:
     """The arc aimed at ``aim_m``, its interface time, and its drag descent (t, r, phi)."""
-    arc = _arc(aim_m, flight_path_angle_rad)
+    arc = _arc(aim_m, flight_path_angle_rad, apogee_m)
     t_e, r0, phi0, vr0, vt0 = interface_state(arc)
     t_d, r_d, phi_d, _, _ = drag_descent(r0, phi0, vr0, vt0, float(beta), DESCENT_STEP_S)
     return arc, t_e, t_d, r_d, phi_d
@@ -190,22 +203,23 @@ def drag_flight(
     ballistic_coeff_kg_m2: float,
     *,
     flight_path_angle_rad: float | None = None,
+    apogee_m: float | None = None,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """A ballistic flight with drag on re-entry that lands ``range_m`` downrange.
 
     Keplerian from burnout (on the surface) down to the re-entry interface, then the
     planar point-mass equations with inverse-square gravity and drag rho v^2 / (2 beta)
     in the exponential atmosphere (``core.reentry.drag_descent``, RK4 at 0.01 s). Drag
-    shortens the range, so the arc (minimum-energy or at the burnout flight-path angle
-    given) is aimed at a longer range found by the secant method until the impact lies
-    within 0.5 m of ``range_m``. Returns times since launch on the ``dt_s`` grid (the last
-    the impact), downrange angle and altitude.
+    shortens the range, so the arc (minimum-energy, at the burnout flight-path angle
+    given, or with the apogee given) is aimed at a longer range found by the secant method
+    until the impact lies within 0.5 m of ``range_m``. Returns times since launch on the
+    ``dt_s`` grid (the last the impact), downrange angle and altitude.
     """
     aims = [range_m]
     misses = []
     for _ in range(12):
         _, t_e, t_d, r_d, phi_d = _drag_impact(
-            aims[-1], ballistic_coeff_kg_m2, flight_path_angle_rad
+            aims[-1], ballistic_coeff_kg_m2, flight_path_angle_rad, apogee_m
         )
         misses.append(float(phi_d[-1]) * EARTH_RADIUS_M - range_m)
         if abs(misses[-1]) < 0.5:
@@ -215,7 +229,9 @@ def drag_flight(
         else:
             slope = (misses[-1] - misses[-2]) / (aims[-1] - aims[-2])
             aims.append(aims[-1] - misses[-1] / slope)
-    arc, t_e, t_d, r_d, phi_d = _drag_impact(aims[-1], ballistic_coeff_kg_m2, flight_path_angle_rad)
+    arc, t_e, t_d, r_d, phi_d = _drag_impact(
+        aims[-1], ballistic_coeff_kg_m2, flight_path_angle_rad, apogee_m
+    )
     tf = t_e + float(t_d[-1])
     t = _grid(tf, dt_s)
     angle, alt = arc_state(arc, np.minimum(t, t_e))
@@ -225,6 +241,62 @@ def drag_flight(
     angle[late] = np.interp(t[late] - t_e, t_d, phi_d)
     alt[late] = np.interp(t[late] - t_e, t_d, r_d - EARTH_RADIUS_M)
     return t, angle, alt
+
+
+def glide_track(
+    *,
+    launch_lat_rad: float,
+    launch_lon_rad: float,
+    aim_lat_rad: float,
+    aim_lon_rad: float,
+    dt_s: float,
+    initial_speed_mps: float,
+    lift_to_drag: float,
+    wing_loading_kg_m2: float,
+    lift_coeff: float,
+    boost_range_m: float,
+    boost_time_s: float,
+    dive_range_m: float,
+) -> Track:
+    """A boost-glide vehicle along the great circle from launch point to aimpoint.
+
+    Three legs (generic, notional kinematics): a boost climbing linearly over
+    ``boost_range_m`` and ``boost_time_s`` to the equilibrium-glide altitude of v0; an
+    equilibrium glide (``core.glide.glide_profile``: speed, range, altitude in closed
+    form) from v0 down to the speed v1 at which it has covered the ground left before the
+    dive, v1 from ``core.glide.glide_final_speed_mps``; a straight dive at v1 over
+    ``dive_range_m`` to the aimpoint. The caller checks the glide reaches (v1 real).
+    """
+    psi = float(central_angle_rad(launch_lat_rad, launch_lon_rad, aim_lat_rad, aim_lon_rad))
+    ground_m = psi * EARTH_RADIUS_M
+    glide_m = ground_m - boost_range_m - dive_range_m
+    v1 = float(
+        glide_final_speed_mps(
+            initial_speed_mps=initial_speed_mps, range_m=glide_m, lift_to_drag=lift_to_drag
+        )
+    )
+    if not (glide_m > 0.0 and np.isfinite(v1) and v1 > 0.0):
+        raise ValueError("the glide does not reach the aimpoint")
+    tg, sg, hg, _ = glide_profile(
+        initial_speed_mps=initial_speed_mps,
+        final_speed_mps=v1,
+        lift_to_drag=lift_to_drag,
+        wing_loading_kg_m2=wing_loading_kg_m2,
+        lift_coeff=lift_coeff,
+    )
+    t_dive = float(np.hypot(dive_range_m, hg[-1])) / v1
+    knots_t = np.concatenate([[0.0], boost_time_s + tg, [boost_time_s + tg[-1] + t_dive]])
+    knots_s = np.concatenate([[0.0], boost_range_m + sg, [ground_m]])
+    knots_h = np.concatenate([[0.0], hg, [0.0]])
+    t = _grid(float(knots_t[-1]), dt_s)
+    angle = np.interp(t, knots_t, knots_s) / EARTH_RADIUS_M
+    alt = np.maximum(np.interp(t, knots_t, knots_h), 0.0)
+    alt[-1] = 0.0
+    u = slerp(
+        unit_vector(launch_lat_rad, launch_lon_rad), unit_vector(aim_lat_rad, aim_lon_rad), angle
+    )
+    lat, lon = lat_lon_of(u)
+    return Track(t_s=t, lat_rad=lat, lon_rad=lon, alt_m=alt)
 
 
 def waypoint_track(

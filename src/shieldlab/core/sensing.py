@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
+from shieldlab.core.jamming import jammed_snr_db
 from shieldlab.core.radar import EARTH_RADIUS_M, pd_from_snr, radar_horizon_m
 
 FloatArray = npt.NDArray[np.float64]
@@ -151,8 +152,14 @@ def detection_probability(
     ref_range_m: float,
     ref_rcs_m2: float,
     mask: npt.ArrayLike,
+    jnr_db: npt.ArrayLike | None = None,
 ) -> FloatArray:
-    """Single-scan Pd from the table at the given geometry, zero where ``mask`` is False."""
+    """Single-scan Pd from the table at the given geometry, zero where ``mask`` is False.
+
+    With ``jnr_db`` (the jammer-to-noise ratio at each point) Pd is read at the jammed
+    SNR, SNR - 10 log10(1 + JNR) (``core.jamming.jammed_snr_db``), never above the
+    unjammed one.
+    """
     snr = snr_db_at(
         range_m=range_m,
         rcs_m2=rcs_m2,
@@ -160,6 +167,8 @@ def detection_probability(
         ref_range_m=ref_range_m,
         ref_rcs_m2=ref_rcs_m2,
     )
+    if jnr_db is not None:
+        snr = jammed_snr_db(snr, jnr_db)
     flat = np.ascontiguousarray(snr.ravel())
     pd = pd_interp_array(table.snr0_db, table.step_db, table.pd, flat).reshape(snr.shape)
     return np.asarray(np.where(np.asarray(mask), pd, 0.0), dtype=np.float64)

@@ -36,6 +36,7 @@ from shieldlab.core.kinematics import (
 )
 from shieldlab.core.sensing import apparent_elevation_rad, visible
 from shieldlab.engine.compiled import _offset_lat_lon, launch_point_offsets, wave_threat_track
+from shieldlab.engine.routing import wave_route
 from shieldlab.errors import Location
 from shieldlab.scenario.model import Scenario, Wave
 
@@ -107,13 +108,12 @@ def _wave_tracks(sc: Scenario, wave: Wave) -> _WaveTracks:
     lats, lons = _offset_lat_lon(
         math.radians(wave.launch_area.lat_deg), math.radians(wave.launch_area.lon_deg), de, dn
     )
-    route_lat = [math.radians(p.lat_deg) for p in wave.waypoints]
-    route_lon = [math.radians(p.lon_deg) for p in wave.waypoints]
     tracks = []
     for k in range(wave.count):
         ap = sc.assets[sc.asset_index(wave.aimpoints[k % len(wave.aimpoints)])].position
+        route_lat, route_lon = wave_route(sc, wave, ap)
         tr = wave_threat_track(
-            tt, float(lats[k]), float(lons[k]), route_lat, route_lon, ap, COVERAGE_DT_S
+            tt, float(lats[k]), float(lons[k]), route_lat, route_lon, ap, COVERAGE_DT_S, wave
         )
         tracks.append(tr)
     return _WaveTracks(

@@ -31,6 +31,7 @@ from shieldlab.core.kinematics import (
     Track,
     ballistic_track,
     central_angle_rad,
+    glide_track,
     waypoint_track,
 )
 from shieldlab.core.sensing import (
@@ -40,8 +41,18 @@ from shieldlab.core.sensing import (
     visible,
 )
 from shieldlab.engine.doctrine import engagement_plan
+from shieldlab.engine.jamming import scan_jnr_db
+from shieldlab.engine.routing import wave_route
+from shieldlab.engine.terrain import terrain_masked
 from shieldlab.engine.windows import cycle_intercepts
-from shieldlab.scenario.model import THREAT_CLASSES, GeoPoint, Scenario, ThreatType
+from shieldlab.scenario.model import (
+    THREAT_CLASSES,
+    GeoPoint,
+    Radar,
+    Scenario,
+    ThreatType,
+    Wave,
+)
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
@@ -249,6 +260,32 @@ def _scan_samples(
     return _ScanSamples(s_first=s_first, off=off, pos=pos, alt=alt)
 
 
+def _scan_jnr(
+    sc: Scenario,
+    frame: LocalFrame,
+    radar: Radar,
+    r_pos: F64,
+    r_height: float,
+    period: float,
+    samples: _ScanSamples,
+    threat_type: I64,
+) -> F64 | None:
+    """Jammer-to-noise ratio (dB) at each scan sample of one radar (``engine.jamming``)."""
+    return scan_jnr_db(
+        sc,
+        frame,
+        radar,
+        r_pos,
+        r_height,
+        period_s=period,
+        s_first=samples.s_first,
+        off=samples.off,
+        pos=samples.pos,
+        alt=samples.alt,
+        threat_type=threat_type,
+    )
+
+
 def _empty_row(off: list[int], s0: list[int], n: list[int], offset: int) -> None:
     off.append(offset)
     s0.append(0)
@@ -280,13 +317,15 @@ def compile_scenario(scenario: Scenario, *, dt_traj_s: float = 1.0) -> CompiledS
             math.radians(wave.launch_area.lat_deg), math.radians(wave.launch_area.lon_deg), de, dn
         )
         times = wave.launch_times_s()
-        route_lat = [math.radians(p.lat_deg) for p in wave.waypoints]
-        route_lon = [math.radians(p.lon_deg) for p in wave.waypoints]
+        routes: dict[int, tuple[list[float], list[float]]] = {}
         for k in range(wave.count):
             a = sc.asset_index(wave.aimpoints[k % len(wave.aimpoints)])
             ap = sc.assets[a].position
+            if a not in routes:
+                routes[a] = wave_route(sc, wave, ap)
+            route_lat, route_lon = routes[a]
             tr = wave_threat_track(
-                tt, float(lats[k]), float(lons[k]), route_lat, route_lon, ap, dt_traj_s
+                tt, float(lats[k]), float(lons[k]), route_lat, route_lon, ap, dt_traj_s, wave
             )
             tracks.append(tr)
             rng_id.append((w << WAVE_ID_SHIFT) | k)
@@ -328,6 +367,16 @@ def compile_scenario(scenario: Scenario, *, dt_traj_s: float = 1.0) -> CompiledS
     # radar then evaluates its geometry and Pd over all threats' scans in one array
     # operation (element-wise, so the values are the ones a per-threat loop gives).
     by_period: dict[float, _ScanSamples] = {}
+    hidden_by_period: dict[float, B8 | None] = {}
+    threat_wave = np.asarray(rng_id, dtype=np.int64) >> WAVE_ID_SHIFT
+    aim_local = np.asarray(
+        [
+            frame.to_local(
+                math.radians(a.position.lat_deg), math.radians(a.position.lon_deg), a.position.alt_m
+            )
+            for a in sc.assets
+        ]
+    )[threat_asset]
     for b, bat in enumerate(sc.batteries):
         for radar in bat.radars:
             pos = radar.position if radar.position is not None else bat.position
@@ -345,6 +394,16 @@ def compile_scenario(scenario: Scenario, *, dt_traj_s: float = 1.0) -> CompiledS
                     period, threat_launch, threat_impact, t_abs, pos_all, alt_all, tr_off, tr_n
                 )
                 by_period[period] = samples
+            if period not in hidden_by_period:
+                hidden_by_period[period] = terrain_masked(
+                    sc,
+                    off=samples.off,
+                    pos=samples.pos,
+                    alt=samples.alt,
+                    threat_wave=threat_wave,
+                    aim_pos=aim_local,
+                )
+            hidden = hidden_by_period[period]
             rng = np.linalg.norm(samples.pos - r_pos, axis=-1)
             mask = visible(
                 range_m=rng,
@@ -356,6 +415,8 @@ def compile_scenario(scenario: Scenario, *, dt_traj_s: float = 1.0) -> CompiledS
                 instrumented_range_m=radar.instrumented_range_m,
                 min_elevation_rad=radar.min_elevation_rad,
             )
+            if hidden is not None:
+                mask = mask & ~hidden
             pd = detection_probability(
                 table=table,  # type: ignore[arg-type]
                 range_m=rng,
@@ -364,6 +425,7 @@ def compile_scenario(scenario: Scenario, *, dt_traj_s: float = 1.0) -> CompiledS
                 ref_range_m=radar.ref_range_m,
                 ref_rcs_m2=radar.ref_rcs_m2,
                 mask=mask,
+                jnr_db=_scan_jnr(sc, frame, radar, r_pos, r_height, period, samples, threat_type),
             )
             pd = np.where(pd >= PD_FLOOR, pd, 0.0)
             row_off: list[int] = []
@@ -662,23 +724,41 @@ def wave_threat_track(
     route_lon: list[float],
     aim: GeoPoint,
     dt_s: float,
+    wave: Wave | None = None,
 ) -> Track:
     """One threat's trajectory from its launch point to the aimpoint ``aim`` (a position).
 
-    Ballistic types fly their arc (with drag when the type has a ballistic coefficient),
-    the others the wave's waypoints at cruise altitude. The engine's tables and
-    ``engine.checks`` both build trajectories here, so they never disagree.
+    Ballistic types fly their arc (with drag when the type has a ballistic coefficient):
+    the ``wave``'s burnout angle or apogee when it gives one, else the type's angle, else
+    minimum energy; glide types boost, glide and dive (``core.kinematics.glide_track``);
+    the others the wave's waypoints at cruise altitude. The engine's
+    tables and ``engine.checks`` both build trajectories here, so they never disagree.
     """
     alat, alon = math.radians(aim.lat_deg), math.radians(aim.lon_deg)
     if tt.trajectory == "ballistic":
+        gamma, apogee = tt.flight_path_angle_rad, None
+        if wave is not None and (wave.flight_path_angle_deg, wave.apogee_m) != (None, None):
+            gamma, apogee = wave.flight_path_angle_rad, wave.apogee_m
         return ballistic_track(
             launch_lat_rad=lat_rad,
             launch_lon_rad=lon_rad,
             aim_lat_rad=alat,
             aim_lon_rad=alon,
             dt_s=dt_s,
-            flight_path_angle_rad=tt.flight_path_angle_rad,
+            flight_path_angle_rad=gamma,
             ballistic_coeff_kg_m2=tt.ballistic_coeff_kg_m2,
+            apogee_m=apogee,
+        )
+    if tt.trajectory == "glide":
+        gp = tt.glide
+        assert gp is not None  # ThreatType validates it
+        return glide_track(
+            launch_lat_rad=lat_rad,
+            launch_lon_rad=lon_rad,
+            aim_lat_rad=alat,
+            aim_lon_rad=alon,
+            dt_s=dt_s,
+            **gp.model_dump(),
         )
     assert tt.speed_mps is not None and tt.cruise_altitude_m is not None
     return waypoint_track(

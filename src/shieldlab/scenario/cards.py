@@ -50,6 +50,7 @@ CARD_KINDS = (
     "launcher",
     "interceptor_type",
     "threat_type",
+    "jammer",
 )
 
 _MAX_DEPTH = 8
@@ -270,6 +271,7 @@ def _expected_kind(path: PathT) -> str | None:
             "interceptor_types": "interceptor_type",
             "threat_types": "threat_type",
             "batteries": "battery",
+            "jammers": "jammer",
         }.get(str(path[0]))
     if len(path) >= 2 and isinstance(path[-1], int) and path[-2] == "radars":
         return "radar"

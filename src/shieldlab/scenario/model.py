@@ -16,7 +16,8 @@ Read, in list order (list order is the index order for arrays):
 - ``assets[i]``: ``name``, ``position``, ``value`` (relative value, > 0).
 - ``threat_types[k]``: ``threat_class`` (ballistic|cruise|aircraft|decoy), ``trajectory``
   (always set: ``ballistic`` = Keplerian arc, ``level`` = great circle at
-  ``cruise_altitude_m`` and ``speed_mps``), ``flight_path_angle_deg`` (ballistic only;
+  ``cruise_altitude_m`` and ``speed_mps``, ``glide`` = boost, equilibrium glide and dive
+  with the ``glide`` parameters), ``flight_path_angle_deg`` (ballistic only;
   ``None`` = minimum-energy arc), ``ballistic_coeff_kg_m2`` (ballistic only; ``None`` = no
   drag), ``rcs_m2``, ``lethal``, ``unit_cost_usd``.
 - ``interceptor_types[j]``: ``layer``, ``min_range_m``/``max_range_m``,
@@ -40,12 +41,21 @@ Read, in list order (list order is the index order for arrays):
   ``lat_deg``/``lon_deg``, ``radius_m``), :meth:`Wave.launch_times_s`, ``aimpoints``
   (asset names; threat ``i`` of the wave aims at ``aimpoints[i % len(aimpoints)]``),
   optional ``waypoints`` (cruise missiles and aircraft: great-circle legs from the launch
-  point through each waypoint in order to the aimpoint).
+  point through each waypoint in order to the aimpoint); ballistic waves: optional
+  ``flight_path_angle_deg`` or ``apogee_m`` for every arc of the wave (lofted or
+  depressed; ``None`` = the threat type's angle, else minimum energy); optional
+  ``terrain_masking`` (``engine.terrain``) and, for level waves, ``avoid_batteries``
+  (a route planned around the batteries, ``engine.routing``; not with ``waypoints``).
 - ``doctrine``: ``salvo_size``, ``shoot_look_shoot``, ``max_engagements_per_threat``,
   ``engagement_priority``, ``c2_mode``, ``decision_cycle_s``, ``assigner``,
   ``track_initiation.m``/``.n`` (M-of-N), ``track_position_noise_m``,
   ``track_velocity_noise_mps``.
 - ``fidelity``: ``ideal`` | ``measured``.
+- ``jammers[j]`` (default none): ``kind`` (``stand_off`` at ``position`` from ``start_s``
+  to ``end_s``, or ``self_screening`` on every threat of type ``carried_by``), ``erp_w``,
+  ``bandwidth_hz``, ``center_freq_hz`` (``None`` = every band; :meth:`Jammer.covers`),
+  ``loss_db``. With jammers every radar has a ``receiver`` (``freq_hz``, ``gain_db``,
+  ``sidelobe_db``, ``beamwidth_deg``, ``noise_temp_k``).
 
 Index helpers: :meth:`Scenario.asset_index`, :meth:`Scenario.threat_type_index`,
 :meth:`Scenario.interceptor_type_index`. Models are frozen; make variants with
@@ -75,6 +85,7 @@ from pydantic import (
 )
 
 from shieldlab.core.geodesy import MEAN_EARTH_RADIUS_M, great_circle_distance_m
+from shieldlab.core.glide import glide_final_speed_mps
 from shieldlab.scenario.yamlio import PathValueError
 
 SCHEMA_VERSION = 1
@@ -172,6 +183,23 @@ class Asset(_Model):
     value: PositiveFloat = Field(description="relative value used by threat evaluation")
 
 
+class RadarReceiver(_Model):
+    """What a noise jammer's power is compared with: the radar's band, antenna and noise.
+
+    A jammer at range Rj seen through antenna gain G(theta) adds the noise density
+    J0 = ERP G(theta) lambda^2 / ((4 pi)^2 Rj^2 Lj Bj) to k Ts, lambda = c / ``freq_hz``
+    (``core.jamming``; Richards 2014, ch. 2). G(theta) is ``gain_db`` within half the
+    ``beamwidth_deg`` of the target's direction (main lobe), else ``gain_db +
+    sidelobe_db`` (a constant average sidelobe level).
+    """
+
+    freq_hz: Annotated[float, Field(ge=1.0e8, le=1.0e11, allow_inf_nan=False)]
+    gain_db: Annotated[float, Field(ge=0.0, le=60.0, allow_inf_nan=False)]
+    sidelobe_db: Annotated[float, Field(ge=-80.0, le=0.0, allow_inf_nan=False)]
+    beamwidth_deg: Annotated[float, Field(gt=0.0, le=90.0, allow_inf_nan=False)]
+    noise_temp_k: Annotated[float, Field(gt=0.0, le=1.0e5, allow_inf_nan=False)] = 290.0
+
+
 class Radar(_Model):
     """A radar described by its reference-range detection performance.
 
@@ -219,6 +247,12 @@ class Radar(_Model):
         default=None,
         description="mean false plots per scan, Pfa x resolution cells searched (measured "
         "fidelity); null = engine default",
+    )
+
+    receiver: RadarReceiver | None = Field(
+        default=None,
+        description="absolute receiver terms for jamming (J/S); needed when the scenario "
+        "has jammers, unused otherwise",
     )
 
     @property
@@ -432,6 +466,29 @@ class InterceptorType(_Model):
         return float(getattr(self.sspk, threat_class))
 
 
+#: A glide that would end below this speed (m/s) is refused: below about Mach 3 the
+#: vehicle is no longer hypersonic and the equilibrium-glide model stops applying.
+MIN_GLIDE_END_SPEED_MPS = 1_000.0
+
+
+class GlideParams(_Model):
+    """A hypersonic boost-glide vehicle (``trajectory: glide``; ``core.kinematics.glide_track``).
+
+    Boost over ``boost_range_m`` in ``boost_time_s`` up to the equilibrium-glide altitude
+    of ``initial_speed_mps``, equilibrium glide (lift + centrifugal relief = weight) with
+    constant ``lift_to_drag`` and ``lift_coeff`` at ``wing_loading_kg_m2`` (m / S), then a
+    straight dive over ``dive_range_m`` (``core.glide``; Vinh, Busemann & Culp 1980).
+    """
+
+    initial_speed_mps: Annotated[float, Field(ge=1_500.0, le=7_800.0, allow_inf_nan=False)]
+    lift_to_drag: Annotated[float, Field(gt=0.0, le=10.0, allow_inf_nan=False)]
+    wing_loading_kg_m2: Annotated[float, Field(ge=10.0, le=1.0e5, allow_inf_nan=False)]
+    lift_coeff: Annotated[float, Field(gt=0.0, le=3.0, allow_inf_nan=False)]
+    boost_range_m: Annotated[float, Field(ge=0.0, le=5.0e6, allow_inf_nan=False)]
+    boost_time_s: Annotated[float, Field(gt=0.0, le=3_600.0, allow_inf_nan=False)]
+    dive_range_m: Annotated[float, Field(gt=0.0, le=1.0e6, allow_inf_nan=False)]
+
+
 class ThreatType(_Model):
     """A Red threat: class, trajectory, signature, cost, lethal or not.
 
@@ -446,9 +503,10 @@ class ThreatType(_Model):
     threat_class: ThreatClass
     # The defaults below are placeholders: a missing trajectory or lethal flag is filled
     # from threat_class before validation (see _defaults_from_class).
-    trajectory: Literal["ballistic", "level"] = Field(
+    trajectory: Literal["ballistic", "level", "glide"] = Field(
         default="ballistic",
-        description="default from threat_class: ballistic for ballistic and decoy, else level",
+        description="default from threat_class: ballistic for ballistic and decoy, else "
+        "level; glide (a boost-glide vehicle) must be given",
     )
     rcs_m2: PositiveFloat
     lethal: bool = Field(default=True, description="default from threat_class: false for decoy")
@@ -467,6 +525,10 @@ class ThreatType(_Model):
         "exponential atmosphere; null = no drag (Keplerian to the ground)",
     )
 
+    glide: GlideParams | None = Field(
+        default=None, description="boost-glide parameters (trajectory: glide only)"
+    )
+
     @model_validator(mode="before")
     @classmethod
     def _defaults_from_class(cls, data: Any) -> Any:
@@ -479,6 +541,24 @@ class ThreatType(_Model):
 
     @model_validator(mode="after")
     def _trajectory_fields(self) -> ThreatType:
+        if self.trajectory == "glide":
+            if self.glide is None:
+                raise PathValueError("a glide trajectory needs glide parameters", path=("glide",))
+            for f in (
+                "speed_mps",
+                "cruise_altitude_m",
+                "flight_path_angle_deg",
+                "ballistic_coeff_kg_m2",
+            ):
+                if getattr(self, f) is not None:
+                    raise PathValueError(
+                        f"{f} does not apply to a glide trajectory (the glide parameters "
+                        "set its speed and altitude)",
+                        path=(f,),
+                    )
+            return self
+        if self.glide is not None:
+            raise PathValueError("glide applies to glide trajectories only", path=("glide",))
         if self.trajectory == "level":
             for f in ("speed_mps", "cruise_altitude_m"):
                 if getattr(self, f) is None:
@@ -504,6 +584,72 @@ class ThreatType(_Model):
         return None if d is None else math.radians(d)
 
 
+class Jammer(_Model):
+    """A Red barrage noise jammer: stand-off (a fixed point) or self-screening (carried).
+
+    ``stand_off``: radiates from ``position`` (its altitude is the platform's) from
+    ``start_s`` to ``end_s`` (``None``: to the end). ``self_screening``: every threat of
+    type ``carried_by`` carries one while it flies; each radar meets it in the main lobe
+    when looking at its carrier, and in the sidelobes (or main lobe, within half a
+    beamwidth) when looking at another target. ``erp_w`` is the effective radiated power
+    Pj Gj towards the radar, spread evenly over ``bandwidth_hz`` centred on
+    ``center_freq_hz`` (``None``: covers every radar's band); a radar whose frequency lies
+    outside the band is not jammed. ``loss_db`` is the jammer's own loss Lj.
+    """
+
+    name: Name
+    kind: Literal["stand_off", "self_screening"]
+    erp_w: Annotated[float, Field(gt=0.0, le=1.0e9, allow_inf_nan=False)]
+    bandwidth_hz: Annotated[float, Field(gt=0.0, le=1.0e11, allow_inf_nan=False)]
+    center_freq_hz: Annotated[float, Field(gt=0.0, le=1.0e11, allow_inf_nan=False)] | None = None
+    loss_db: NonNegFloat = 0.0
+    position: GeoPoint | None = Field(
+        default=None, description="stand_off only: the jammer's position (altitude = platform's)"
+    )
+    carried_by: Name | None = Field(
+        default=None, description="self_screening only: the threat type that carries it"
+    )
+    start_s: LaunchTime = 0.0
+    end_s: LaunchTime | None = None
+
+    @model_validator(mode="after")
+    def _placement(self) -> Jammer:
+        if self.kind == "stand_off":
+            if self.position is None:
+                raise PathValueError("a stand_off jammer needs a position", path=("position",))
+            if self.carried_by is not None:
+                raise PathValueError(
+                    "carried_by applies to self_screening jammers only", path=("carried_by",)
+                )
+            if self.end_s is not None and self.end_s < self.start_s:
+                raise PathValueError(
+                    f"end_s ({self.end_s:g}) is before start_s ({self.start_s:g})",
+                    path=("end_s",),
+                )
+        else:
+            if self.carried_by is None:
+                raise PathValueError(
+                    "a self_screening jammer needs carried_by (a threat type name)",
+                    path=("carried_by",),
+                )
+            for f in ("position", "end_s"):
+                if getattr(self, f) is not None:
+                    raise PathValueError(
+                        f"{f} applies to stand_off jammers only (a self-screening jammer "
+                        "flies with its carrier)",
+                        path=(f,),
+                    )
+            if self.start_s != 0.0:
+                raise PathValueError("start_s applies to stand_off jammers only", path=("start_s",))
+        return self
+
+    def covers(self, freq_hz: float) -> bool:
+        """The radar frequency lies inside the jammer's band."""
+        if self.center_freq_hz is None:
+            return True
+        return abs(freq_hz - self.center_freq_hz) <= self.bandwidth_hz / 2.0
+
+
 class LaunchArea(_Model):
     """A disc on the ground from which a wave launches: centre and radius."""
 
@@ -517,6 +663,33 @@ class Waypoint(_Model):
 
     lat_deg: Annotated[float, Field(ge=-90.0, le=90.0)]
     lon_deg: Annotated[float, Field(ge=-180.0, le=180.0)]
+
+
+class TerrainMasking(_Model):
+    """Notional terrain along a wave's approach that hides low fliers from every radar.
+
+    The ground under the approach is cut into rings of ``cell_length_m`` by distance to
+    the aimpoint; in a fraction ``fraction`` of each ring (its near part) the terrain
+    blocks the line of sight to a threat flying below ``below_altitude_m``. Masked
+    stretches are contiguous, so M-of-N track formation sees them as gaps, not as a
+    uniform loss of Pd.
+    """
+
+    fraction: Probability
+    cell_length_m: Annotated[float, Field(ge=100.0, le=1.0e6, allow_inf_nan=False)] = 5_000.0
+    below_altitude_m: Annotated[float, Field(gt=0.0, le=10_000.0, allow_inf_nan=False)] = 300.0
+
+
+class AvoidBatteries(_Model):
+    """Plan a level wave's route around the Blue batteries' positions (known to Red).
+
+    Each threat flies the shortest route (on a polygon of ``points_per_circle`` points
+    around each circle) that keeps ``clearance_m`` from every battery, except batteries
+    within ``clearance_m`` of its launch point or aimpoint (it must start or end there).
+    """
+
+    clearance_m: Annotated[float, Field(ge=1_000.0, le=1.0e6, allow_inf_nan=False)]
+    points_per_circle: Annotated[int, Field(ge=8, le=128)] = 32
 
 
 class Wave(_Model):
@@ -537,6 +710,24 @@ class Wave(_Model):
     times_s: list[LaunchTime] | None = None
     aimpoints: Annotated[list[Name], Field(min_length=1)]
     waypoints: Annotated[list[Waypoint], Field(max_length=MAX_WAYPOINTS)] = []
+    flight_path_angle_deg: Annotated[float, Field(gt=0.0, lt=90.0)] | None = Field(
+        default=None,
+        description="ballistic waves: burnout flight-path angle of every arc of the wave "
+        "(above the minimum-energy angle: lofted; below: depressed); overrides the threat "
+        "type's",
+    )
+    apogee_m: Annotated[float, Field(ge=10_000.0, le=5_000_000.0)] | None = Field(
+        default=None,
+        description="ballistic waves: apogee of every arc of the wave (the burnout angle "
+        "follows per launch point); overrides the threat type's angle",
+    )
+    terrain_masking: TerrainMasking | None = Field(
+        default=None, description="notional terrain hiding low fliers on this approach"
+    )
+    avoid_batteries: AvoidBatteries | None = Field(
+        default=None,
+        description="level waves: route around the batteries' positions (not with waypoints)",
+    )
     # Launch points are laid out over the launch area as for this many threats (default:
     # ``count``); set by montecarlo.scale_raid so a resized wave keeps its launch points.
     launch_pattern_count: Annotated[int, Field(ge=1, le=MAX_THREATS)] | None = None
@@ -545,6 +736,20 @@ class Wave(_Model):
     def pattern_count(self) -> int:
         """Number of threats the launch-point pattern is laid out for."""
         return self.count if self.launch_pattern_count is None else self.launch_pattern_count
+
+    @model_validator(mode="after")
+    def _arc_fields(self) -> Wave:
+        if self.flight_path_angle_deg is not None and self.apogee_m is not None:
+            raise PathValueError(
+                "give either flight_path_angle_deg or apogee_m for the wave's arcs, not both",
+                path=("apogee_m",),
+            )
+        return self
+
+    @property
+    def flight_path_angle_rad(self) -> float | None:
+        d = self.flight_path_angle_deg
+        return None if d is None else math.radians(d)
 
     @model_validator(mode="after")
     def _times(self) -> Wave:
@@ -677,6 +882,9 @@ class Scenario(_Model):
     batteries: Annotated[list[Battery], Field(min_length=1)]
     raid: Raid
     doctrine: Doctrine = Doctrine()
+    jammers: list[Jammer] = Field(
+        default=[], description="Red noise jammers (stand-off or self-screening); none by default"
+    )
 
     # Cards used to build this scenario (set by the card resolver; not part of the schema).
     _card_uses: tuple[Any, ...] = PrivateAttr(default=())
@@ -711,6 +919,25 @@ class Scenario(_Model):
                 )
             area = wave.launch_area
             trajectory = self.threat_types[self.threat_type_index(wave.threat)].trajectory
+            for f in ("flight_path_angle_deg", "apogee_m"):
+                if getattr(wave, f) is not None and trajectory != "ballistic":
+                    raise PathValueError(
+                        f"{f} applies to ballistic waves; threat type '{wave.threat}' flies "
+                        f"a {trajectory} trajectory",
+                        path=("raid", "waves", w, f),
+                    )
+            if wave.avoid_batteries is not None:
+                if trajectory != "level":
+                    raise PathValueError(
+                        f"avoid_batteries applies to level (cruise/aircraft) waves; threat "
+                        f"type '{wave.threat}' flies a {trajectory} arc",
+                        path=("raid", "waves", w, "avoid_batteries"),
+                    )
+                if wave.waypoints:
+                    raise PathValueError(
+                        "give either waypoints or avoid_batteries (a planned route), not both",
+                        path=("raid", "waves", w, "avoid_batteries"),
+                    )
             if wave.waypoints and trajectory != "level":
                 raise PathValueError(
                     f"waypoints apply to cruise missiles and aircraft (level flight); "
@@ -737,7 +964,12 @@ class Scenario(_Model):
                     )
                 if trajectory == "level":
                     self._check_route(w, wave, aim, pos)
-                if trajectory == "ballistic" and dist + area.radius_m > MAX_BALLISTIC_RANGE_M:
+                if trajectory == "ballistic":
+                    self._check_arc(w, wave, dist, area.radius_m)
+                if trajectory == "glide":
+                    self._check_glide(w, wave, aim, dist, area.radius_m)
+                too_far = dist + area.radius_m > MAX_BALLISTIC_RANGE_M
+                if trajectory in ("ballistic", "glide") and too_far:
                     raise PathValueError(
                         f"ballistic range to aimpoint '{aim}' reaches "
                         f"{(dist + area.radius_m) / 1000:,.0f} km; at most "
@@ -745,6 +977,7 @@ class Scenario(_Model):
                         "circumference: near the antipode the arc has no defined plane)",
                         path=("raid", "waves", w, "launch_area"),
                     )
+        self._check_jammers(threats)
         for b, bat in enumerate(self.batteries):
             for li, launcher in enumerate(bat.launchers):
                 for k, item in enumerate(launcher.loadout):
@@ -755,6 +988,80 @@ class Scenario(_Model):
                             path=("batteries", b, "launchers", li, "loadout", k, "interceptor"),
                         )
         return self
+
+    def _check_arc(self, w: int, wave: Wave, dist_m: float, radius_m: float) -> None:
+        """A burnout angle (the wave's, else its type's) must not need escape speed on any
+        range the launch area gives: nu = sin(psi/2) / (cos g sin(g + psi/2)) < 2 (Bate,
+        Mueller & White 1971, sec. 6.2); nu grows with range at a fixed angle."""
+        tt = self.threat_types[self.threat_type_index(wave.threat)]
+        gamma = wave.flight_path_angle_rad
+        field = "flight_path_angle_deg"
+        if gamma is None and wave.apogee_m is None:
+            gamma = tt.flight_path_angle_rad
+        if gamma is None:
+            return
+        psi = min(dist_m + radius_m, MAX_BALLISTIC_RANGE_M) / MEAN_EARTH_RADIUS_M
+        nu = math.sin(psi / 2.0) / (math.cos(gamma) * math.sin(gamma + psi / 2.0))
+        if not nu < 2.0:
+            where: tuple[str | int, ...] = ("raid", "waves", w, field)
+            if wave.flight_path_angle_rad is None:
+                where = ("threat_types", self.threat_type_index(wave.threat), field)
+            raise PathValueError(
+                f"a burnout angle of {math.degrees(gamma):g} deg over "
+                f"{(dist_m + radius_m) / 1000:,.0f} km needs escape speed (v^2 R / mu = "
+                f"{nu:.2f} >= 2); use a flatter angle",
+                path=where,
+            )
+
+    def _check_glide(self, w: int, wave: Wave, aim: str, dist_m: float, radius_m: float) -> None:
+        """Every launch point must leave a glide that ends above MIN_GLIDE_END_SPEED_MPS."""
+        tt = self.threat_types[self.threat_type_index(wave.threat)]
+        gp = tt.glide
+        assert gp is not None  # ThreatType validates it
+        shortest = dist_m - radius_m - gp.boost_range_m - gp.dive_range_m
+        if shortest <= 0.0:
+            raise PathValueError(
+                f"aimpoint '{aim}' is {max(dist_m - radius_m, 0.0) / 1000:,.0f} km from the "
+                f"nearest launch point, inside the glide type's boost and dive "
+                f"({(gp.boost_range_m + gp.dive_range_m) / 1000:,.0f} km)",
+                path=("raid", "waves", w, "launch_area"),
+            )
+        longest = dist_m + radius_m - gp.boost_range_m - gp.dive_range_m
+        v1 = float(
+            glide_final_speed_mps(
+                initial_speed_mps=gp.initial_speed_mps,
+                range_m=longest,
+                lift_to_drag=gp.lift_to_drag,
+            )
+        )
+        if not v1 >= MIN_GLIDE_END_SPEED_MPS:
+            raise PathValueError(
+                f"aimpoint '{aim}' is out of the glide's reach: {longest / 1000:,.0f} km of "
+                f"glide from {gp.initial_speed_mps:g} m/s at L/D {gp.lift_to_drag:g} would end "
+                f"below {MIN_GLIDE_END_SPEED_MPS:g} m/s",
+                path=("raid", "waves", w, "launch_area"),
+            )
+
+    def _check_jammers(self, threats: set[str]) -> None:
+        """Jammers name known carriers, and every radar then has a receiver to jam."""
+        if not self.jammers:
+            return
+        _unique(self.jammers, "jammer", "jammers")
+        for j, jam in enumerate(self.jammers):
+            if jam.carried_by is not None and jam.carried_by not in threats:
+                raise PathValueError(
+                    f"jammer carried_by '{jam.carried_by}' names no threat type; known: "
+                    f"{', '.join(sorted(threats))}",
+                    path=("jammers", j, "carried_by"),
+                )
+        for b, bat in enumerate(self.batteries):
+            for r, radar in enumerate(bat.radars):
+                if radar.receiver is None:
+                    raise PathValueError(
+                        f"radar '{radar.name}' has no receiver (freq_hz, gain_db, sidelobe_db, "
+                        "beamwidth_deg): the scenario has jammers, and their J/S needs it",
+                        path=("batteries", b, "radars", r, "receiver"),
+                    )
 
     def _check_route(self, w: int, wave: Wave, aim: str, aim_pos: GeoPoint) -> None:
         """A level route (launch centre, waypoints, aimpoint) must last at most a day."""

@@ -1,10 +1,10 @@
 """The JSON Schema of scenario *files*: the model's schema, plus catalog-card references.
 
 A file may write ``{card: NAME, ...overrides}`` wherever an interceptor type, threat type,
-battery, or a battery's radar, launcher or command post is expected. The published schema
-says so: each of those places accepts either the full object or a card reference whose
-``card`` is one of the shipped cards of the right kind (overrides are then checked when the
-file is loaded, with file, line and field in the message).
+jammer, battery, or a battery's radar, launcher or command post is expected. The
+published schema says so: each of those places accepts either the full object or a card
+reference whose ``card`` is one of the shipped cards of the right kind (overrides are then
+checked when the file is loaded, with file, line and field in the message).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ _CARD_SLOTS: tuple[tuple[tuple[str, ...], str, str], ...] = (
     (("properties", "interceptor_types", "items"), "InterceptorType", "interceptor_type"),
     (("properties", "threat_types", "items"), "ThreatType", "threat_type"),
     (("properties", "batteries", "items"), "Battery", "battery"),
+    (("properties", "jammers", "items"), "Jammer", "jammer"),
     (("$defs", "Battery", "properties", "radars", "items"), "Radar", "radar"),
     (("$defs", "Battery", "properties", "launchers", "items"), "Launcher", "launcher"),
     (("$defs", "Battery", "properties", "command_post"), "CommandPost", "command_post"),
