@@ -21,6 +21,7 @@ from shieldlab.errors import InputError
 if TYPE_CHECKING:
     from shieldlab.stability.engine_curves import EngineSource
     from shieldlab.stability.posture import CapName, Posture, SideName
+    from shieldlab.stability.race import Moves
     from shieldlab.stability.restraint import Caps
 
 app = typer.Typer(
@@ -345,10 +346,26 @@ def first_strike(
     _print_report(study, as_json, plot)
 
 
+_MOVES = typer.Option(
+    None,
+    "--moves",
+    help="alternating (Blue replies, then Red) or simultaneous (default: the posture's, "
+    "alternating).",
+)
+_ADJUSTMENT = typer.Option(
+    None,
+    "--adjustment",
+    help="Share of the way to its target forces a side moves each period, in [0.01, 1] "
+    "(default: the posture's, 1).",
+)
+
+
 @app.command()
 def race(
     posture: Path | None = _POSTURE,
     periods: int | None = typer.Option(None, "--periods", help="Periods (default: posture)."),
+    moves: str | None = _MOVES,
+    adjustment: float | None = _ADJUSTMENT,
     engine: str | None = _ENGINE,
     replications: int | None = _ENGINE_REPS,
     seed: int = _ENGINE_SEED,
@@ -365,11 +382,22 @@ def race(
         f"must lie in [1, 10000], got {periods}",
         "--periods",
     )
+    _check(
+        moves in (None, "alternating", "simultaneous"),
+        f"must be 'alternating' or 'simultaneous', got {moves!r}",
+        "--moves",
+    )
+    _check(
+        adjustment is None or 0.01 <= adjustment <= 1.0,
+        f"must lie in [0.01, 1], got {adjustment}",
+        "--adjustment",
+    )
     src = _engine_source(engine, replications, seed, raid_step, inventory_step)
     _plot_dir(plot)
     p = _load(posture)
+    mv = cast("Moves | None", moves)
     with _engine_status(src) as src:
-        study = race_study(p, periods=periods, engine=src)
+        study = race_study(p, periods=periods, moves=mv, adjustment=adjustment, engine=src)
     _print_report(study, as_json, plot)
 
 

@@ -475,6 +475,18 @@ class RaceSettings(_Model):
     """Arms-race settings."""
 
     periods: int = Field(default=30, ge=1, le=1000)
+    moves: Literal["alternating", "simultaneous"] = Field(
+        default="alternating",
+        description="alternating: Blue replies to Red's forces, then Red to Blue's new ones; "
+        "simultaneous: both reply to the other's forces of the last period (see-saws).",
+    )
+    adjustment: float = Field(
+        default=1.0,
+        ge=0.01,
+        le=1.0,
+        description="Partial adjustment speed: each period a side moves this share of the "
+        "way to its target forces (1: all the way).",
+    )
     richardson: Richardson | None = None
 
 
