@@ -91,7 +91,7 @@ def test_action_reaction_hand_case_matches_richardson() -> None:
         "red_missiles": 20,
         "red_interceptors": 10,
     }
-    assert res.blue_deterred and res.red_deterred
+    assert res.blue_deterrent_holds and res.red_deterrent_holds
     # From above (100 interceptors each) it descends to the other integer fixed point of
     # n = I + 10, I = ceil(n / 2), (21, 11): within one unit of Richardson's (20, 10).
     p2 = make_posture(perfect_side())
@@ -117,7 +117,7 @@ def test_race_with_full_coverage_runs_to_the_caps() -> None:
     assert "blue interceptors" in res.pinned_at_cap
     # A launcher cap below what deterrence needs: pinned and not deterred.
     res2 = action_reaction(p, periods=200, launcher_cap=100)
-    assert not res2.blue_deterred and "blue launchers" in res2.pinned_at_cap
+    assert not res2.blue_deterrent_holds and "blue launchers" in res2.pinned_at_cap
 
 
 def test_spending_counts_only_additions() -> None:
@@ -375,4 +375,4 @@ def test_symmetric_postures_race_symmetrically(
     res = action_reaction(make_posture(side), periods=30, moves="simultaneous")
     np.testing.assert_array_equal(res.blue_missiles, res.red_missiles)
     np.testing.assert_array_equal(res.blue_interceptors, res.red_interceptors)
-    assert res.blue_deterred == res.red_deterred
+    assert res.blue_deterrent_holds == res.red_deterrent_holds

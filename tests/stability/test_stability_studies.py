@@ -161,7 +161,8 @@ def test_restraint_study_axes_and_detailed_cell() -> None:
     assert d["at"]["stable"] == ref.stable and "engine_simulations" not in d
     lines = [b for b in st.report() if isinstance(b, str)]
     assert lines[0].startswith("Stability index by cap (launchers down, interceptors across)")
-    assert f"{int(st.map.stable.sum())} of 2 cap pairs stable" in lines[-1]
+    assert f"{int(st.map.stable.sum())} of 2 cap pairs stable" in lines[-5]
+    assert lines[-4:] == st.map.condition_notes(p.labels)  # each condition, or "never binds"
 
 
 def test_penetration_study_with_the_engine_draws_its_band(

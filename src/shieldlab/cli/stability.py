@@ -193,7 +193,12 @@ def _check(ok: bool, message: str, option: str) -> None:
 
 def _print_report(study: Any, as_json: bool, plot: Path | None) -> None:
     """Write the study's figures (with ``--plot``), then print its JSON or its report."""
+    from shieldlab.stability.studies import magazine_notes, number
+
+    magazine = magazine_notes(study.posture)
     out = study.to_dict()
+    if magazine:
+        out["magazine"] = magazine
     if plot is not None:
         out["figures"] = study.write_figures(plot)
     if as_json:
@@ -205,10 +210,13 @@ def _print_report(study: Any, as_json: bool, plot: Path | None) -> None:
     from rich.table import Table
 
     from shieldlab.cli._output import console
-    from shieldlab.stability.studies import number
 
     con = console()
-    for block in [*study.report(), *(f"wrote {f}" for f in out.get("figures", []))]:
+    for block in [
+        *magazine.values(),
+        *study.report(),
+        *(f"wrote {f}" for f in out.get("figures", [])),
+    ]:
         if isinstance(block, str):
             con.print(escape(block), soft_wrap=True)
             continue

@@ -243,8 +243,8 @@ class RaceResult:
     cycle_length: int | None
     forces: dict[str, int]
     cycle_range: dict[str, tuple[int, int]] | None
-    blue_deterred: bool
-    red_deterred: bool
+    blue_deterrent_holds: bool
+    red_deterrent_holds: bool
     pinned_at_cap: tuple[str, ...]
     blue_needed: int = 0
     red_needed: int = 0
@@ -362,8 +362,8 @@ class RaceResult:
             else {k: list(v) for k, v in self.cycle_range.items()},
             "forces": self.final(),
             "forces_basis": self.basis,
-            "blue_deterred": self.blue_deterred,
-            "red_deterred": self.red_deterred,
+            "blue_deterrent_holds": self.blue_deterrent_holds,
+            "red_deterrent_holds": self.red_deterrent_holds,
             "pinned_at_cap": list(self.pinned_at_cap),
             "missiles_needed_at_forces": {"blue": self.blue_needed, "red": self.red_needed},
             "deterrence": self.deterrence_lines(),
@@ -528,8 +528,8 @@ def action_reaction(
         cycle_length=cycle,
         forces=forces,
         cycle_range=cycle_range,
-        blue_deterred=bool(forces["blue_missiles"] >= last["blue"]),
-        red_deterred=bool(forces["red_missiles"] >= last["red"]),
+        blue_deterrent_holds=bool(forces["blue_missiles"] >= last["blue"]),
+        red_deterrent_holds=bool(forces["red_missiles"] >= last["red"]),
         pinned_at_cap=pinned,
         blue_needed=int(last["blue"]),
         red_needed=int(last["red"]),

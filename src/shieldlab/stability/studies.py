@@ -48,6 +48,7 @@ __all__ = [
     "RestraintStudy",
     "Table",
     "first_strike_study",
+    "magazine_notes",
     "penetration_study",
     "race_study",
     "restore_study",
@@ -125,6 +126,17 @@ def forces_text(settled: dict[str, int], labels: dict[str, str] | None = None) -
         f"{settled[f'{s}_interceptors']} interceptors"
         for s in ("blue", "red")
     )
+
+
+def magazine_notes(posture: Posture) -> dict[str, str]:
+    """For each side whose defence is built from battery cards, how its interceptors were
+    counted: the rounds usable within the raid's duration (issue 18)."""
+    out = {}
+    for s in ("blue", "red"):
+        text = posture.side(s).defence.magazine_text()
+        if text is not None:
+            out[s] = f"{posture.label(s)} defence: {text}"
+    return out
 
 
 def source_text(src: EngineSource | None) -> str:
@@ -765,10 +777,11 @@ class RestraintStudy:
         m, p, cell = self.map, self.posture, self.cell
         out: Report = [*self.grid_lines()]
         out.append(
-            f"{int(m.stable.sum())} of {m.stable.size} cap pairs stable (race converges, both "
+            f"{int(m.stable.sum())} of {m.stable.size} cap pairs stable (race settles, both "
             f"deterrents hold, index >= {m.threshold:g}); {m.curves_computed} penetration curves "
             f"computed in {self.seconds:.2f} s (curves: {self.curve_source})"
         )
+        out += m.condition_notes(p.labels)
         if cell is not None:
             caps_text = ", ".join(
                 f"{name}={'uncapped' if value is None else value}"
@@ -783,14 +796,17 @@ class RestraintStudy:
                     [
                         ["stability index (settled forces)", cell.stability_index],
                         ["stable", cell.stable],
-                        ["race converged", cell.race_converged],
-                        ["settled forces", forces_text(cell.settled, p.labels)],
+                        ["race settles (fixed point)", cell.race_converged],
+                        [
+                            "forces at the race's end"
+                            if cell.race_converged
+                            else "forces (race not settled)",
+                            forces_text(cell.settled, p.labels),
+                        ],
                         [f"{b} missiles needed vs capped {r} defence", cell.blue_needed_vs_cap],
                         [f"{r} missiles needed vs capped {b} defence", cell.red_needed_vs_cap],
-                        [
-                            f"deterred ({b}, {r})",
-                            f"{yes(cell.blue_deterred)}, {yes(cell.red_deterred)}",
-                        ],
+                        [f"{r} deterred by {b}'s missiles", cell.blue_deterrent_holds],
+                        [f"{b} deterred by {r}'s missiles", cell.red_deterrent_holds],
                     ],
                 )
             )
