@@ -1,4 +1,5 @@
-"""Postures (issue 12): batteries of a catalog card, side names, the posture schema,
+"""Postures (issue 12): batteries of a catalog card (issue 18: rounds usable within the
+raid), side names, the posture schema,
 ``validate`` telling scenarios, postures and sensor files apart, and wrong-kind messages."""
 
 from __future__ import annotations
@@ -19,11 +20,13 @@ from shieldlab.errors import InputError
 from shieldlab.scenario import load_scenario
 from shieldlab.scenario.loader import builtin_dir
 from shieldlab.stability.posture import (
+    DEFAULT_RAID_DURATION_S,
     battery_card,
     builtin_posture,
     load_posture,
     parse_posture_text,
     posture_file_schema,
+    reloads_in_time,
 )
 
 EXAMPLE = resources.files("shieldlab.stability").joinpath("postures", "example.yaml")
@@ -54,41 +57,103 @@ def _card_posture_text() -> str:
     return text
 
 
-def test_battery_card_counts_what_a_scenario_of_those_batteries_holds() -> None:
-    """4 batteries of the card hold as many rounds as four-batteries (4 x the same card),
-    counted there by ``validate`` from the fully built scenario."""
+def _rounds(sc, *, with_reloads: bool) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """Rounds per interceptor type of one battery of the built scenario (hand count)."""
+    n: dict[str, int] = {}
+    for launcher in sc.batteries[0].launchers:
+        for item in launcher.loadout:
+            k = launcher.count * item.rounds * (1 + (launcher.reloads if with_reloads else 0))
+            n[item.interceptor] = n.get(item.interceptor, 0) + k
+    return n
+
+
+def test_battery_card_counts_the_rounds_usable_within_the_raid() -> None:
+    """Issue 18: 4 batteries of the card gave 448 interceptors, counting one reload per
+    launcher that takes 1800 s, while the engine fires only the ready rounds. Counted by
+    hand from four-batteries (4 x the same card, fully built): 56 ready rounds per battery
+    (2 x 4 long, 4 x 4 medium, 2 x 4 short), 56 more in reloads of 1800 s."""
     sc = load_scenario(FOUR)
-    rounds = sum(
-        launcher.count * item.rounds * (1 + launcher.reloads)
-        for b in sc.batteries
-        for launcher in b.launchers
-        for item in launcher.loadout
-    )
     assert len(sc.batteries) == 4
-    assert 4 * battery_card("s400-class-battery").interceptors == rounds
+    ready = sum(_rounds(sc, with_reloads=False).values())
+    every = sum(_rounds(sc, with_reloads=True).values())
+    assert (ready, every) == (56, 112)
+    assert {launcher.reload_time_s for launcher in sc.batteries[0].launchers} == {1800.0}
+    bc = battery_card("s400-class-battery")  # default raid: 900 s, reloads too late
+    assert (bc.interceptors, bc.ready_rounds, bc.reload_rounds_in_time) == (56, 56, 0)
+    assert bc.reserve_too_late == 56 and bc.raid_duration_s == DEFAULT_RAID_DURATION_S
     p = parse_posture_text(_card_posture_text())
-    assert p.blue.defence.interceptors == rounds
-    assert (p.blue.defence.batteries, p.blue.defence.card) == (4, "s400-class-battery")
+    assert p.blue.defence.interceptors == 4 * ready == 224  # was 448
+    text = p.blue.defence.magazine_text()
+    assert text == (
+        "4 x s400-class-battery: 224 interceptors usable within the raid's 900 s (224 ready; "
+        "224 reload rounds (1800 s per reload) arrive too late, not counted)"
+    )
+    # A raid as long as a reload: each launcher's one reload arrives in time.
+    for d, usable in ((1799.0, 56), (1800.0, 112), (7200.0, 112)):
+        assert battery_card("s400-class-battery", raid_duration_s=d).interceptors == usable
+    long = parse_posture_text(
+        _card_posture_text().replace(
+            "    card: s400-class-battery\n",
+            "    card: s400-class-battery\n    raid_duration_s: 2000\n",
+            1,
+        )
+    )
+    assert long.blue.defence.interceptors == 4 * every == 448
+    assert "224 reload rounds arrive in time" in (long.blue.defence.magazine_text() or "")
+
+
+def test_reloads_in_time_by_hand() -> None:
+    # k-th reload of a launcher arrives k x R after its first load is fired at the earliest.
+    assert reloads_in_time(1, 1800.0, 900.0) == 0
+    assert reloads_in_time(1, 1800.0, 1800.0) == 1
+    assert reloads_in_time(3, 600.0, 1500.0) == 2
+    assert reloads_in_time(3, 600.0, 1e6) == 3
+    assert reloads_in_time(2, 0.0, 1.0) == 2  # instant reloads: all of them
+
+
+def test_the_magazine_is_stated_in_the_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    f = tmp_path / "p.yaml"
+    f.write_text(_card_posture_text())
+    code, out, err = _run(["validate", str(f)], capsys)
+    assert code == 0, err
+    assert "224 interceptors usable within the raid's 900 s" in " ".join(out.split())
+    code, out, err = _run(["stability", "restore", str(f)], capsys)
+    assert code == 0, err
+    assert "Northland defence: 4 x s400-class-battery: 224 interceptors usable" in " ".join(
+        out.split()
+    )
+    code, out, err = _run(["stability", "race", str(f), "--json", "--periods", "2"], capsys)
+    assert code == 0, err
+    assert json.loads(out)["magazine"]["blue"].startswith("Northland defence: 4 x s400")
+    # A magazine given without a card is refused: it is derived, never an input.
+    bad = EXAMPLE.read_text(encoding="utf-8").replace(
+        "    interceptors: 128\n",
+        "    interceptors: 128\n    magazine: {ready: 1, "
+        "reloads_in_time: 0, reserve_too_late: 0, raid_duration_s: 9}\n",
+        1,
+    )
+    with pytest.raises(InputError) as exc:
+        parse_posture_text(bad, file="p.yaml")
+    assert exc.value.location.field == "blue.defence.magazine"
 
 
 def test_battery_card_sspk_and_cost_are_round_weighted_means_of_its_interceptors() -> None:
     sc = load_scenario(FOUR)
     types = {t.name: t for t in sc.interceptor_types}
-    n: dict[str, int] = {}
-    for launcher in sc.batteries[0].launchers:
-        for item in launcher.loadout:
-            n[item.interceptor] = n.get(item.interceptor, 0) + (
-                launcher.count * item.rounds * (1 + launcher.reloads)
-            )
-    total = sum(n.values())
-    sspk = sum(k * types[name].sspk_for("ballistic") for name, k in n.items()) / total
-    cost = sum(k * types[name].unit_cost_usd for name, k in n.items()) / total
-    bc = battery_card("s400-class-battery")
-    assert bc.sspk == pytest.approx(sspk, rel=1e-12)
-    assert bc.unit_cost_usd == pytest.approx(cost, rel=1e-12)
+    for d, with_reloads in ((900.0, False), (1800.0, True)):
+        n = _rounds(sc, with_reloads=with_reloads)
+        total = sum(n.values())
+        sspk = sum(k * types[name].sspk_for("ballistic") for name, k in n.items()) / total
+        cost = sum(k * types[name].unit_cost_usd for name, k in n.items()) / total
+        bc = battery_card("s400-class-battery", raid_duration_s=d)
+        assert bc.sspk == pytest.approx(sspk, rel=1e-12)
+        assert bc.unit_cost_usd == pytest.approx(cost, rel=1e-12)
     p = parse_posture_text(_card_posture_text())
-    assert p.blue.defence.sspk == pytest.approx(sspk, rel=1e-12)
-    assert p.blue.costs.interceptor == pytest.approx(cost, rel=1e-12)
+    bc = battery_card("s400-class-battery")
+    assert p.blue.defence.sspk == pytest.approx(bc.sspk, rel=1e-12)
+    assert p.blue.costs.interceptor == pytest.approx(bc.unit_cost_usd, rel=1e-12)
     assert "battery card s400-class-battery" in p.blue.costs.source
 
 

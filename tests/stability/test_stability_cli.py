@@ -69,12 +69,14 @@ def _table_needle(cmd: str, data: dict[str, Any]) -> str:
     if cmd == "first-strike":
         return f"range [0, 1]): {data['result']['index']:.4f}"
     if cmd == "race":
-        # Since issue 18's detected-only default the built-in race runs out of periods
-        # before it settles; the table then reports the last forces ("last:").
+        # The table says "settled" only at a fixed point (alternating moves: period 20).
         ar = data["action_reaction"]
-        f = ar["final"]
-        word = "settled" if ar["converged"] else "last"
-        return f"{word}: blue {f['blue_missiles']} missiles, {f['blue_interceptors']} interceptors"
+        f = ar["forces"]
+        assert ar["outcome"] == "fixed point" and ar["forces_basis"] == "settled"
+        return (
+            f"from period {ar['periods_to_converge']}: blue {f['blue_missiles']} missiles, "
+            f"{f['blue_interceptors']} interceptors"
+        )
     m = data["map"]
     return f"{sum(map(sum, m['stable']))} of {len(m['stable']) * len(m['stable'][0])} cap pairs"
 
@@ -157,6 +159,8 @@ def test_missing_posture_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[s
         (["first-strike", "--steps", "1"], "--steps", "got 1"),
         (["first-strike", "--max-interceptors", "-1"], "--max-interceptors", "got -1"),
         (["race", "--periods", "0"], "--periods", "got 0"),
+        (["race", "--moves", "both"], "--moves", "got 'both'"),
+        (["race", "--adjustment", "0"], "--adjustment", "got 0.0"),
         (["restraint", "--x-values", "1,x"], "--x-values", "'1,x'"),
         (["restraint", "--y-values", "-1,2"], "--y-values", "'-1,2'"),
         (["restraint", "--x-cap", "launchers", "--y-cap", "launchers"], "--y-cap", "x cap"),

@@ -155,8 +155,8 @@ def test_engine_race_runs_and_reuses_runs(scenario) -> None:  # type: ignore[no-
     assert caches.engine_runs is not None and caches.engine_runs.simulations > 0
     cf = action_reaction(p, periods=10)
     assert (
-        abs(int(res.settled["blue_missiles"]) - int(cf.settled["blue_missiles"]))
-        <= 0.05 * int(cf.settled["blue_missiles"]) + 2
+        abs(int(res.forces["blue_missiles"]) - int(cf.forces["blue_missiles"]))
+        <= 0.05 * int(cf.forces["blue_missiles"]) + 2
     )
 
 

@@ -192,8 +192,8 @@ def test_restraint_map_says_why_each_cell_is_unstable(
     assert unstable.any() and m["stable"].any()  # the check below sees both kinds
     checks = {
         "race does not settle": ~m["race_converged"],
-        "Blue's deterrent fails": ~m["blue_deterred"],
-        "Red's deterrent fails": ~m["red_deterred"],
+        "Blue's deterrent fails": ~m["blue_deterrent_holds"],
+        "Red's deterrent fails": ~m["red_deterrent_holds"],
         "index below threshold": m["stability_index"] < 0.9,
     }
     for iy, ix in np.ndindex(text.shape):

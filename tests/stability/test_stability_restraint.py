@@ -27,7 +27,7 @@ def test_zero_interceptor_cap_reduces_to_no_defence(symmetric) -> None:  # type:
 
     f = replace(f, launchers=20.0, interceptors=0.0)
     assert cell.stability_index == pytest.approx(first_strike_stability(f, f).index)
-    assert cell.race_converged and cell.blue_deterred and cell.red_deterred
+    assert cell.race_converged and cell.blue_deterrent_holds and cell.red_deterrent_holds
 
 
 def test_warhead_cap_is_applied() -> None:
@@ -55,8 +55,12 @@ def test_map_reuses_curves_and_matches_uncached() -> None:
 
 
 def test_symmetric_posture_symmetric_map(symmetric) -> None:  # type: ignore[no-untyped-def]
+    # Simultaneous moves treat the sides alike (alternating moves let Blue reply first).
+    sim = symmetric.model_copy(
+        update={"race": symmetric.race.model_copy(update={"moves": "simultaneous"})}
+    )
     m = restraint_map(
-        symmetric,
+        sim,
         x_cap="interceptors",
         x_values=[0, 30, 90],
         y_cap="warheads_per_launcher",
@@ -71,3 +75,27 @@ def test_same_caps_rejected() -> None:
         restraint_map(
             builtin_posture(), x_cap="launchers", x_values=[1], y_cap="launchers", y_values=[2]
         )
+
+
+def test_condition_notes_count_failures_and_say_what_never_binds(symmetric) -> None:  # type: ignore[no-untyped-def]
+    # Issue 18: the first-strike test never bound on the built-in map and nothing said so.
+    m = restraint_map(
+        symmetric, x_cap="interceptors", x_values=[0, 30], y_cap="launchers", y_values=[5, 100]
+    )
+    notes = m.condition_notes()
+    failing = m.failing()
+    assert len(notes) == len(failing) == 4
+    for note, bad in zip(notes, failing.values(), strict=True):
+        k = int(bad.sum())
+        if k:
+            assert note.endswith(f"fails in {k} of 4 cap pairs"), note
+        else:
+            assert "never binds on this map (fails in none of 4 cap pairs)" in note, note
+    # 5 launchers cannot meet a 20-warhead requirement: both deterrents fail on that row.
+    assert failing["blue's deterrent fails"][0].all() and failing["red's deterrent fails"][0].all()
+    assert notes[1] == "blue's deterrent fails: fails in 2 of 4 cap pairs"
+    lo = float(m.stability_index.min())
+    assert f"lowest index on the map {lo:.3f}" in notes[3]
+    # The first-strike test binds only where the lowest index is below the threshold.
+    assert ("never binds" in notes[3]) == (lo >= m.threshold)
+    assert m.to_dict()["conditions"] == notes

@@ -26,6 +26,7 @@ from shieldlab.stability.restraint import Caps, evaluate_caps
 from shieldlab.stability.studies import (
     Table,
     first_strike_study,
+    money,
     penetration_study,
     race_study,
     restore_study,
@@ -110,7 +111,23 @@ def test_race_study_rows_are_cumulative_spending_in_millions() -> None:
         assert row[5] == pytest.approx(ref.blue_spending[: t + 1].sum() / 1e6)
         assert row[6] == pytest.approx(ref.red_spending[: t + 1].sum() / 1e6)
     assert st.rows()[-1][0] == ref.blue_missiles.size - 1
-    assert any(isinstance(b, str) and b.startswith("Richardson") for b in st.report())
+    notes = st.notes()
+    # Richardson's block is labelled as its own model with its own units (issue 18).
+    assert any(n.startswith("Richardson's model (a separate continuous model") for n in notes)
+    assert any("own units, not the missiles and interceptors" in n for n in notes)
+    # Gross spending and net acquisition are reported apart, in USD.
+    sp = ref.spending("blue")
+    line = next(n for n in notes if n.startswith("blue spending"))
+    assert f"bought {money(sp['gross'])} (gross)" in line
+    assert f"net acquisition {money(sp['net_acquisition'])}" in line
+    # Red's missiles fall (150 -> 71): a plain note says the race shrinks them.
+    assert "the race shrinks red's missiles: 150 -> 71" in " ".join(notes)
+    assert notes[0].startswith("settled (alternating moves, adjustment speed 1) from period 20")
+    assert st.report()[1:] == notes
+    # Simultaneous moves: the table's notes never call the cycling forces settled.
+    sim = race_study(p, moves="simultaneous", periods=60)
+    assert sim.notes()[0].startswith("does NOT settle (simultaneous moves")
+    assert sim.to_dict()["action_reaction"]["forces_basis"] == "cycle maximum"
 
 
 def test_restraint_study_axes_and_detailed_cell() -> None:
@@ -144,7 +161,8 @@ def test_restraint_study_axes_and_detailed_cell() -> None:
     assert d["at"]["stable"] == ref.stable and "engine_simulations" not in d
     lines = [b for b in st.report() if isinstance(b, str)]
     assert lines[0].startswith("Stability index by cap (launchers down, interceptors across)")
-    assert f"{int(st.map.stable.sum())} of 2 cap pairs stable" in lines[-1]
+    assert f"{int(st.map.stable.sum())} of 2 cap pairs stable" in lines[-5]
+    assert lines[-4:] == st.map.condition_notes(p.labels)  # each condition, or "never binds"
 
 
 def test_penetration_study_with_the_engine_draws_its_band(

@@ -55,6 +55,7 @@ def _posture_summary(posture: Posture) -> dict[str, Any]:
             "interceptors": sp.defence.interceptors,
             "batteries": sp.defence.batteries,
             "battery_card": sp.defence.card,
+            "magazine": sp.defence.magazine_text(),
         }
     return {"posture": posture.name, "schema_version": posture.schema_version, "sides": sides}
 
@@ -124,7 +125,7 @@ def validate_cmd(
         sides = "; ".join(
             f"{v['name']}: {v['launchers']} launchers, {v['warheads']} warheads, "
             f"{v['interceptors']} interceptors"
-            + (f" ({v['batteries']} x {v['battery_card']})" if v["batteries"] is not None else "")
+            + (f" ({v['magazine']})" if v["magazine"] is not None else "")
             for v in ps["sides"].values()
         )
         typer.echo(f"OK {file}: posture '{ps['posture']}'; {sides}")

@@ -21,6 +21,7 @@ from shieldlab.errors import InputError
 if TYPE_CHECKING:
     from shieldlab.stability.engine_curves import EngineSource
     from shieldlab.stability.posture import CapName, Posture, SideName
+    from shieldlab.stability.race import Moves
     from shieldlab.stability.restraint import Caps
 
 app = typer.Typer(
@@ -195,7 +196,12 @@ def _check(ok: bool, message: str, option: str) -> None:
 
 def _print_report(study: Any, as_json: bool, plot: Path | None) -> None:
     """Write the study's figures (with ``--plot``), then print its JSON or its report."""
+    from shieldlab.stability.studies import magazine_notes, number
+
+    magazine = magazine_notes(study.posture)
     out = study.to_dict()
+    if magazine:
+        out["magazine"] = magazine
     if plot is not None:
         from shieldlab._io import output_errors
 
@@ -210,10 +216,13 @@ def _print_report(study: Any, as_json: bool, plot: Path | None) -> None:
     from rich.table import Table
 
     from shieldlab.cli._output import console
-    from shieldlab.stability.studies import number
 
     con = console()
-    for block in [*study.report(), *(f"wrote {f}" for f in out.get("figures", []))]:
+    for block in [
+        *magazine.values(),
+        *study.report(),
+        *(f"wrote {f}" for f in out.get("figures", [])),
+    ]:
         if isinstance(block, str):
             con.print(escape(block), soft_wrap=True)
             continue
@@ -351,10 +360,26 @@ def first_strike(
     _print_report(study, as_json, plot)
 
 
+_MOVES = typer.Option(
+    None,
+    "--moves",
+    help="alternating (Blue replies, then Red) or simultaneous (default: the posture's, "
+    "alternating).",
+)
+_ADJUSTMENT = typer.Option(
+    None,
+    "--adjustment",
+    help="Share of the way to its target forces a side moves each period, in [0.01, 1] "
+    "(default: the posture's, 1).",
+)
+
+
 @app.command()
 def race(
     posture: Path | None = _POSTURE,
     periods: int | None = typer.Option(None, "--periods", help="Periods (default: posture)."),
+    moves: str | None = _MOVES,
+    adjustment: float | None = _ADJUSTMENT,
     engine: str | None = _ENGINE,
     replications: int | None = _ENGINE_REPS,
     seed: int = _ENGINE_SEED,
@@ -371,11 +396,22 @@ def race(
         f"must lie in [1, 10000], got {periods}",
         "--periods",
     )
+    _check(
+        moves in (None, "alternating", "simultaneous"),
+        f"must be 'alternating' or 'simultaneous', got {moves!r}",
+        "--moves",
+    )
+    _check(
+        adjustment is None or 0.01 <= adjustment <= 1.0,
+        f"must lie in [0.01, 1], got {adjustment}",
+        "--adjustment",
+    )
     src = _engine_source(engine, replications, seed, raid_step, inventory_step)
     _plot_dir(plot)
     p = _load(posture)
+    mv = cast("Moves | None", moves)
     with _engine_status(src) as src:
-        study = race_study(p, periods=periods, engine=src)
+        study = race_study(p, periods=periods, moves=mv, adjustment=adjustment, engine=src)
     _print_report(study, as_json, plot)
 
 

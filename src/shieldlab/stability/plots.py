@@ -562,13 +562,7 @@ def unstable_reasons(m: RestraintMap, names: dict[str, str] | None = None) -> di
     "X's deterrent fails": X's missiles do not meet X's retaliation requirement against
     the other's (capped) defence.
     """
-    who = display_names(names)
-    return {
-        "race does not settle": ~m.race_converged,
-        f"{who['blue']}'s deterrent fails": ~m.blue_deterred,
-        f"{who['red']}'s deterrent fails": ~m.red_deterred,
-        "index below threshold": m.stability_index < m.threshold,
-    }
+    return m.failing(display_names(names))
 
 
 def _posture_value(posture: Posture, side: str, cap: str) -> int:

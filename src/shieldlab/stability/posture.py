@@ -13,6 +13,7 @@ Files are YAML, read with :func:`shieldlab.scenario.yamlio.load_yaml` and valida
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -31,6 +32,7 @@ from shieldlab.scenario.yamlio import (
 
 __all__ = [
     "BUILTIN_POSTURES",
+    "DEFAULT_RAID_DURATION_S",
     "EXCHANGE_PRESETS",
     "SIDE_PAIRS",
     "BatteryCard",
@@ -38,6 +40,7 @@ __all__ = [
     "DefencePosture",
     "Deterrence",
     "ExchangeRules",
+    "Magazine",
     "OffencePosture",
     "Posture",
     "RaceConduct",
@@ -52,6 +55,7 @@ __all__ = [
     "parse_posture_text",
     "posture_file_schema",
     "posture_from_data",
+    "reloads_in_time",
 ]
 
 SideName = Literal["blue", "red"]
@@ -81,14 +85,26 @@ class OffencePosture(_Model):
     )
 
 
+#: NOTIONAL duration of a raid (s) over which a defence of catalog batteries counts its
+#: rounds: a salvo of ballistic missiles arrives within minutes, so 15 minutes. Reloads
+#: that take longer (the S-400-class launcher cards' 1800 s) do not count.
+DEFAULT_RAID_DURATION_S = 900.0
+
+
 @dataclass(frozen=True)
 class BatteryCard:
     """What a posture takes from a catalog battery card (see :class:`DefencePosture`).
 
-    ``interceptors``: rounds of one battery, reloads included (launchers x rounds x
-    (1 + reloads), as ``shieldlab validate`` counts a scenario's); ``sspk``: the round-
-    weighted mean of its interceptor cards' ``sspk.ballistic``; ``unit_cost_usd``: the
-    round-weighted mean of their ``unit_cost_usd``; ``interceptor_cards``: their names.
+    ``interceptors``: rounds of one battery usable within ``raid_duration_s``: every
+    launcher's ready load, plus its reloads that can arrive in time. The engine reloads a
+    launcher ``reload_time_s`` after its load is fired (docs/engine.md), so even a load
+    fired at the raid's start gets its k-th reload at k x reload_time_s at the earliest:
+    per launcher, count x rounds x (1 + min(reloads, floor(duration / reload_time_s))).
+    ``ready_rounds``: loaded at the start; ``reload_rounds_in_time``: reload rounds that can
+    arrive; ``reserve_too_late``: reload rounds that cannot (not counted). ``sspk``: the
+    weighted mean of the usable rounds' interceptor cards' ``sspk.ballistic``;
+    ``unit_cost_usd``: the same mean of their ``unit_cost_usd``; ``interceptor_cards``:
+    their names; ``reload_times_s``: the launchers' reload times.
     """
 
     card: str
@@ -96,10 +112,26 @@ class BatteryCard:
     sspk: float
     unit_cost_usd: float | None
     interceptor_cards: tuple[str, ...]
+    ready_rounds: int = 0
+    reload_rounds_in_time: int = 0
+    reserve_too_late: int = 0
+    raid_duration_s: float = DEFAULT_RAID_DURATION_S
+    reload_times_s: tuple[float, ...] = ()
 
 
-def battery_card(card: str, catalog: Any = None) -> BatteryCard:
-    """Interceptors, single-shot kill probability and unit cost of one battery card.
+def reloads_in_time(reloads: int, reload_time_s: float, raid_duration_s: float) -> int:
+    """Reloads of one launcher that can arrive within the raid: min(reloads, floor(D / R))
+    (all of them when R = 0)."""
+    if reload_time_s <= 0.0:
+        return int(reloads)
+    return int(min(reloads, math.floor(raid_duration_s / reload_time_s + 1e-9)))
+
+
+def battery_card(
+    card: str, catalog: Any = None, *, raid_duration_s: float = DEFAULT_RAID_DURATION_S
+) -> BatteryCard:
+    """Usable interceptors, single-shot kill probability and unit cost of one battery card
+    (reloads counted only if they arrive within ``raid_duration_s``; see :class:`BatteryCard`).
 
     Raises ``PathValueError`` (path ``card``) for a name that is no battery card.
     """
@@ -122,12 +154,20 @@ def battery_card(card: str, catalog: Any = None) -> BatteryCard:
             f"card '{card}' does not resolve: {exc.message}", path=("card",)
         ) from None
     rounds: dict[str, int] = {}
+    ready = in_time = too_late = 0
+    times: set[float] = set()
     for launcher in resolved["batteries"][0].get("launchers", []):
-        per = int(launcher.get("count", 1)) * (1 + int(launcher.get("reloads", 0)))
+        count, reloads = int(launcher.get("count", 1)), int(launcher.get("reloads", 0))
+        r_s = float(launcher.get("reload_time_s", 0.0))
+        if reloads:
+            times.add(r_s)
+        k = reloads_in_time(reloads, r_s, raid_duration_s)
         for item in launcher.get("loadout", []):
-            rounds[item["interceptor"]] = rounds.get(item["interceptor"], 0) + per * int(
-                item["rounds"]
-            )
+            load = count * int(item["rounds"])
+            ready += load
+            in_time += load * k
+            too_late += load * (reloads - k)
+            rounds[item["interceptor"]] = rounds.get(item["interceptor"], 0) + load * (1 + k)
     total = sum(rounds.values())
     if total == 0:  # pragma: no cover - every shipped battery carries rounds
         raise PathValueError(f"battery card '{card}' carries no interceptors", path=("card",))
@@ -147,7 +187,48 @@ def battery_card(card: str, catalog: Any = None) -> BatteryCard:
         sspk=sspk / total,
         unit_cost_usd=None if cost is None else cost / total,
         interceptor_cards=tuple(sorted(rounds)),
+        ready_rounds=ready,
+        reload_rounds_in_time=in_time,
+        reserve_too_late=too_late,
+        raid_duration_s=float(raid_duration_s),
+        reload_times_s=tuple(sorted(times)),
     )
+
+
+class Magazine(_Model):
+    """How a defence of catalog batteries counted its interceptors (set from the card)."""
+
+    ready: int = Field(ge=0, description="Rounds loaded at the raid's start.")
+    reloads_in_time: int = Field(ge=0, description="Reload rounds that arrive in time.")
+    reserve_too_late: int = Field(ge=0, description="Reload rounds that arrive too late.")
+    raid_duration_s: float = Field(gt=0.0)
+    reload_times_s: list[float] = Field(default_factory=list)
+
+    def text(self, batteries: int, card: str) -> str:
+        """'4 x s400-class-battery: 224 interceptors usable within the raid's 900 s ...'."""
+        usable = self.ready + self.reloads_in_time
+        times = "/".join(f"{t:g}" for t in self.reload_times_s) or "-"
+        parts = [f"{self.ready} ready"]
+        if self.reloads_in_time:
+            parts.append(f"{self.reloads_in_time} reload rounds arrive in time")
+        if self.reserve_too_late:
+            parts.append(
+                f"{self.reserve_too_late} reload rounds ({times} s per reload) arrive too late, "
+                "not counted"
+            )
+        return (
+            f"{batteries} x {card}: {usable} interceptors usable within the raid's "
+            f"{self.raid_duration_s:g} s ({'; '.join(parts)})"
+        )
+
+
+def _duration(defence: dict[str, Any]) -> float:
+    """The defence's raid duration (s), the default when absent or not a positive number
+    (the field's own check then reports a bad value)."""
+    v = defence.get("raid_duration_s")
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0.0 < v <= 86_400.0:
+        return DEFAULT_RAID_DURATION_S
+    return float(v)
 
 
 def _catalog_of(context: Any) -> Any:
@@ -176,6 +257,18 @@ class DefencePosture(_Model):
     )
     card: str | None = Field(
         default=None, min_length=1, description="Catalog battery card (with `batteries`)."
+    )
+    raid_duration_s: float = Field(
+        default=DEFAULT_RAID_DURATION_S,
+        gt=0.0,
+        le=86_400.0,
+        description="With `batteries` of a `card`: only rounds ready within this raid "
+        "duration count (reloads only if they arrive in time). NOTIONAL default 900 s.",
+    )
+    magazine: Magazine | None = Field(
+        default=None,
+        description="Set from the card (ready rounds, reloads in time and too late); any "
+        "value given is recomputed.",
     )
     p_detect: float = Field(
         default=1.0, ge=0.0, le=1.0, description="Detect-track-discriminate probability."
@@ -210,6 +303,10 @@ class DefencePosture(_Model):
         if not isinstance(data, dict) or (
             data.get("batteries") is None and data.get("card") is None
         ):
+            if isinstance(data, dict) and data.get("magazine") is not None:
+                raise PathValueError(
+                    "is set from 'batteries' of a 'card'; do not give it", path=("magazine",)
+                )
             return data
         d = dict(data)
         n, card = d.get("batteries"), d.get("card")
@@ -226,17 +323,31 @@ class DefencePosture(_Model):
                 f"must be a whole number of batteries in [0, 10000], got {n!r}",
                 path=("batteries",),
             )
-        bc = battery_card(card, _catalog_of(info.context))
+        bc = battery_card(card, _catalog_of(info.context), raid_duration_s=_duration(d))
         total = n * bc.interceptors
         if "interceptors" in d and d["interceptors"] != total:
             raise PathValueError(
                 f"{d['interceptors']!r} disagrees with {n} batteries of '{card}' ({total} "
-                "interceptors); give one or the other",
+                f"interceptors usable within the raid's {bc.raid_duration_s:g} s); give one "
+                "or the other",
                 path=("interceptors",),
             )
         d["interceptors"] = total
         d.setdefault("sspk", bc.sspk)
+        d["magazine"] = {
+            "ready": n * bc.ready_rounds,
+            "reloads_in_time": n * bc.reload_rounds_in_time,
+            "reserve_too_late": n * bc.reserve_too_late,
+            "raid_duration_s": bc.raid_duration_s,
+            "reload_times_s": list(bc.reload_times_s),
+        }
         return d
+
+    def magazine_text(self) -> str | None:
+        """How the interceptors were counted from the card, in words (None: given directly)."""
+        if self.magazine is None or self.card is None or self.batteries is None:
+            return None
+        return self.magazine.text(self.batteries, self.card)
 
 
 _COST_ITEMS = ("missile", "decoy", "interceptor")
@@ -374,7 +485,7 @@ class SidePosture(_Model):
         if not isinstance(card, str) or "interceptor" in costs or "interceptor_card" in costs:
             return data
         try:
-            bc = battery_card(card, _catalog_of(info.context))
+            bc = battery_card(card, _catalog_of(info.context), raid_duration_s=_duration(defence))
         except PathValueError:
             return data  # the defence's own check reports it, at defence.card
         if bc.unit_cost_usd is None:  # pragma: no cover - every shipped interceptor is priced
@@ -475,6 +586,18 @@ class RaceSettings(_Model):
     """Arms-race settings."""
 
     periods: int = Field(default=30, ge=1, le=1000)
+    moves: Literal["alternating", "simultaneous"] = Field(
+        default="alternating",
+        description="alternating: Blue replies to Red's forces, then Red to Blue's new ones; "
+        "simultaneous: both reply to the other's forces of the last period (see-saws).",
+    )
+    adjustment: float = Field(
+        default=1.0,
+        ge=0.01,
+        le=1.0,
+        description="Partial adjustment speed: each period a side moves this share of the "
+        "way to its target forces (1: all the way).",
+    )
     richardson: Richardson | None = None
 
 

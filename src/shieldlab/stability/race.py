@@ -1,23 +1,38 @@
 """Arms-race dynamics: Richardson's model and an action-reaction model built on deterrence.
 
 Richardson (1960), *Arms and Insecurity*: dx/dt = k y - a x + g, dy/dt = l x - b y + h,
-solved in closed form by :mod:`shieldlab.core.richardson`.
+solved in closed form by :mod:`shieldlab.core.richardson`. It is a model of its own, with
+its own coefficients and units: its x, y are not the missile and interceptor counts below.
 
-Action-reaction (each period, both sides move at once, seeing the other's last forces):
+Action-reaction. Each period every side computes its *target* forces from the other's:
 
-* offence: side X fields the fewest missiles that meet its deterrence requirement against
-  Y's current interceptors, n_X(t+1) = need_X(I_Y(t)) (capped at X's launcher ceiling;
+* offence: the fewest missiles that meet its deterrence requirement against the other's
+  interceptors, need_X(I_Y) (capped at X's launcher ceiling;
   :class:`shieldlab.stability.penetration.CurveCache` answers need_X once per inventory);
-* defence: side X sizes its inventory to engage a share rho_X of Y's warheads with its
-  salvo of n_X shots, I_X(t+1) = ceil(rho_X n_X w_Y n_Y(t)) (capped at X's ceiling).
+* defence: enough interceptors to engage a share rho_X of the other's warheads with its
+  salvo of n_X shots, ceil(rho_X n_X w_Y n_Y) (capped at X's ceiling);
 
-The race has converged when a period changes nothing (the state is a fixed point of the
-integer map) or when the state repeats after two periods (a cycle of rounding: the settled
-forces are then each side's larger values over the cycle). ``periods_to_converge`` is the
-first period of the repeating state. With linear reactions x(t+1) = (k y(t) + g)/a,
-y(t+1) = (l x(t) + h)/b the fixed point is Richardson's equilibrium and the iteration
-converges iff k l < a b, the same condition as Richardson's stability
-(:func:`linear_race`).
+and moves towards them by :func:`partial_adjustment` with speed lambda in (0, 1] (1: all the
+way). ``moves="alternating"`` (the default): Blue replies to Red's forces of period t, then
+Red to Blue's new forces; ``"simultaneous"``: both reply to period t.
+
+Why alternating is the default. need_X is nondecreasing in I_Y and the defence rule in
+n_Y, so Blue's offence and Red's defence form one chain I_R -> need_B(I_R) -> rule(need_B)
+(and Red's offence with Blue's defence another), a nondecreasing map of the integers:
+with full adjustment its iterates move monotonically to a fixed point (no churn, no
+cycle; property-tested). Simultaneous moves split each chain into two interleaved
+sequences that start from different forces, so forces see-saw period by period (every
+up-swing bought, every down-swing scrapped) and, where a chain has several integer fixed
+points (the built-in posture's has four: Red 68-71 missiles), the two sequences can end at
+different ones and the state alternates for ever: a two-period cycle that is an artefact
+of the move order, not an equilibrium.
+
+The state (all four forces) is recorded each period: a period that changes nothing is a
+*fixed point* (settled forces), a state seen k > 1 periods before a *cycle* of period k
+(the race does not settle), no repeat within the periods run *not settled*. With linear
+reactions x(t+1) = (k y(t) + g)/a, y(t+1) = (l x(t) + h)/b the fixed point is
+Richardson's equilibrium and the iteration converges iff k l < a b, the same condition as
+Richardson's stability (:func:`linear_race`).
 """
 
 from __future__ import annotations
@@ -25,6 +40,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -46,6 +62,7 @@ __all__ = [
     "RichardsonResult",
     "action_reaction",
     "linear_race",
+    "partial_adjustment",
     "richardson",
 ]
 
@@ -177,9 +194,39 @@ class RaceCaches:
         return sum(c.computed for c in self._caches.values())
 
 
+Outcome = Literal["fixed point", "cycle", "not settled"]
+Moves = Literal["alternating", "simultaneous"]
+_FORCES = tuple(f"{s}_{w}" for s in ("blue", "red") for w in ("missiles", "interceptors"))
+
+
+def partial_adjustment(current: int, target: int, speed: float) -> int:
+    """Move ``current`` a share ``speed`` of the way to ``target``, rounded away from
+    ``current`` so every period not at the target moves at least one unit:
+    x' = x + sign(d) ceil(speed |d|), d = target - x, 0 < speed <= 1.
+
+    Properties (tested): x' lies between x and the target (never overshoots), reaches it
+    for speed 1, moves at least one unit when x differs from it (so the target is the
+    only fixed point), and is nondecreasing in both x and the target.
+    """
+    d = int(target) - int(current)
+    if d == 0:
+        return int(current)
+    step = math.ceil(speed * abs(d) - 1e-9)
+    return int(current) + (step if d > 0 else -step)
+
+
 @dataclass(frozen=True, kw_only=True)
 class RaceResult:
-    """Action-reaction trajectories (period 0 = the starting posture)."""
+    """Action-reaction trajectories (period 0 = the starting posture).
+
+    ``outcome``: *fixed point* (a period changes nothing; ``forces`` are the settled
+    forces), *cycle* (the state repeats after ``cycle_length`` > 1 periods: the race does
+    not settle; ``forces`` are each force's largest value over the cycle, what a prudent
+    planner would field, and ``cycle_range`` gives min and max), or *not settled* (no state
+    repeated within the periods run; ``forces`` are the last period's).
+    Spending arrays are per period (USD): ``*_spending`` buys (additions times unit cost),
+    ``*_retired`` the value of forces scrapped (not recovered).
+    """
 
     blue_missiles: IntArray
     red_missiles: IntArray
@@ -187,20 +234,55 @@ class RaceResult:
     red_interceptors: IntArray
     blue_spending: FloatArray
     red_spending: FloatArray
-    converged: bool
+    blue_retired: FloatArray
+    red_retired: FloatArray
+    moves: Moves
+    adjustment: float
+    outcome: Outcome
     periods_to_converge: int | None
     cycle_length: int | None
-    settled: dict[str, int]
-    blue_deterred: bool
-    red_deterred: bool
+    forces: dict[str, int]
+    cycle_range: dict[str, tuple[int, int]] | None
+    blue_deterrent_holds: bool
+    red_deterrent_holds: bool
     pinned_at_cap: tuple[str, ...]
     blue_needed: int = 0
     red_needed: int = 0
 
+    @property
+    def converged(self) -> bool:
+        """True only at a fixed point (a cycle is no equilibrium)."""
+        return self.outcome == "fixed point"
+
+    @property
+    def periods(self) -> int:
+        """Periods run (the arrays hold one more: period 0)."""
+        return int(self.blue_missiles.size - 1)
+
+    @property
+    def basis(self) -> str:
+        """What ``forces`` are: 'settled', 'cycle maximum' or 'last period'."""
+        return {"fixed point": "settled", "cycle": "cycle maximum"}.get(self.outcome, "last period")
+
+    def trajectory(self, force: str) -> IntArray:
+        """One force per period: ``force`` is e.g. 'blue_missiles'."""
+        return cast(IntArray, getattr(self, force))
+
+    def spending(self, side: SideName) -> dict[str, float]:
+        """Gross spending, value scrapped and net acquisition (USD) over the race.
+
+        gross = sum of additions x unit cost; retired = sum of reductions x unit cost;
+        net acquisition = value of the last forces - value of the first = gross - retired.
+        Churn (bought, then scrapped) is ``retired`` when net >= 0.
+        """
+        gross = float(getattr(self, f"{side}_spending").sum())
+        retired = float(getattr(self, f"{side}_retired").sum())
+        return {"gross": gross, "retired": retired, "net_acquisition": gross - retired}
+
     def deterrence_lines(self, labels: dict[str, str] | None = None) -> list[str]:
-        """Who is deterred by what at the settled forces, one line per side's deterrent."""
+        """Who is deterred by what at ``forces`` (settled, cycle maximum or last period)."""
         names = labels or {"blue": "blue", "red": "red"}
-        st = self.settled
+        st = self.forces
         return [
             deterred_line(
                 names[o],
@@ -212,46 +294,120 @@ class RaceResult:
             for s, o in SIDE_PAIRS
         ]
 
+    def outcome_line(self, labels: dict[str, str] | None = None) -> str:
+        """The outcome in words; never calls forces settled unless a period changes nothing."""
+        how = f"{self.moves} moves, adjustment speed {self.adjustment:g}"
+        if self.outcome == "fixed point":
+            return (
+                f"settled ({how}) from period {self.periods_to_converge}: "
+                f"{_forces_words(self.forces, labels)}"
+            )
+        if self.outcome == "cycle":
+            rng = self.cycle_range or {}
+            moving = ", ".join(
+                f"{_force_name(k, labels)} {lo}-{hi}" for k, (lo, hi) in rng.items() if lo != hi
+            )
+            line = (
+                f"does NOT settle ({how}): from period {self.periods_to_converge} the forces "
+                f"repeat every {self.cycle_length} periods ({moving}); no equilibrium"
+            )
+            if self.moves == "simultaneous" and self.cycle_length == 2:
+                line += (
+                    ". Under simultaneous moves a two-period cycle is the two interleaved "
+                    "sequences of replies ending at different equilibria, not a cycle of "
+                    "either side's policy: alternating moves settle"
+                )
+            return line
+        last = {k: int(self.trajectory(k)[-1] - self.trajectory(k)[-2]) for k in _FORCES}
+        moving = ", ".join(f"{_force_name(k, labels)} {d:+d}" for k, d in last.items() if d)
+        return (
+            f"does NOT settle within {self.periods} periods ({how}); last period: "
+            f"{_forces_words(self.forces, labels)}; still moving: {moving or 'none'}"
+        )
+
+    def falling_lines(self, labels: dict[str, str] | None = None) -> list[str]:
+        """A plain note for every force that ends below where it started."""
+        out = []
+        for k in _FORCES:
+            a, b = int(self.trajectory(k)[0]), int(self.forces[k])
+            if b < a:
+                what = k.split("_")[1]
+                why = (
+                    "fewer meet its deterrence requirement against the other's defence"
+                    if what == "missiles"
+                    else "its rule sizes the defence to the other's smaller offence"
+                )
+                out.append(
+                    f"the race shrinks {_force_name(k, labels)}: {a} -> {b} ({why}; "
+                    "scrapped forces are not refunded)"
+                )
+        return out
+
     def final(self) -> dict[str, int]:
-        """Settled forces (last period; the larger values over a two-period cycle)."""
-        return dict(self.settled)
+        """``forces``: settled, the maxima over a cycle, or the last period (:attr:`basis`)."""
+        return dict(self.forces)
 
     def to_dict(self) -> dict[str, object]:
-        """Plain JSON-ready form."""
+        """Plain JSON-ready form (money in USD; ``*_per_period`` arrays are per period)."""
         return {
+            "moves": self.moves,
+            "adjustment": self.adjustment,
+            "outcome": self.outcome,
             "converged": self.converged,
+            "periods": self.periods,
             "periods_to_converge": self.periods_to_converge,
             "cycle_length": self.cycle_length,
-            "final": self.final(),
-            "blue_deterred": self.blue_deterred,
-            "red_deterred": self.red_deterred,
+            "cycle_range": None
+            if self.cycle_range is None
+            else {k: list(v) for k, v in self.cycle_range.items()},
+            "forces": self.final(),
+            "forces_basis": self.basis,
+            "blue_deterrent_holds": self.blue_deterrent_holds,
+            "red_deterrent_holds": self.red_deterrent_holds,
             "pinned_at_cap": list(self.pinned_at_cap),
-            "missiles_needed_at_settled": {"blue": self.blue_needed, "red": self.red_needed},
+            "missiles_needed_at_forces": {"blue": self.blue_needed, "red": self.red_needed},
             "deterrence": self.deterrence_lines(),
-            "total_spending": {
-                "blue": float(self.blue_spending.sum()),
-                "red": float(self.red_spending.sum()),
-            },
+            "spending_usd": {s: self.spending(s) for s in ("blue", "red")},
             "blue_missiles": self.blue_missiles.tolist(),
             "red_missiles": self.red_missiles.tolist(),
             "blue_interceptors": self.blue_interceptors.tolist(),
             "red_interceptors": self.red_interceptors.tolist(),
-            "blue_spending": self.blue_spending.tolist(),
-            "red_spending": self.red_spending.tolist(),
+            "blue_spending_usd_per_period": self.blue_spending.tolist(),
+            "red_spending_usd_per_period": self.red_spending.tolist(),
+            "blue_retired_usd_per_period": self.blue_retired.tolist(),
+            "red_retired_usd_per_period": self.red_retired.tolist(),
         }
 
 
-def _spend(n: IntArray, i: IntArray, missile_cost: float, interceptor_cost: float) -> FloatArray:
-    """Acquisition spending per period: only additions cost (retirements are free)."""
-    dn = np.maximum(np.diff(n), 0)
-    di = np.maximum(np.diff(i), 0)
-    return np.concatenate([[0.0], dn * missile_cost + di * interceptor_cost])
+def _force_name(key: str, labels: dict[str, str] | None) -> str:
+    side, what = key.split("_")
+    return f"{(labels or {}).get(side, side)}'s {what}"
+
+
+def _forces_words(forces: dict[str, int], labels: dict[str, str] | None) -> str:
+    names = labels or {"blue": "blue", "red": "red"}
+    return "; ".join(
+        f"{names[s]} {forces[f'{s}_missiles']} missiles, {forces[f'{s}_interceptors']} interceptors"
+        for s in ("blue", "red")
+    )
+
+
+def _spend(
+    n: IntArray, i: IntArray, missile_cost: float, interceptor_cost: float
+) -> tuple[FloatArray, FloatArray]:
+    """(bought, scrapped) value per period: additions and reductions times unit cost."""
+    dn, di = np.diff(n), np.diff(i)
+    up = np.maximum(dn, 0) * missile_cost + np.maximum(di, 0) * interceptor_cost
+    down = np.maximum(-dn, 0) * missile_cost + np.maximum(-di, 0) * interceptor_cost
+    return np.concatenate([[0.0], up]), np.concatenate([[0.0], down])
 
 
 def action_reaction(
     posture: Posture,
     *,
     periods: int | None = None,
+    moves: Moves | None = None,
+    adjustment: float | None = None,
     launcher_cap: int | None = None,
     interceptor_cap: int | None = None,
     warhead_cap: int | None = None,
@@ -260,11 +416,18 @@ def action_reaction(
 ) -> RaceResult:
     """Run the action-reaction race of the module docstring from the posture's forces.
 
-    Caps (a restraint regime) bound both sides: launchers, interceptors and warheads per
-    launcher. ``defence_rule(rho, shots, w_other, n_other) -> interceptors`` replaces the
-    default ceil(rho n w_Y n_Y).
+    ``moves`` and ``adjustment`` default to the posture's ``race`` settings. Caps (a
+    restraint regime) bound both sides: launchers, interceptors and warheads per launcher.
+    ``defence_rule(rho, shots, w_other, n_other) -> interceptors`` replaces the default
+    ceil(rho n w_Y n_Y).
     """
     T = posture.race.periods if periods is None else int(periods)
+    mv: Moves = posture.race.moves if moves is None else moves
+    lam = posture.race.adjustment if adjustment is None else float(adjustment)
+    if not 0.0 < lam <= 1.0:
+        raise ValueError(f"adjustment must lie in (0, 1], got {lam}")
+    if mv not in ("alternating", "simultaneous"):
+        raise ValueError(f"moves must be 'alternating' or 'simultaneous', got {mv!r}")
     caches = RaceCaches(posture) if caches is None else caches
     sides: tuple[SideName, SideName] = ("blue", "red")
     w = {}
@@ -292,42 +455,47 @@ def action_reaction(
         sp = posture.side(s)
         n[s][0] = min(sp.offence.launchers, max_l[s])
         i[s][0] = min(sp.defence.interceptors, max_i[s])
-    converged_at: int | None = None
-    cycle = 0
+    seen: dict[tuple[int, ...], int] = {tuple(int(a[s][0]) for s in sides for a in (n, i)): 0}
+    first: int | None = None
+    cycle: int | None = None
     end = T
     for t in range(T):
         for s, o in SIDE_PAIRS:
+            # Alternating: Blue replies to Red's forces of period t, then Red to Blue's new
+            # ones; simultaneous: both reply to period t.
+            at = t + 1 if (mv == "alternating" and o == "blue") else t
             sp = posture.side(s)
-            n[s][t + 1] = min(caches.cache(s, w[s]).missiles_needed(int(i[o][t])), max_l[s])
-            i[s][t + 1] = min(
+            want_n = min(caches.cache(s, w[s]).missiles_needed(int(i[o][at])), max_l[s])
+            want_i = min(
                 size_defence(
-                    sp.race.defence_fraction, sp.defence.shots_per_threat, w[o], int(n[o][t])
+                    sp.race.defence_fraction, sp.defence.shots_per_threat, w[o], int(n[o][at])
                 ),
                 max_i[s],
             )
-        for lag in (1, 2):
-            if t + 1 - lag >= 0 and all(
-                n[s][t + 1] == n[s][t + 1 - lag] and i[s][t + 1] == i[s][t + 1 - lag] for s in sides
-            ):
-                converged_at, cycle, end = t + 1 - lag, lag, t + 1
-                break
-        if converged_at is not None:
+            n[s][t + 1] = partial_adjustment(int(n[s][t]), want_n, lam)
+            i[s][t + 1] = partial_adjustment(int(i[s][t]), want_i, lam)
+        state = tuple(int(a[s][t + 1]) for s in sides for a in (n, i))
+        if state in seen:
+            first, cycle, end = seen[state], t + 1 - seen[state], t + 1
             break
+        seen[state] = t + 1
     for s in sides:
         n[s] = n[s][: end + 1]
         i[s] = i[s][: end + 1]
-    # Integer rounding can leave a two-period cycle (forces alternating by a unit or two);
-    # the settled forces are then each side's larger value over the cycle, what a prudent
-    # planner fields (and which meets the requirement against the other's larger defence).
-    tail = max(cycle, 1)
-    settled = {
-        f"{s}_{what}": int(arr[s][-tail:].max())
-        for s in sides
-        for what, arr in (("missiles", n), ("interceptors", i))
+    outcome: Outcome = "not settled" if cycle is None else "fixed point" if cycle == 1 else "cycle"
+    tail = 1 if cycle is None else cycle
+    arrays = {
+        f"{s}_{what}": arr[s] for s in sides for what, arr in (("missiles", n), ("interceptors", i))
     }
+    forces = {k: int(a[-tail:].max()) for k, a in arrays.items()}
+    cycle_range = (
+        {k: (int(a[-tail:].min()), int(a[-tail:].max())) for k, a in arrays.items()}
+        if outcome == "cycle"
+        else None
+    )
     last = {
         s: caches.cache(s, w[s]).missiles_needed(
-            settled[f"{'red' if s == 'blue' else 'blue'}_interceptors"]
+            forces[f"{'red' if s == 'blue' else 'blue'}_interceptors"]
         )
         for s in sides
     }
@@ -335,27 +503,33 @@ def action_reaction(
         f"{s} {what}"
         for s in sides
         for what, val, cap in (
-            ("launchers", settled[f"{s}_missiles"], max_l[s]),
-            ("interceptors", settled[f"{s}_interceptors"], max_i[s]),
+            ("launchers", forces[f"{s}_missiles"], max_l[s]),
+            ("interceptors", forces[f"{s}_interceptors"], max_i[s]),
         )
         if val >= cap and (what == "interceptors" or last[s] > cap)
     )
-    costs = {"blue": posture.blue.costs, "red": posture.red.costs}
+    money = {
+        s: _spend(n[s], i[s], posture.side(s).costs.missile, posture.side(s).costs.interceptor)
+        for s in sides
+    }
     return RaceResult(
         blue_missiles=n["blue"],
         red_missiles=n["red"],
         blue_interceptors=i["blue"],
         red_interceptors=i["red"],
-        blue_spending=_spend(
-            n["blue"], i["blue"], costs["blue"].missile, costs["blue"].interceptor
-        ),
-        red_spending=_spend(n["red"], i["red"], costs["red"].missile, costs["red"].interceptor),
-        converged=converged_at is not None,
-        periods_to_converge=converged_at,
-        cycle_length=cycle if converged_at is not None else None,
-        settled=settled,
-        blue_deterred=bool(settled["blue_missiles"] >= last["blue"]),
-        red_deterred=bool(settled["red_missiles"] >= last["red"]),
+        blue_spending=money["blue"][0],
+        red_spending=money["red"][0],
+        blue_retired=money["blue"][1],
+        red_retired=money["red"][1],
+        moves=mv,
+        adjustment=lam,
+        outcome=outcome,
+        periods_to_converge=first,
+        cycle_length=cycle,
+        forces=forces,
+        cycle_range=cycle_range,
+        blue_deterrent_holds=bool(forces["blue_missiles"] >= last["blue"]),
+        red_deterrent_holds=bool(forces["red_missiles"] >= last["red"]),
         pinned_at_cap=pinned,
         blue_needed=int(last["blue"]),
         red_needed=int(last["red"]),

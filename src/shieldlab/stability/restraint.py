@@ -47,8 +47,8 @@ class RestraintCell:
     red_needed_vs_cap: int
     settled: dict[str, int]
     race_converged: bool
-    blue_deterred: bool
-    red_deterred: bool
+    blue_deterrent_holds: bool
+    red_deterrent_holds: bool
     stable: bool
 
     def to_dict(self) -> dict[str, object]:
@@ -99,7 +99,12 @@ def evaluate_caps(
         if caps.interceptors is not None:
             cap_i = min(cap_i, caps.interceptors)
         needed[s] = caches.cache(s, int(forces[s].warheads_per_launcher)).missiles_needed(cap_i)
-    stable = bool(race.converged and race.blue_deterred and race.red_deterred and fsi >= threshold)
+    stable = bool(
+        race.converged
+        and race.blue_deterrent_holds
+        and race.red_deterrent_holds
+        and fsi >= threshold
+    )
     return RestraintCell(
         caps=caps,
         stability_index=fsi,
@@ -107,8 +112,8 @@ def evaluate_caps(
         red_needed_vs_cap=needed["red"],
         settled=settled,
         race_converged=race.converged,
-        blue_deterred=race.blue_deterred,
-        red_deterred=race.red_deterred,
+        blue_deterrent_holds=race.blue_deterrent_holds,
+        red_deterrent_holds=race.red_deterrent_holds,
         stable=stable,
     )
 
@@ -124,9 +129,9 @@ class RestraintMap:
     stability_index: NDArray[np.float64]
     stable: NDArray[np.bool_]
     race_converged: NDArray[np.bool_]
-    deterred_both: NDArray[np.bool_]
-    blue_deterred: NDArray[np.bool_]
-    red_deterred: NDArray[np.bool_]
+    both_deterrents_hold: NDArray[np.bool_]
+    blue_deterrent_holds: NDArray[np.bool_]
+    red_deterrent_holds: NDArray[np.bool_]
     blue_missiles: NDArray[np.int64]
     red_missiles: NDArray[np.int64]
     blue_interceptors: NDArray[np.int64]
@@ -135,6 +140,39 @@ class RestraintMap:
     red_needed_vs_cap: NDArray[np.int64]
     threshold: float
     curves_computed: int
+
+    def failing(self, names: dict[str, str] | None = None) -> dict[str, NDArray[np.bool_]]:
+        """For each condition of stability, the ``[y, x]`` cells where it fails.
+
+        "X's deterrent fails": X's missiles do not meet X's retaliation requirement against
+        the other's (capped) defence, so the other side is not deterred by X.
+        """
+        who = names or {"blue": "blue", "red": "red"}
+        return {
+            "race does not settle": ~self.race_converged,
+            f"{who['blue']}'s deterrent fails": ~self.blue_deterrent_holds,
+            f"{who['red']}'s deterrent fails": ~self.red_deterrent_holds,
+            "index below threshold": self.stability_index < self.threshold,
+        }
+
+    def condition_notes(self, names: dict[str, str] | None = None) -> list[str]:
+        """One line per condition: how many cap pairs it makes unstable, or that it never
+        binds on this map (with the lowest index, for the first-strike test)."""
+        n = self.stable.size
+        out = []
+        for what, bad in self.failing(names).items():
+            k = int(bad.sum())
+            if what == "index below threshold":
+                lo = float(np.min(self.stability_index))
+                what = (
+                    f"first-strike test (index >= {self.threshold:g}; lowest index on the "
+                    f"map {lo:.3f})"
+                )
+            if k == 0:
+                out.append(f"{what}: never binds on this map (fails in none of {n} cap pairs)")
+            else:
+                out.append(f"{what}: fails in {k} of {n} cap pairs")
+        return out
 
     def to_dict(self) -> dict[str, object]:
         """Plain JSON-ready form."""
@@ -147,9 +185,9 @@ class RestraintMap:
             "stability_index": self.stability_index.tolist(),
             "stable": self.stable.tolist(),
             "race_converged": self.race_converged.tolist(),
-            "deterred_both": self.deterred_both.tolist(),
-            "blue_deterred": self.blue_deterred.tolist(),
-            "red_deterred": self.red_deterred.tolist(),
+            "both_deterrents_hold": self.both_deterrents_hold.tolist(),
+            "blue_deterrent_holds": self.blue_deterrent_holds.tolist(),
+            "red_deterrent_holds": self.red_deterrent_holds.tolist(),
             "blue_missiles": self.blue_missiles.tolist(),
             "red_missiles": self.red_missiles.tolist(),
             "blue_interceptors": self.blue_interceptors.tolist(),
@@ -157,6 +195,7 @@ class RestraintMap:
             "blue_needed_vs_cap": self.blue_needed_vs_cap.tolist(),
             "red_needed_vs_cap": self.red_needed_vs_cap.tolist(),
             "curves_computed": self.curves_computed,
+            "conditions": self.condition_notes(),
         }
 
 
@@ -199,9 +238,9 @@ def restraint_map(
             fsi[iy, ix] = cell.stability_index
             stable[iy, ix] = cell.stable
             conv[iy, ix] = cell.race_converged
-            det[iy, ix] = cell.blue_deterred and cell.red_deterred
-            det_b[iy, ix] = cell.blue_deterred
-            det_r[iy, ix] = cell.red_deterred
+            det[iy, ix] = cell.blue_deterrent_holds and cell.red_deterrent_holds
+            det_b[iy, ix] = cell.blue_deterrent_holds
+            det_r[iy, ix] = cell.red_deterrent_holds
             for k, arr in forces.items():
                 arr[iy, ix] = cell.settled[k]
             needed["blue_needed_vs_cap"][iy, ix] = cell.blue_needed_vs_cap
@@ -214,9 +253,9 @@ def restraint_map(
         stability_index=fsi,
         stable=stable,
         race_converged=conv,
-        deterred_both=det,
-        blue_deterred=det_b,
-        red_deterred=det_r,
+        both_deterrents_hold=det,
+        blue_deterrent_holds=det_b,
+        red_deterrent_holds=det_r,
         threshold=threshold,
         curves_computed=caches.curves_computed,
         **forces,

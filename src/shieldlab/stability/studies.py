@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from shieldlab.stability.engine_curves import EngineSource
     from shieldlab.stability.first_strike import FirstStrikeResult
     from shieldlab.stability.posture import CapName, Posture, SideName
-    from shieldlab.stability.race import RaceResult, RichardsonResult
+    from shieldlab.stability.race import Moves, RaceResult, RichardsonResult
     from shieldlab.stability.restraint import Caps, RestraintCell, RestraintMap
 
 __all__ = [
@@ -48,6 +48,7 @@ __all__ = [
     "RestraintStudy",
     "Table",
     "first_strike_study",
+    "magazine_notes",
     "penetration_study",
     "race_study",
     "restore_study",
@@ -125,6 +126,17 @@ def forces_text(settled: dict[str, int], labels: dict[str, str] | None = None) -
         f"{settled[f'{s}_interceptors']} interceptors"
         for s in ("blue", "red")
     )
+
+
+def magazine_notes(posture: Posture) -> dict[str, str]:
+    """For each side whose defence is built from battery cards, how its interceptors were
+    counted: the rounds usable within the raid's duration (issue 18)."""
+    out = {}
+    for s in ("blue", "red"):
+        text = posture.side(s).defence.magazine_text()
+        if text is not None:
+            out[s] = f"{posture.label(s)} defence: {text}"
+    return out
 
 
 def source_text(src: EngineSource | None) -> str:
@@ -615,7 +627,7 @@ class RaceStudy:
         return out
 
     def rows(self) -> list[list[Any]]:
-        """Forces per period (at most about 20 periods) and cumulative spending (M USD)."""
+        """Forces per period (at most about 20 periods) and gross spending to date (M USD)."""
         res = self.result
         n = res.blue_missiles.size
         step = max(1, n // 20)
@@ -633,44 +645,52 @@ class RaceStudy:
             if t % step == 0 or t == n - 1
         ]
 
-    def report(self) -> Report:
+    def notes(self) -> list[str]:
+        """The outcome, spending (gross against net), falling forces, deterrence, caps,
+        and Richardson's model under its own heading."""
         p, res = self.posture, self.result
+        out = [res.outcome_line(p.labels)]
+        for s in ("blue", "red"):
+            sp = res.spending(s)
+            out.append(
+                f"{p.label(s)} spending over {res.periods} periods: bought {money(sp['gross'])} "
+                f"(gross), scrapped {money(sp['retired'])}, net acquisition "
+                f"{money(sp['net_acquisition'])} (value of the last forces minus the first)"
+            )
+        out += res.falling_lines(p.labels)
+        out += res.deterrence_lines(p.labels)  # who deters whom, in words (issue 18)
+        out.append(f"pinned at caps: {', '.join(res.pinned_at_cap) or 'none'}")
+        if self.richardson is not None:
+            xs, ys = self.richardson.equilibrium
+            out.append(
+                "Richardson's model (a separate continuous model, dx/dt = k y - a x + g, "
+                "dy/dt = l x - b y + h, from the posture's race.richardson coefficients; its "
+                "x and y are in that model's own units, not the missiles and interceptors "
+                f"above): equilibrium x* = {xs:.4g}, y* = {ys:.4g}, "
+                f"{'stable' if self.richardson.stable else 'unstable (runaway race)'}"
+            )
+        return out
+
+    def report(self) -> Report:
+        p = self.posture
         b, r = p.label("blue"), p.label("red")
         out: Report = [
             Table(
-                f"Action-reaction race -- {p.name} (curves: {self.curve_source})",
+                f"Action-reaction race -- {p.name} (curves: {self.curve_source}; "
+                f"{self.result.moves} moves, adjustment {self.result.adjustment:g})",
                 [
                     "period",
                     f"{b} missiles",
                     f"{b} interc.",
                     f"{r} missiles",
                     f"{r} interc.",
-                    f"{b} spent (M USD)",
-                    f"{r} spent (M USD)",
+                    f"{b} bought to date (M USD)",
+                    f"{r} bought to date (M USD)",
                 ],
                 self.rows(),
             )
         ]
-        if res.converged:
-            kind = "fixed point" if res.cycle_length == 1 else "two-period rounding cycle"
-            out.append(
-                f"converged ({kind}) from period {res.periods_to_converge}; "
-                f"settled: {forces_text(res.settled, p.labels)}"
-            )
-        else:
-            out.append(
-                f"not converged after {res.blue_missiles.size - 1} periods; "
-                f"last: {forces_text(res.settled, p.labels)}"
-            )
-        out += res.deterrence_lines(p.labels)  # who deters whom, in words (issue 18)
-        out.append(f"pinned at caps: {', '.join(res.pinned_at_cap) or 'none'}")
-        if self.richardson is not None:
-            xs, ys = self.richardson.equilibrium
-            out.append(
-                f"Richardson: equilibrium x* = {xs:.4g}, y* = {ys:.4g}, "
-                f"{'stable' if self.richardson.stable else 'unstable (runaway race)'}"
-            )
-        return out
+        return out + self.notes()
 
     def write_figures(self, directory: str | Path) -> list[str]:
         from shieldlab.stability.plots import race_figures
@@ -681,13 +701,25 @@ class RaceStudy:
 
 
 def race_study(
-    posture: Posture, *, periods: int | None = None, engine: EngineSource | None = None
+    posture: Posture,
+    *,
+    periods: int | None = None,
+    moves: Moves | None = None,
+    adjustment: float | None = None,
+    engine: EngineSource | None = None,
 ) -> RaceStudy:
-    """:func:`action_reaction` on the posture (curves from ``engine`` or the closed forms)
-    and Richardson's model when the posture gives its coefficients."""
+    """:func:`action_reaction` on the posture (curves from ``engine`` or the closed forms;
+    ``moves``/``adjustment`` default to the posture's) and Richardson's model when the
+    posture gives its coefficients."""
     from shieldlab.stability.race import RaceCaches, action_reaction, richardson
 
-    res = action_reaction(posture, periods=periods, caches=RaceCaches(posture, engine=engine))
+    res = action_reaction(
+        posture,
+        periods=periods,
+        moves=moves,
+        adjustment=adjustment,
+        caches=RaceCaches(posture, engine=engine),
+    )
     rp = posture.race.richardson
     return RaceStudy(
         posture=posture,
@@ -745,10 +777,11 @@ class RestraintStudy:
         m, p, cell = self.map, self.posture, self.cell
         out: Report = [*self.grid_lines()]
         out.append(
-            f"{int(m.stable.sum())} of {m.stable.size} cap pairs stable (race converges, both "
+            f"{int(m.stable.sum())} of {m.stable.size} cap pairs stable (race settles, both "
             f"deterrents hold, index >= {m.threshold:g}); {m.curves_computed} penetration curves "
             f"computed in {self.seconds:.2f} s (curves: {self.curve_source})"
         )
+        out += m.condition_notes(p.labels)
         if cell is not None:
             caps_text = ", ".join(
                 f"{name}={'uncapped' if value is None else value}"
@@ -763,14 +796,17 @@ class RestraintStudy:
                     [
                         ["stability index (settled forces)", cell.stability_index],
                         ["stable", cell.stable],
-                        ["race converged", cell.race_converged],
-                        ["settled forces", forces_text(cell.settled, p.labels)],
+                        ["race settles (fixed point)", cell.race_converged],
+                        [
+                            "forces at the race's end"
+                            if cell.race_converged
+                            else "forces (race not settled)",
+                            forces_text(cell.settled, p.labels),
+                        ],
                         [f"{b} missiles needed vs capped {r} defence", cell.blue_needed_vs_cap],
                         [f"{r} missiles needed vs capped {b} defence", cell.red_needed_vs_cap],
-                        [
-                            f"deterred ({b}, {r})",
-                            f"{yes(cell.blue_deterred)}, {yes(cell.red_deterred)}",
-                        ],
+                        [f"{r} deterred by {b}'s missiles", cell.blue_deterrent_holds],
+                        [f"{b} deterred by {r}'s missiles", cell.red_deterrent_holds],
                     ],
                 )
             )
