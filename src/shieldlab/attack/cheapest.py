@@ -1,6 +1,6 @@
 """The cheapest raid with P(>= K lethal leakers) >= P, beside the closed-form answer.
 
-The engine's answer to "how many more missiles restore deterrence". Three stages, all on
+The engine's answer to "how many more missiles restore deterrence". Four stages, all on
 one seed (common random numbers, docs/attack.md):
 
 1. **Front.** A two-objective Optuna search (TPE; maximise the screening estimate of
@@ -12,12 +12,23 @@ one seed (common random numbers, docs/attack.md):
    is a monotone step, so the cheapest passing raid is found by galloping and bisection
    over t, started at the closed form's missile count (the warm start), on *fresh*
    replications ``n .. n + N - 1``.
-3. **Trim and check.** From the cheapest line answer, single rounds are removed (dearest
-   first) while the requirement still holds; the answer is the raid no single-round
-   removal keeps at P ("just below": every one-round-cheaper raid fails, reported with
-   the best of them). Both are then re-run on an independent block of N replications
-   (``n + N .. n + 2N - 1``): the *confirmation*, free of the selection among many raids
-   on the search block.
+3. **Descent.** From the cheapest line answer, and from the cheapest passing raid on the
+   line through the *optimiser's best raid* (a single-objective search of expected
+   leakers within the budget: the structure -- launch areas, windows, aims, mix -- that
+   saturates the defence best), a local descent on the same fresh block
+   (:func:`descend`): drop rounds of one option (galloping, dearest option first); when
+   none can go, swap one round of an option for as many cheaper rounds of another as
+   still cost less; when no swap passes either, change one option's launch area, window
+   or aim to the one raising P(>= K) most, then try drops and swaps again. Every accepted
+   move lowers the cost, or keeps it and raises P, so the descent ends -- at a raid no
+   single move of these kinds makes cheaper (a *local minimum*), or at its evaluation cap.
+   Acceptance rule: a raid *passes* when its estimate of P(>= K) on the search block
+   (N fresh replications, the same seed and replication numbers for every raid, so every
+   comparison is paired) is >= P.
+4. **Check.** The answer's "just below" figure is the best raid one round cheaper (it
+   fails); answer and just-below are re-run on an independent block
+   ``n + N .. n + 2N - 1`` (*confirmation*, free of the selection among many raids on the
+   search block).
 
 The closed form is ``stability restore``'s: Wilkening's fewest missiles
 (:func:`shieldlab.stability.deterrence.missiles_needed`) against the scenario's defence
@@ -52,9 +63,12 @@ from shieldlab.scenario.model import Scenario
 __all__ = [
     "CheapestResult",
     "ClosedFormRestore",
+    "Descent",
     "RaidLine",
     "cheapest_raid",
+    "check_requirement",
     "closed_form_restore",
+    "descend",
     "explain_gap",
 ]
 
@@ -301,6 +315,190 @@ def _one_round_less(space: RaidSpace, choice: RaidChoice) -> list[RaidChoice]:
     return out
 
 
+# --- local descent ---------------------------------------------------------------------------
+
+#: Default cap on the fresh-block evaluations of one descent.
+DESCENT_EVALUATIONS = 400
+
+
+@dataclass(frozen=True, kw_only=True)
+class Descent:
+    """Where a descent started and ended, and what it did on the way."""
+
+    start: RaidChoice
+    end: RaidChoice
+    start_cost_usd: float
+    end_cost_usd: float
+    end_p: float
+    moves: dict[str, int]
+    evaluations: int
+    local_minimum: bool  # False: stopped at the evaluation cap
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "start_key": self.start.key(),
+            "end_key": self.end.key(),
+            "start_cost_usd": self.start_cost_usd,
+            "end_cost_usd": self.end_cost_usd,
+            "end_p_at_least_k": self.end_p,
+            "moves": dict(self.moves),
+            "evaluations": self.evaluations,
+            "local_minimum": self.local_minimum,
+        }
+
+
+def _with_gene(
+    space: RaidSpace, choice: RaidChoice, i: int, count: int, cfg: tuple[int, int, int]
+) -> RaidChoice:
+    genes = list(choice.genes)
+    genes[i] = (count, *cfg) if count > 0 else (0, 0, 0, 0)
+    return space.canonical(RaidChoice(genes=tuple(genes)))
+
+
+def _config_neighbours(space: RaidSpace, choice: RaidChoice) -> list[RaidChoice]:
+    """Every raid that differs from ``choice`` in one option's area, window or aim."""
+    out = []
+    for i, (c, a, w, m) in enumerate(choice.genes):
+        if c == 0:
+            continue
+        _lo, _hi, na, nw, nm = space.option_shapes()[i]
+        alts = [(x, w, m) for x in range(na) if x != a]
+        alts += [(a, x, m) for x in range(nw) if x != w]
+        alts += [(a, w, x) for x in range(nm) if x != m]
+        out += [_with_gene(space, choice, i, c, cfg) for cfg in alts]
+    return out
+
+
+def descend(
+    space: RaidSpace,
+    start: RaidChoice,
+    prob: Callable[[RaidChoice], float],
+    p: float,
+    configs: tuple[tuple[int, int, int], ...],
+    *,
+    max_evaluations: int = DESCENT_EVALUATIONS,
+) -> Descent:
+    """Local descent from the passing raid ``start`` to a cheaper passing raid.
+
+    ``prob`` gives a raid's P(>= K) on the search block (the same block for every raid);
+    a raid passes when it is >= ``p``. Moves, in this order, the first passing one taken:
+
+    * **drop**: fewer rounds of one option (dearest option first; galloping down, then
+      bisection, for the fewest rounds that still pass);
+    * **swap**: one round of an option for the most rounds of a cheaper option that
+      still cost less (largest saving first); an option not in the raid enters with its
+      ``configs`` entry (area, window, aim);
+    * **config**: one option's launch area, window or aim changed, the change raising P
+      most (strictly); then drops and swaps again.
+
+    Cost falls with every drop and swap and P rises with every config move at equal cost,
+    so the descent ends: at a local minimum (no move passes), or after ``max_evaluations``
+    calls of ``prob``.
+    """
+    shapes = space.option_shapes()
+    lo = [s[0] for s in shapes]
+    hi = [s[1] for s in shapes]
+    unit = space.unit_cost_usd
+    calls = 0
+    seen: dict[str, float] = {}
+
+    def pr(choice: RaidChoice) -> float:
+        nonlocal calls
+        key = choice.key()
+        if key not in seen:
+            calls += 1
+            seen[key] = -1.0 if choice.empty else prob(choice)
+        return seen[key]
+
+    def ok(choice: RaidChoice) -> bool:
+        return not choice.empty and pr(choice) >= p
+
+    def capped() -> bool:
+        return calls >= max_evaluations
+
+    cur = space.canonical(start)
+    if not ok(cur):
+        raise ValueError(f"the descent must start from a passing raid, got {cur.key()}")
+    moves = {"drop": 0, "swap": 0, "config": 0}
+    local_minimum = False
+    while not capped():
+        # drops: the fewest rounds of one option that still pass
+        dropped = False
+        for i in sorted(range(space.n_options), key=lambda i: (-unit[i], i)):
+            c, a, w, m = cur.genes[i]
+            if c <= lo[i] or capped():
+                continue
+            cfg = (a, w, m)
+            if not ok(_with_gene(space, cur, i, c - 1, cfg)):
+                continue
+            good, step, bad = c - 1, 1, lo[i] - 1  # good passes; bad fails (or is below)
+            while not capped():
+                t = max(good - step, lo[i])
+                if t == good:
+                    break
+                if ok(_with_gene(space, cur, i, t, cfg)):
+                    good, step = t, 2 * step
+                else:
+                    bad = t
+                    break
+            while good - bad > 1 and not capped():
+                mid = (good + bad) // 2
+                good, bad = (mid, bad) if ok(_with_gene(space, cur, i, mid, cfg)) else (good, mid)
+            cur = _with_gene(space, cur, i, good, cfg)
+            moves["drop"] += 1
+            dropped = True
+        if dropped or capped():
+            continue
+        # swaps: one round of i for the most rounds of a cheaper j that cost less
+        swaps: list[tuple[float, int, int, RaidChoice]] = []
+        for i, gi in enumerate(cur.genes):
+            if gi[0] <= lo[i]:
+                continue
+            for j, gj in enumerate(cur.genes):
+                if j == i or unit[j] >= unit[i] or gj[0] >= hi[j]:
+                    continue
+                add = min(hi[j] - gj[0], math.ceil(unit[i] / unit[j]) - 1)
+                if add < 1:
+                    continue
+                cand = _with_gene(space, cur, i, gi[0] - 1, (gi[1], gi[2], gi[3]))
+                cfg_j = (gj[1], gj[2], gj[3]) if gj[0] > 0 else configs[j]
+                cand = _with_gene(space, cand, j, gj[0] + add, cfg_j)
+                if space.within_budget(cand):
+                    swaps.append((unit[i] - add * unit[j], i, j, cand))
+        swaps.sort(key=lambda x: (-x[0], x[1], x[2]))
+        nxt = next((cand for *_, cand in swaps if not capped() and ok(cand)), None)
+        if nxt is not None:
+            cur = nxt
+            moves["swap"] += 1
+            continue
+        if capped():
+            break
+        # config: the single area/window/aim change that raises P most
+        here = pr(cur)
+        best, best_p = None, here
+        for cand in _config_neighbours(space, cur):
+            if capped():
+                break
+            q = pr(cand)
+            if q > best_p:
+                best, best_p = cand, q
+        if best is None:
+            local_minimum = not capped()
+            break
+        cur = best
+        moves["config"] += 1
+    return Descent(
+        start=space.canonical(start),
+        end=cur,
+        start_cost_usd=space.cost_usd(start),
+        end_cost_usd=space.cost_usd(cur),
+        end_p=pr(cur),
+        moves=moves,
+        evaluations=calls,
+        local_minimum=local_minimum,
+    )
+
+
 # --- the result -----------------------------------------------------------------------------
 
 
@@ -323,13 +521,17 @@ class CheapestResult:
     gap: tuple[str, ...]
     log: SearchLog
     lines: tuple[dict[str, Any], ...] = ()
+    descents: tuple[Descent, ...] = ()
+    structure_log: SearchLog | None = None  # the optimiser's search (expected leakers)
     below: Evaluation | None = None  # the best one-round-cheaper raid (search block)
     confirm: Evaluation | None = None  # the answer on the independent block
     confirm_below: Evaluation | None = None
 
     @property
     def evaluations(self) -> int:
-        return len(self.log.records)
+        """Raids simulated on the screening block (front and optimiser searches)."""
+        extra = 0 if self.structure_log is None else len(self.structure_log.records)
+        return len(self.log.records) + extra
 
     @property
     def confirmed(self) -> bool:
@@ -374,6 +576,7 @@ class CheapestResult:
                 "confirmed": self.confirmed,
             },
             "line_searches": list(self.lines),
+            "descents": [d.to_dict() for d in self.descents],
             "verified": [
                 {"raid_key": key, "cost_usd": c, "p_at_least_k": pk, "passes": ok}
                 for key, c, pk, ok in self.verified
@@ -512,6 +715,18 @@ def explain_gap(
     return tuple(lines)
 
 
+def check_requirement(k: int, p: float, descent_evaluations: int = DESCENT_EVALUATIONS) -> None:
+    """The requirement and the descent cap are valid (one-line errors naming the option)."""
+    Objective(kind="p_k", k=k)
+    if not 0.0 < p < 1.0:
+        raise InputError(f"must be strictly between 0 and 1, got {p:g}", field="--p")
+    if not 0 <= descent_evaluations <= 10_000_000:
+        raise InputError(
+            f"must be between 0 and 10,000,000, got {descent_evaluations}",
+            field="--descent-evaluations",
+        )
+
+
 def cheapest_raid(
     scenario: Scenario,
     arsenal: Arsenal,
@@ -520,15 +735,25 @@ def cheapest_raid(
     p: float,
     settings: SearchSettings | None = None,
     progress: Progress | None = None,
+    descent_evaluations: int = DESCENT_EVALUATIONS,
 ) -> CheapestResult:
     """The cheapest raid of the arsenal with P(>= k lethal leakers) >= p (module docstring)."""
-    if not 0.0 < p < 1.0:
-        raise InputError(f"must be strictly between 0 and 1, got {p:g}", field="--p")
+    check_requirement(k, p, descent_evaluations)
     settings = SearchSettings() if settings is None else settings
     objective = Objective(kind="p_k", k=k)
     space = RaidSpace(scenario, arsenal)
     evaluator = Evaluator(space=space, objective=objective, seed=settings.seed)
     log = search_raids(evaluator, settings, with_cost=True, progress=progress, tag=f"cheapest-k{k}")
+    # The optimiser's best raids (expected leakers within the budget): their structure --
+    # areas, windows, aims and mix -- is where the descent starts.
+    structure = Evaluator(space=space, objective=Objective(kind="leakers"), seed=settings.seed)
+    offset = settings.evaluations
+
+    def progress2(done: int, total: int, best: float) -> None:
+        if progress is not None:
+            progress(offset + done, offset + total, best)
+
+    slog = search_raids(structure, settings, progress=progress2, tag="cheapest-structure")
     n, big_n = settings.replications, settings.final_replications
     cf = closed_form_restore(scenario, space, k, p)
 
@@ -549,32 +774,67 @@ def cheapest_raid(
     front = _front(log.records)
     margin = 2.0 * math.sqrt(p * (1.0 - p) / n)
     near = [r for r in front if r.value >= p - margin]
+    leaders = sorted(slog.records, key=lambda r: (-r.value, r.cost_usd, r.choice.key()))
+    leaders = leaders[: max(settings.leaders, 1)]
     lines = _lines(space, front, near[: max(settings.leaders, 1)])
+    structure_lines = [
+        RaidLine(
+            name=f"optimiser {r.choice.key()}",
+            kind="scale",
+            configs=tuple((g[1], g[2], g[3]) for g in r.choice.genes),
+            template=r.choice.counts,
+        ).with_t_max(space)
+        for r in leaders
+    ]
     answers: list[tuple[float, float, str, RaidChoice]] = []
+    structure_answers: list[tuple[float, float, str, RaidChoice]] = []
     line_rows: list[dict[str, Any]] = []
-    for line in lines:
+    names: set[str] = set()
+    for line in lines + structure_lines:
+        if line.name in names:
+            continue
+        names.add(line.name)
         start = line.first_t_with_lethal(space, cf.missiles)
         t = line_search(line, space, passes, start)
         row: dict[str, Any] = {"line": line.name, "t_max": line.t_max, "start": start, "t": t}
         if t is not None:
             ch = space.canonical(line.raid(space, t))
             ev = fresh(ch)
-            answers.append((ev.cost_usd, -ev.mean, ch.key(), ch))
+            item = (ev.cost_usd, -ev.mean, ch.key(), ch)
+            (structure_answers if line.name.startswith("optimiser") else answers).append(item)
             row.update(raid_key=ch.key(), cost_usd=ev.cost_usd, p_at_least_k=ev.mean)
         line_rows.append(row)
 
+    # Entry configurations for options a swap brings in: the optimiser's best raid's.
+    configs = [(0, 0, 0)] * space.n_options
+    for r in reversed(leaders):
+        for i, g in enumerate(r.choice.genes):
+            if g[0] > 0:
+                configs[i] = (g[1], g[2], g[3])
+    starts: list[RaidChoice] = []
+    for group in (answers, structure_answers):
+        if group:
+            top = min(group, key=lambda x: (x[0], x[1], x[2]))[3]
+            if top not in starts:
+                starts.append(top)
+    descents = [
+        descend(
+            space,
+            s0,
+            lambda c: fresh(c).mean,
+            p,
+            tuple(configs),
+            max_evaluations=descent_evaluations,
+        )
+        for s0 in starts
+    ]
+
     best: Evaluation | None = None
     below: Evaluation | None = None
-    if answers:
-        answers.sort(key=lambda x: (x[0], x[1], x[2]))
-        choice = answers[0][3]
-        for _ in range(10_000):  # trim: drop single rounds while the requirement holds
-            nxt = next((c for c in _one_round_less(space, choice) if passes(c)), None)
-            if nxt is None:
-                break
-            choice = space.canonical(nxt)
-        best = fresh(choice)
-        lower = [fresh(c) for c in _one_round_less(space, choice)]
+    if descents:
+        ends = [fresh(d.end) for d in descents]
+        best = min(ends, key=lambda e: (e.cost_usd, -e.mean, e.choice.key()))
+        lower = [fresh(c) for c in _one_round_less(space, best.choice)]
         below = max(lower, key=lambda e: (e.mean, -e.cost_usd)) if lower else None
     confirm = confirm_below = None
     if best is not None:
@@ -598,6 +858,8 @@ def cheapest_raid(
         gap=explain_gap(cf, best, space, tuple(line_rows)),
         log=log,
         lines=tuple(line_rows),
+        descents=tuple(descents),
+        structure_log=slog,
         below=below,
         confirm=confirm,
         confirm_below=confirm_below,

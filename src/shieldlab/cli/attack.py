@@ -57,6 +57,10 @@ _RAID_OUT = typer.Option(
 _REPORT = typer.Option(
     None, "--report", help="Also write an offline HTML report into this directory."
 )
+_OBJECTIVE = typer.Option(
+    "leakers", "--objective", help="leakers, value (value destroyed) or p_k (P(>= k leak))."
+)
+_K = typer.Option(1, "--k", help="K of the p_k objective.")
 
 
 def _settings(
@@ -150,6 +154,45 @@ def _write_report(kind: str, result: dict[str, Any], report: str | None) -> str 
     return str(attack_report(kind, result, command=_command()).write(report))
 
 
+def _save(
+    kind: str,
+    result: dict[str, Any],
+    *,
+    out: str | None,
+    report: str | None,
+    candidates: list[dict[str, Any]],
+    second: list[dict[str, Any]],
+    second_name: str,
+    scenario_yaml: str | None,
+    figure_png: bytes | None = None,
+) -> str | None:
+    """Write ``--out`` (results store) and ``--report`` (HTML); return the report's path."""
+    if out is not None:
+        from shieldlab.attack.store import write_attack_store
+
+        write_attack_store(
+            out,
+            result,
+            candidates=candidates,
+            second=second,
+            second_name=second_name,
+            scenario_yaml=scenario_yaml,
+            figure_png=figure_png,
+        )
+    return _write_report(kind, result, report)
+
+
+def _wrote(*targets: tuple[Any, str]) -> None:
+    for path, what in targets:
+        if path is not None:
+            console().print(f"wrote {what}: {path}")
+
+
+def _in_range(value: int, lo: int, hi: int, option: str) -> None:
+    if not lo <= value <= hi:
+        raise InputError(f"must be between {lo:,} and {hi:,}, got {value}", field=option)
+
+
 def _convergence_png(result: dict[str, Any], label: str) -> bytes | None:
     try:
         from shieldlab.report.attack import convergence_figure, png_bytes
@@ -184,10 +227,8 @@ def _print_raid(title: str, raid: list[dict[str, Any]]) -> None:
 def optimise(
     scenario: str = _SCENARIO,
     arsenal: str = _ARSENAL,
-    objective: str = typer.Option(
-        "leakers", "--objective", help="leakers, value (value destroyed) or p_k (P(>= k leak))."
-    ),
-    k: int = typer.Option(1, "--k", help="K of the p_k objective."),
+    objective: str = _OBJECTIVE,
+    k: int = _K,
     evaluations: int = _EVALS,
     replications: int = _REPS,
     final_replications: int = _FINAL,
@@ -218,27 +259,26 @@ def optimise(
         from shieldlab.study.store import durable_write
 
         durable_write(raid_out, res.scenario_yaml.encode())
-    if out is not None:
-        from shieldlab.attack.store import write_attack_store
-
-        write_attack_store(
-            out,
-            result,
-            candidates=[
-                {"trial": r.trial, "raid_key": r.choice.key(), "objective": r.value,
-                 "cost_usd": r.cost_usd}
-                for r in res.log.records
-            ],
-            second=[
-                {"raid_key": x.choice.key(), "screening": x.screening, **x.final.summary(),
-                 "minus_best": x.vs_best.mean, "minus_best_lo": x.vs_best.ci95[0],
-                 "minus_best_hi": x.vs_best.ci95[1]}
-                for x in res.leaders
-            ],
-            scenario_yaml=res.scenario_yaml,
-            figure_png=_convergence_png(result, obj.describe()),
-        )  # fmt: skip
-    html = _write_report("optimise", result, report)
+    html = _save(
+        "optimise",
+        result,
+        out=out,
+        report=report,
+        candidates=[
+            {"trial": r.trial, "raid_key": r.choice.key(), "objective": r.value,
+             "cost_usd": r.cost_usd}
+            for r in res.log.records
+        ],
+        second=[
+            {"raid_key": x.choice.key(), "screening": x.screening, **x.final.summary(),
+             "minus_best": x.vs_best.mean, "minus_best_lo": x.vs_best.ci95[0],
+             "minus_best_hi": x.vs_best.ci95[1]}
+            for x in res.leaders
+        ],
+        second_name="leaders",
+        scenario_yaml=res.scenario_yaml,
+        figure_png=_convergence_png(result, obj.describe()) if out is not None else None,
+    )  # fmt: skip
     if as_json:
         emit_json(result)
         return
@@ -259,9 +299,7 @@ def optimise(
             f"optimised minus own (paired): {diff['mean']:+.3f} {_ci(diff['ci95'])}"
             + (" -- significant" if diff["significant"] else " -- not significant")
         )
-    for path, what in ((raid_out, "raid scenario"), (out, "results"), (html, "report")):
-        if path is not None:
-            c.print(f"wrote {what}: {path}")
+    _wrote((raid_out, "raid scenario"), (out, "results"), (html, "report"))
 
 
 @app.command()
@@ -280,37 +318,45 @@ def cheapest(
     as_json: bool = _JSON,
     out: str | None = _OUT,
     report: str | None = _REPORT,
+    descent_evaluations: int = typer.Option(
+        400,
+        "--descent-evaluations",
+        help="Most fresh-block evaluations of each local descent (drops, swaps, aim/timing).",
+    ),
 ) -> None:
     """The cheapest raid with P(>= K lethal leakers) >= P, beside the closed form."""
-    from shieldlab.attack import Objective
-    from shieldlab.attack.cheapest import cheapest_raid
+    from shieldlab.attack.cheapest import cheapest_raid, check_requirement
 
-    Objective(kind="p_k", k=k)  # checks --k before loading anything
-    if not 0.0 < p < 1.0:
-        raise InputError(f"must be strictly between 0 and 1, got {p:g}", field="--p")
+    check_requirement(k, p, descent_evaluations)  # before loading anything
     settings = _settings(
         evaluations, replications, final_replications, leaders, seed, storage, study_name
     )
     _precheck(out, report)
     sc, ars = _load(scenario, arsenal)
-    with _Bar(evaluations, f"searching (cost and P(>= {k}) front)") as bar:
-        res = cheapest_raid(sc, ars, k=k, p=p, settings=settings, progress=bar)
-    result = res.to_dict()
-    if out is not None:
-        from shieldlab.attack.store import write_attack_store
-
-        write_attack_store(
-            out,
-            result,
-            candidates=[
-                {"trial": r.trial, "raid_key": r.choice.key(), "cost_usd": r.cost_usd}
-                for r in res.log.records
-            ],
-            second=result["verified"],
-            second_name="verified",
-            scenario_yaml=res.scenario_yaml,
+    with _Bar(2 * evaluations, f"searching (cost and P(>= {k}) front, then best raids)") as bar:
+        res = cheapest_raid(
+            sc,
+            ars,
+            k=k,
+            p=p,
+            settings=settings,
+            progress=bar,
+            descent_evaluations=descent_evaluations,
         )
-    html = _write_report("cheapest", result, report)
+    result = res.to_dict()
+    html = _save(
+        "cheapest",
+        result,
+        out=out,
+        report=report,
+        candidates=[
+            {"trial": r.trial, "raid_key": r.choice.key(), "cost_usd": r.cost_usd}
+            for r in res.log.records
+        ],
+        second=result["verified"],
+        second_name="verified",
+        scenario_yaml=res.scenario_yaml,
+    )
     if as_json:
         emit_json(result)
         return
@@ -356,12 +402,17 @@ def cheapest(
                     "within the noise at this raid; raise --final-replications)"
                 )
             )
+    for d in result["descents"]:
+        c.print(
+            f"descent from {d['start_cost_usd']:,.0f} USD to {d['end_cost_usd']:,.0f} USD "
+            f"({d['moves']['drop']} drops, {d['moves']['swap']} swaps, {d['moves']['config']} "
+            f"area/window/aim changes; {d['evaluations']} evaluations): "
+            + ("a local minimum" if d["local_minimum"] else "stopped at --descent-evaluations")
+        )
     c.print("the gap:")
     for line in result["gap"]:
         c.print(f"  - {line}")
-    for path, what in ((out, "results"), (html, "report")):
-        if path is not None:
-            c.print(f"wrote {what}: {path}")
+    _wrote((out, "results"), (html, "report"))
 
 
 @app.command()
@@ -372,8 +423,8 @@ def duel(
         ..., help="Defender's option file, or built-in name (four-batteries-blue)."
     ),
     rounds: int = typer.Option(4, "--rounds", help="Most rounds (attack then defence)."),
-    objective: str = typer.Option("leakers", "--objective", help="leakers, value or p_k."),
-    k: int = typer.Option(1, "--k", help="K of the p_k objective."),
+    objective: str = _OBJECTIVE,
+    k: int = _K,
     evaluations: int = _EVALS,
     defence_evaluations: int = typer.Option(
         30, "--defence-evaluations", help="Distinct defences simulated per defender turn."
@@ -393,13 +444,8 @@ def duel(
     from shieldlab.attack.duel import load_defence_options
 
     obj = Objective(kind=objective, k=k)  # type: ignore[arg-type]
-    if not 1 <= rounds <= 100:
-        raise InputError(f"must be between 1 and 100, got {rounds}", field="--rounds")
-    if not 1 <= defence_evaluations <= 100_000:
-        raise InputError(
-            f"must be between 1 and 100,000, got {defence_evaluations}",
-            field="--defence-evaluations",
-        )
+    _in_range(rounds, 1, 100, "--rounds")
+    _in_range(defence_evaluations, 1, 100_000, "--defence-evaluations")
     settings = _settings(evaluations, replications, final_replications, leaders, seed, None, None)
     _precheck(out, report)
     sc, ars = _load(scenario, arsenal)
@@ -427,18 +473,16 @@ def duel(
             on_round=on_round,
         )
     result = res.to_dict()
-    if out is not None:
-        from shieldlab.attack.store import write_attack_store
-
-        write_attack_store(
-            out,
-            result,
-            candidates=[],
-            second=[dict(r.to_dict(), defence=r.defence) for r in res.rounds],
-            second_name="rounds",
-            scenario_yaml=res.final_scenario_yaml or None,
-        )
-    html = _write_report("duel", result, report)
+    html = _save(
+        "duel",
+        result,
+        out=out,
+        report=report,
+        candidates=[],
+        second=[dict(r.to_dict(), defence=r.defence) for r in res.rounds],
+        second_name="rounds",
+        scenario_yaml=res.final_scenario_yaml or None,
+    )
     if as_json:
         emit_json(result)
         return
@@ -457,6 +501,4 @@ def duel(
     c.print(t)
     tail = f" (cycle of {res.cycle_length} rounds)" if res.cycle_length else ""
     c.print(f"outcome: {res.outcome}{tail}")
-    for path, what in ((out, "results"), (html, "report")):
-        if path is not None:
-            c.print(f"wrote {what}: {path}")
+    _wrote((out, "results"), (html, "report"))
