@@ -2,12 +2,13 @@
 #   make demo   -- create .venv, install shieldlab, run the built-in scenario
 #   make test   -- create .venv, install shieldlab with dev tools, lint, type-check, test
 #   make smoke-base -- install shieldlab without extras in a fresh venv and smoke-test it
+# `make -j2 test` runs the lint and the numba warm-up side by side (CI does: .ci/run).
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint smoke-base bench clean
+.PHONY: demo test lint warm smoke-base bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,8 +25,18 @@ lint: $(STAMP)
 	$(PY) -m mypy
 	$(VENV)/bin/lint-imports
 
-test: lint
-	$(PY) -m pytest -q
+# The suite runs on every core (pytest-xdist; PYTEST_WORKERS=0 runs it in one process).
+# --dist loadfile keeps a test file on one worker, so its module-scoped fixtures are
+# computed once. Set PYTEST_ARGS to add options (e.g. PYTEST_ARGS=--durations=20).
+PYTEST_WORKERS ?= auto
+PYTEST_ARGS ?=
+test: lint warm
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+
+# Compile the numba kernels once, before the test workers start: they are cached on disk
+# (cache=True) and the workers then load them instead of each compiling the same ones.
+warm: $(STAMP)
+	$(PY) .ci/warm_numba.py
 
 # The base install (issue 21): a fresh venv with `pip install .` and no extras, then every
 # command's --help, a small run, and the one-line "needs shieldlab[EXTRA]" messages.
