@@ -45,6 +45,7 @@ __all__ = [
     "atomic_write_bytes",
     "atomic_write_text",
     "check_output_path",
+    "check_utf8_name",
     "output_error",
     "output_errors",
     "probe_directory",
@@ -139,6 +140,21 @@ def _probe(directory: Path) -> None:
             os.unlink(tmp)
 
 
+def check_utf8_name(text: str, option: str) -> None:
+    """Refuse a path holding bytes that are not UTF-8 (issue 21, item 13).
+
+    Python carries such bytes as lone surrogates; DuckDB failed on them with
+    ``std::bad_cast`` and the HTML and JSON writers with ``UnicodeEncodeError`` -- after
+    the run. Now: one line before it.
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InputError(
+            f"{_shown(text)} holds bytes that are not UTF-8: use a UTF-8 name", field=option
+        ) from None
+
+
 def _check_name_lengths(p: Path, text: str, option: str) -> None:
     """Refuse a path component longer than the file system it would be created on allows."""
     ancestor = p.absolute()
@@ -179,6 +195,7 @@ def check_output_path(
     p = Path(text)
     if not text:
         raise InputError("an empty path: give a file name", field=option)
+    check_utf8_name(text, option)
     _check_name_lengths(p, text, option)  # first: a too-long name makes stat() raise
     try:
         if _through_special(p):

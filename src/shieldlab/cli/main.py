@@ -104,12 +104,20 @@ def _app() -> typer.Typer:
     return globals()["app"] if "app" in globals() else __getattr__("app")
 
 
+def one_line(text: str) -> str:
+    """``text`` with newlines, other control characters and undecodable bytes escaped
+    (``\\n``, ``\\udcff``): an error naming a file ``a\\nb`` is still one line."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def _input_error(exc: InputError, debug: bool) -> NoReturn:
     if debug:
         import traceback
 
         traceback.print_exc()
-    sys.stderr.write(f"shieldlab: error: {exc}\n")
+    sys.stderr.write(f"shieldlab: error: {one_line(str(exc))}\n")
     sys.exit(exc.exit_code)
 
 
@@ -125,7 +133,7 @@ def _internal_error(exc: Exception, debug: bool) -> NoReturn:
 
         traceback.print_exc()
     sys.stderr.write(
-        f"shieldlab: internal error: {type(exc).__name__}: {exc}"
+        f"shieldlab: internal error: {type(exc).__name__}: {one_line(str(exc))}"
         f"{'' if debug else ' (rerun with --debug for the traceback)'}\n"
     )
     sys.exit(1)
@@ -213,8 +221,26 @@ def _fast_track(args: list[str]) -> Callable[[], None] | None:
     return lambda: track_and_report(settings)
 
 
+def _robust_streams() -> None:
+    """Output that cannot be encoded is escaped, never a crash (issue 21, item 13).
+
+    Under ``LANG=C`` (an ASCII stdout) ``study show`` crashed on its '±'; now it prints
+    ``\\xb1``. And matplotlib's warning about an unwritable cache directory (a read-only
+    HOME) is not news for the user: it works from a temporary one.
+    """
+    import logging
+
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(ValueError, OSError):
+                reconfigure(errors="backslashreplace")
+    logging.getLogger("matplotlib").setLevel(logging.ERROR)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``shieldlab`` script."""
+    _robust_streams()
     with _signal_contract():
         _main(argv)
 

@@ -293,7 +293,14 @@ def _empty_row(off: list[int], s0: list[int], n: list[int], offset: int) -> None
 
 
 def compile_scenario(scenario: Scenario, *, dt_traj_s: float = 1.0) -> CompiledScenario:
-    """Turn a validated scenario into the arrays the kernel and the oracle read."""
+    """Turn a validated scenario into the arrays the kernel and the oracle read.
+
+    A scenario whose tables would not fit in memory is refused first, with the figures
+    (:mod:`shieldlab.engine.memory`).
+    """
+    from shieldlab.engine.memory import check
+
+    check(scenario, dt_traj_s=dt_traj_s)
     sc = scenario
     frame = LocalFrame(
         lat0_rad=math.radians(sc.origin.lat_deg),

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from shieldlab._io import output_errors, probe_directory, temp_prefix
+from shieldlab._io import check_utf8_name, output_errors, probe_directory, temp_prefix
 from shieldlab._optional import require
 from shieldlab.errors import InputError
 
@@ -386,6 +386,7 @@ def check_report_dir(directory: str | Path) -> Path:
 
     Returns the directory to write: a symlink's target (so the link is kept).
     """
+    check_utf8_name(str(directory), "--report")
     given = Path(directory)
     if given.is_symlink() and not given.exists():
         raise InputError(f"{str(given)!r} is a dangling symbolic link", field="--report")
