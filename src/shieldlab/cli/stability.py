@@ -560,3 +560,30 @@ def crisis(
     red = t if red_warning is None else dataclasses.replace(t, warning_s=red_warning)
     study = crisis_study(p, blue, red, max_warning_s=max_warning, steps=steps)
     _print_report(study, as_json, plot)
+
+
+_SIDES_POSTURE = typer.Argument(
+    None,
+    help="N-sided posture YAML (default: the built-in three-sides example).",
+    show_default=False,
+)
+_SIDES_PERIODS = typer.Option(None, "--periods", help="Race periods (default: posture).")
+
+
+@app.command()
+def sides(
+    posture: Path | None = _SIDES_POSTURE,
+    periods: int | None = _SIDES_PERIODS,
+    as_json: bool = _JSON,
+) -> None:
+    """Three or more sides: each pair against its defence share, whole deterrents, race."""
+    from shieldlab.stability.multi import builtin_multi_posture, load_multi_posture
+    from shieldlab.stability.studies import sides_study
+
+    _check(
+        periods is None or 1 <= periods <= 10_000,
+        f"must lie in [1, 10000], got {periods}",
+        "--periods",
+    )
+    mp = builtin_multi_posture() if posture is None else load_multi_posture(posture)
+    _print_report(sides_study(mp, periods=periods), as_json, None)

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from shieldlab.stability.deterrence import DecoyOption, RestoreResult
     from shieldlab.stability.engine_curves import EngineSource
     from shieldlab.stability.first_strike import FirstStrikeResult
+    from shieldlab.stability.multi import Allocation, MultiPosture, MultiRaceResult, SideRestore
     from shieldlab.stability.posture import CapName, Posture, SideName
     from shieldlab.stability.race import Moves, RaceResult, RichardsonResult
     from shieldlab.stability.restraint import Caps, RestraintCell, RestraintMap
@@ -46,6 +47,7 @@ __all__ = [
     "RaceStudy",
     "RestoreStudy",
     "RestraintStudy",
+    "SidesStudy",
     "Table",
     "first_strike_study",
     "magazine_notes",
@@ -53,6 +55,7 @@ __all__ = [
     "race_study",
     "restore_study",
     "restraint_study",
+    "sides_study",
     "source_text",
 ]
 
@@ -128,12 +131,19 @@ def forces_text(settled: dict[str, int], labels: dict[str, str] | None = None) -
     )
 
 
-def magazine_notes(posture: Posture) -> dict[str, str]:
+def magazine_notes(posture: Posture | MultiPosture) -> dict[str, str]:
     """For each side whose defence is built from battery cards, how its interceptors were
     counted: the rounds usable within the raid's duration (issue 18)."""
+    from shieldlab.stability.posture import Posture as TwoSided
+
+    sides = (
+        {"blue": posture.blue, "red": posture.red}
+        if isinstance(posture, TwoSided)
+        else posture.sides
+    )
     out = {}
-    for s in ("blue", "red"):
-        text = posture.side(s).defence.magazine_text()
+    for s, sp in sides.items():
+        text = sp.defence.magazine_text()
         if text is not None:
             out[s] = f"{posture.label(s)} defence: {text}"
     return out
@@ -886,4 +896,91 @@ def restraint_study(
         curve_source=source_text(engine),
         seconds=seconds,
         engine_simulations=None if caches.engine_runs is None else caches.engine_runs.simulations,
+    )
+
+
+# -- three or more sides --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class SidesStudy:
+    """An N-sided posture: each pair against its defence share, each side's whole
+    deterrent, and the N-sided race (:mod:`shieldlab.stability.multi`)."""
+
+    posture: MultiPosture = field(repr=False)
+    allocation: Allocation
+    restore: dict[str, SideRestore]
+    race: MultiRaceResult
+
+    def rows(self) -> list[list[Any]]:
+        """One row per ordered pair: attacker, defender, the defender's interceptors
+        against it, missiles needed, missiles aimed."""
+        mp, a = self.posture, self.allocation
+        return [
+            [mp.label(x), mp.label(y), a.interceptors[y][x], a.need[x][y], a.missiles[x][y]]
+            for x in mp.sides
+            for y in mp.adversaries[x]
+        ]
+
+    def to_dict(self) -> dict[str, Any]:
+        mp = self.posture
+        return {
+            "posture": mp.name,
+            "names": {s: mp.label(s) for s in mp.sides},
+            "adversaries": mp.adversaries,
+            "pairs": [
+                dict(zip(["attacker", "defender", "share", "needed", "aimed"], r, strict=True))
+                for r in self.rows()
+            ],
+            "deterrent_holds": {s: r.deterrent_holds for s, r in self.restore.items()},
+            "needed_total": {s: r.total_needed for s, r in self.restore.items()},
+            "race": self.race.to_dict(),
+        }
+
+    def report(self) -> Report:
+        mp, race = self.posture, self.race
+        out: Report = [
+            Table(
+                f"Pairs -- {mp.name} (each defence split between its adversaries)",
+                [
+                    "attacker",
+                    "defender",
+                    "defender's interceptors vs attacker",
+                    "missiles needed",
+                    "missiles aimed",
+                ],
+                self.rows(),
+            )
+        ]
+        for r in self.restore.values():
+            out += r.lines(mp)
+        last = "; ".join(
+            f"{mp.label(s)} {race.missiles[s][-1]} missiles, {race.interceptors[s][-1]} "
+            "interceptors"
+            for s in mp.sides
+        )
+        if race.outcome == "fixed point":
+            out.append(f"N-sided race settled from period {race.periods_to_converge}: {last}")
+        else:
+            out.append(f"N-sided race does NOT settle ({race.outcome}); last: {last}")
+        out += [
+            f"{mp.label(s)}'s deterrent at the race's end: {race.missiles[s][-1]} missiles, "
+            f"{race.needed[s]} needed against all its adversaries: {yes(race.deterrent_holds(s))}"
+            for s in mp.sides
+        ]
+        return out
+
+    def write_figures(self, directory: str | Path) -> list[str]:
+        return []
+
+
+def sides_study(posture: MultiPosture, *, periods: int | None = None) -> SidesStudy:
+    """Pairs, whole deterrents and the race of an N-sided posture."""
+    from shieldlab.stability.multi import allocation, multi_race, restore_all
+
+    return SidesStudy(
+        posture=posture,
+        allocation=allocation(posture),
+        restore=restore_all(posture),
+        race=multi_race(posture, periods=periods),
     )
