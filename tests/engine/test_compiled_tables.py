@@ -134,22 +134,25 @@ def _reference_intercept(
             stretches.append((t_k[k], t_k[k], big_l[k], big_l[k]))
             if k + 1 < t_k.size and inside[k + 1]:
                 stretches.append((t_k[k], t_k[k + 1], big_l[k], big_l[k + 1]))
+    # The first stretch (in time order) whose launch times meet the cycle's span; the
+    # scan over stretches is one whole-array comparison per cycle (was a Python loop).
+    lo_all = np.array([min(la, lb) for _, _, la, lb in stretches])
+    hi_all = np.array([max(la, lb) for _, _, la, lb in stretches])
     for c in range(out.size):
         tc = (cs.it_c0[i] + c) * cs.cycle_s
-        for ta, tb, la, lb in stretches:
-            lo, hi = min(la, lb), max(la, lb)
-            if hi < tc or lo >= tc + cs.cycle_s:
-                continue
-            if lb > la:
-                launch = max(tc, la)
-                ti = ta + (launch - la) / (lb - la) * (tb - ta)
-            elif lb < la:
-                launch = min(tc + cs.cycle_s, la)
-                ti = ta + (la - launch) / (la - lb) * (tb - ta)
-            else:
-                launch, ti = la, ta
-            out[c], out_l[c] = ti, launch
-            break
+        meets = np.flatnonzero(~(hi_all < tc) & ~(lo_all >= tc + cs.cycle_s))
+        if meets.size == 0:
+            continue
+        ta, tb, la, lb = stretches[int(meets[0])]
+        if lb > la:
+            launch = max(tc, la)
+            ti = ta + (launch - la) / (lb - la) * (tb - ta)
+        elif lb < la:
+            launch = min(tc + cs.cycle_s, la)
+            ti = ta + (la - launch) / (la - lb) * (tb - ta)
+        else:
+            launch, ti = la, ta
+        out[c], out_l[c] = ti, launch
     return out, out_l
 
 
