@@ -40,12 +40,20 @@ warm: $(STAMP)
 
 # The base install (issue 21): a fresh venv with `pip install .` and no extras, then every
 # command's --help, a small run, and the one-line "needs shieldlab[EXTRA]" messages.
+# It builds from a copy of the sources (pyproject.toml, README.md, src/ without caches):
+# an in-tree build writes build/lib and src/shieldlab.egg-info, which `make test`'s
+# editable install and its tests read, so CI can run both at once (.ci/run); and a fresh
+# copy cannot package stale files that an old build/lib still holds.
 BASE_VENV ?= build/smoke-base-venv
+BASE_SRC ?= build/smoke-base-src
 smoke-base:
-	rm -rf $(BASE_VENV)
+	rm -rf $(BASE_VENV) $(BASE_SRC)
+	mkdir -p $(BASE_SRC)
+	tar -c --exclude=__pycache__ --exclude='*.egg-info' pyproject.toml README.md src \
+		| tar -x -C $(BASE_SRC)
 	$(PYTHON) -m venv $(BASE_VENV)
 	$(BASE_VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(BASE_VENV)/bin/python -m pip install --quiet .
+	$(BASE_VENV)/bin/python -m pip install --quiet ./$(BASE_SRC)
 	cd /tmp && $(abspath $(BASE_VENV))/bin/python $(CURDIR)/.ci/smoke_base.py
 
 bench: $(STAMP)

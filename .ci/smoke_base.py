@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -88,8 +89,11 @@ def main() -> int:
             r.returncode == 0 and r.stdout.startswith("shieldlab ") and not r.stderr,
             f"shieldlab --version: exit {r.returncode}, {r.stdout.strip()!r} {r.stderr[-300:]!r}",
         )
-        for path in command_paths():
-            r = cli(*path, "--help", cwd=cwd)
+        # One process per command, as many at once as there are cores (reported in order).
+        paths = command_paths()
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+            helps = list(pool.map(lambda p: cli(*p, "--help", cwd=cwd), paths))
+        for path, r in zip(paths, helps, strict=True):
             check(
                 r.returncode == 0 and r.stdout.startswith("Usage:") and not r.stderr,
                 f"shieldlab {' '.join([*path, '--help'])}: exit {r.returncode}"

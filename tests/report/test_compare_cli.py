@@ -32,8 +32,12 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return d / "a.yaml", d / "b.yaml"
 
 
-def test_table_and_json(capsys: pytest.CaptureFixture[str], pair: tuple[Path, Path]) -> None:
+def test_table_and_json(
+    capsys: pytest.CaptureFixture[str], pair: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
     a, b = pair
+    # wide enough for the file labels whatever the temporary path (longer under xdist)
+    monkeypatch.setenv("COLUMNS", "250")
     code, out, _ = call(capsys, "compare", str(a), str(b), "-n", "500", "--seed", "2")
     assert code == 0
     assert "B - A" in out and "leakers" in out and "var. reduction" in out
