@@ -29,10 +29,7 @@ from shieldlab.core.ballistic import EARTH_RADIUS_M
 from shieldlab.core.kinematics import (
     LocalFrame,
     Track,
-    ballistic_track,
     central_angle_rad,
-    glide_track,
-    waypoint_track,
 )
 from shieldlab.core.sensing import (
     apparent_elevation_rad,
@@ -42,16 +39,15 @@ from shieldlab.core.sensing import (
 )
 from shieldlab.engine.doctrine import engagement_plan
 from shieldlab.engine.jamming import scan_jnr_db
+from shieldlab.engine.memory import check as check_memory
 from shieldlab.engine.routing import wave_route
 from shieldlab.engine.terrain import terrain_masked
+from shieldlab.engine.tracks import wave_threat_track
 from shieldlab.engine.windows import cycle_intercepts
 from shieldlab.scenario.model import (
     THREAT_CLASSES,
-    GeoPoint,
     Radar,
     Scenario,
-    ThreatType,
-    Wave,
 )
 
 F64 = npt.NDArray[np.float64]
@@ -298,9 +294,7 @@ def compile_scenario(scenario: Scenario, *, dt_traj_s: float = 1.0) -> CompiledS
     A scenario whose tables would not fit in memory is refused first, with the figures
     (:mod:`shieldlab.engine.memory`).
     """
-    from shieldlab.engine.memory import check
-
-    check(scenario, dt_traj_s=dt_traj_s)
+    check_memory(scenario, dt_traj_s=dt_traj_s)
     sc = scenario
     frame = LocalFrame(
         lat0_rad=math.radians(sc.origin.lat_deg),
@@ -721,57 +715,3 @@ def _intercept_table(
             it_time[it_off[i] : it_off[i] + it_nc[i], w] = t_hit
             it_launch[it_off[i] : it_off[i] + it_nc[i], w] = t_launch
     return it_time, it_launch
-
-
-def wave_threat_track(
-    tt: ThreatType,
-    lat_rad: float,
-    lon_rad: float,
-    route_lat: list[float],
-    route_lon: list[float],
-    aim: GeoPoint,
-    dt_s: float,
-    wave: Wave | None = None,
-) -> Track:
-    """One threat's trajectory from its launch point to the aimpoint ``aim`` (a position).
-
-    Ballistic types fly their arc (with drag when the type has a ballistic coefficient):
-    the ``wave``'s burnout angle or apogee when it gives one, else the type's angle, else
-    minimum energy; glide types boost, glide and dive (``core.kinematics.glide_track``);
-    the others the wave's waypoints at cruise altitude. The engine's
-    tables and ``engine.checks`` both build trajectories here, so they never disagree.
-    """
-    alat, alon = math.radians(aim.lat_deg), math.radians(aim.lon_deg)
-    if tt.trajectory == "ballistic":
-        gamma, apogee = tt.flight_path_angle_rad, None
-        if wave is not None and (wave.flight_path_angle_deg, wave.apogee_m) != (None, None):
-            gamma, apogee = wave.flight_path_angle_rad, wave.apogee_m
-        return ballistic_track(
-            launch_lat_rad=lat_rad,
-            launch_lon_rad=lon_rad,
-            aim_lat_rad=alat,
-            aim_lon_rad=alon,
-            dt_s=dt_s,
-            flight_path_angle_rad=gamma,
-            ballistic_coeff_kg_m2=tt.ballistic_coeff_kg_m2,
-            apogee_m=apogee,
-        )
-    if tt.trajectory == "glide":
-        gp = tt.glide
-        assert gp is not None  # ThreatType validates it
-        return glide_track(
-            launch_lat_rad=lat_rad,
-            launch_lon_rad=lon_rad,
-            aim_lat_rad=alat,
-            aim_lon_rad=alon,
-            dt_s=dt_s,
-            **gp.model_dump(),
-        )
-    assert tt.speed_mps is not None and tt.cruise_altitude_m is not None
-    return waypoint_track(
-        lat_rad=np.array([lat_rad, *route_lat, alat]),
-        lon_rad=np.array([lon_rad, *route_lon, alon]),
-        alt_m=tt.cruise_altitude_m,
-        speed_mps=tt.speed_mps,
-        dt_s=dt_s,
-    )

@@ -29,6 +29,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from shieldlab.engine.tracks import wave_threat_track
 from shieldlab.errors import InputError
 from shieldlab.scenario.model import Scenario
 
@@ -67,8 +68,6 @@ def _gb(n: float) -> str:
 
 def estimate(scenario: Scenario, *, dt_traj_s: float = 1.0) -> MemoryEstimate:
     """Estimate the peak memory of ``compile_scenario`` and a run (module docstring)."""
-    from shieldlab.engine.compiled import wave_threat_track
-
     sc = scenario
     cycle_s = float(sc.doctrine.decision_cycle_s)
     n_w = sum(len(launcher.loadout) for bat in sc.batteries for launcher in bat.launchers)
