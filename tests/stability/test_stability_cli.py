@@ -82,7 +82,11 @@ def _table_needle(cmd: str, data: dict[str, Any]) -> str:
 
 
 @pytest.mark.parametrize("cmd", COMMANDS)
-def test_tables_show_the_json_answer(cmd: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_tables_show_the_json_answer(
+    cmd: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # wide enough that no label cell wraps (rich splits a wrapped label around its value)
+    monkeypatch.setenv("COLUMNS", "250")
     extra = ["--x-values", "0,200", "--y-values", "100,400"] if cmd == "restraint" else []
     code, out, _ = run(capsys, cmd, "--json", *extra)
     assert code == 0

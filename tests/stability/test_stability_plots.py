@@ -221,8 +221,10 @@ def test_restraint_map_says_why_each_cell_is_unstable(
 
 
 def test_cli_tables_show_money_with_units_and_no_raw_booleans(
-    capsys: pytest.CaptureFixture[str],
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # wide enough that no label cell wraps (rich splits a wrapped label around its value)
+    monkeypatch.setenv("COLUMNS", "250")
     outs = []
     for args in (
         ["restore"],
